@@ -1,0 +1,35 @@
+using System.Net.Mime;
+using System.Text.Json;
+using CloudNative.CloudEvents;
+using CloudNative.CloudEvents.SystemTextJson;
+
+namespace Scheduler.Common.Delivery;
+
+/// <summary>The default trigger body: a CloudEvents 1.0 structured-mode JSON event.</summary>
+public static class TriggerEnvelope
+{
+    public const string EventType = "io.scheduleman.trigger";
+
+    private static readonly JsonEventFormatter Formatter = new(new JsonSerializerOptions(JsonSerializerDefaults.Web), default);
+
+    public static ReadOnlyMemory<byte> Encode(TriggerContext trigger, out string contentType)
+    {
+        var cloudEvent = new CloudEvent
+        {
+            // CloudEvents consumers treat equal (source, id) as the same event: exactly our de-duplication rule.
+            Id = trigger.ExecutionId.ToString(),
+            Source = new Uri($"/scheduleman/schedules/{trigger.ScheduleId}", UriKind.Relative),
+            Type = EventType,
+            Subject = trigger.ScheduleName,
+            Time = trigger.ScheduledFor,
+            DataContentType = MediaTypeNames.Application.Json,
+            Data = new TriggerData(trigger.ExecutionId, trigger.ScheduleId, trigger.ScheduleName, trigger.ScheduledFor, trigger.Attempt),
+        };
+        var body = Formatter.EncodeStructuredModeMessage(cloudEvent, out var type);
+        contentType = type.ToString();
+        return body;
+    }
+
+    /// <summary>The event's <c>data</c>.</summary>
+    public sealed record TriggerData(Guid ExecutionId, Guid ScheduleId, string ScheduleName, DateTimeOffset ScheduledFor, int Attempt);
+}

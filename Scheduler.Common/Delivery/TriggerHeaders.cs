@@ -1,0 +1,19 @@
+namespace Scheduler.Common.Delivery;
+
+/// <summary>Header names sent with every trigger (Standard Webhooks names where they exist).</summary>
+public static class TriggerHeaders
+{
+    /// <summary>The execution id: the same on every attempt, for de-duplication.</summary>
+    public const string WebhookId = "webhook-id";
+
+    /// <summary>Unix seconds when this attempt was sent.</summary>
+    public const string WebhookTimestamp = "webhook-timestamp";
+
+    public const string ScheduleId = "scheduleman-schedule-id";
+
+    /// <summary>The occurrence's scheduled instant, ISO 8601 UTC.</summary>
+    public const string ScheduledFor = "scheduleman-scheduled-for";
+
+    /// <summary>1 for the first attempt.</summary>
+    public const string Attempt = "scheduleman-attempt";
+}

@@ -1,0 +1,22 @@
+using Scheduler.Common.Targets;
+
+namespace Scheduler.Common.Schedules;
+
+/// <summary>A validated schedule as a user defined it.</summary>
+public sealed record ScheduleDefinition
+{
+    public const int DefaultMaxAttempts = 5;
+
+    public required string Name { get; init; }
+
+    public string? Description { get; init; }
+
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    public required ScheduleTiming Timing { get; init; }
+
+    public required TargetSpec Target { get; init; }
+
+    /// <summary>Delivery attempts before an execution is dead-lettered (1–100, default 5).</summary>
+    public int MaxAttempts { get; init; } = DefaultMaxAttempts;
+}

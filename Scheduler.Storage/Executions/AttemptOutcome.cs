@@ -1,0 +1,33 @@
+namespace Scheduler.Storage.Executions;
+
+/// <summary>How one delivery attempt ended.</summary>
+public enum AttemptResult
+{
+    Succeeded,
+    Failed,
+    TimedOut,
+}
+
+/// <summary>One attempt's outcome and where it leaves its execution.</summary>
+/// <param name="NextAttemptAt">When to try again; null when the execution is finished (succeeded or dead).</param>
+/// <param name="Dead">True when no further attempt will be made.</param>
+public sealed record AttemptOutcome(
+    Guid ExecutionId,
+    int Attempt,
+    AttemptResult Result,
+    DateTimeOffset StartedAt,
+    TimeSpan Duration,
+    int? StatusCode,
+    string? Error,
+    DateTimeOffset? NextAttemptAt,
+    bool Dead)
+{
+    internal string Status => Result == AttemptResult.Succeeded ? "succeeded" : Dead ? "dead" : "pending";
+
+    internal string OutcomeName => Result switch
+    {
+        AttemptResult.Succeeded => "succeeded",
+        AttemptResult.TimedOut => "timeout",
+        _ => "failed",
+    };
+}

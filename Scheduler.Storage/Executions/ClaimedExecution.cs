@@ -1,0 +1,30 @@
+using System.Text.Json;
+using Scheduler.Common;
+using Scheduler.Common.Delivery;
+using Scheduler.Common.Targets;
+
+namespace Scheduler.Storage.Executions;
+
+/// <summary>An execution leased to this executor: deliver it at <see cref="DueAt"/>, not before.</summary>
+public sealed class ClaimedExecution
+{
+    public Guid Id { get; init; }
+    public Guid ScheduleId { get; init; }
+    public string ScheduleName { get; init; } = "";
+    public DateTimeOffset ScheduledFor { get; init; }
+    public string Origin { get; init; } = "";
+    public int Occurrences { get; init; }
+
+    /// <summary>This attempt's number (1 for the first).</summary>
+    public int Attempt { get; init; }
+
+    public int MaxAttempts { get; init; }
+    public string Target { get; init; } = "";
+
+    /// <summary>When this attempt may start: the occurrence, or the retry time.</summary>
+    public DateTimeOffset DueAt { get; init; }
+
+    public TargetSpec TargetSpec => JsonSerializer.Deserialize<TargetSpec>(Target, SchedulerJson.Options)!;
+
+    public TriggerContext Trigger => new(Id, ScheduleId, ScheduleName, ScheduledFor, Attempt);
+}

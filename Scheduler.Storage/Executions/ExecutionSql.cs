@@ -1,0 +1,94 @@
+namespace Scheduler.Storage.Executions;
+
+/// <summary>The SQL for <c>executions</c> and <c>execution_attempts</c>.</summary>
+internal static class ExecutionSql
+{
+    private const string ClaimedColumns =
+        """
+        e.id, e.schedule_id as ScheduleId, e.schedule_name as ScheduleName, e.scheduled_for as ScheduledFor, e.origin,
+        e.occurrences, e.attempt, e.max_attempts as MaxAttempts, e.target::text as target
+        """;
+
+    // The claim, part 2: the occurrences of the locked schedules, already leased to this executor.
+    public const string InsertLeased =
+        $"""
+        insert into executions as e (id, schedule_id, tenant, schedule_name, scheduled_for, origin, occurrences, status,
+                                attempt, max_attempts, lease_owner, leased_until, target, created_at)
+        select u.id, u.schedule_id, u.tenant, u.schedule_name, u.scheduled_for, u.origin, u.occurrences, 'delivering',
+               1, u.max_attempts, @Owner, u.leased_until, u.target::jsonb, @Now
+        from unnest(@Ids::uuid[], @ScheduleIds::uuid[], @Tenants::text[], @Names::text[], @ScheduledFors::timestamptz[],
+                    @Origins::text[], @Occurrences::int[], @MaxAttempts::int[], @LeasedUntils::timestamptz[], @Targets::text[])
+             as u(id, schedule_id, tenant, schedule_name, scheduled_for, origin, occurrences, max_attempts, leased_until, target)
+        -- An occurrence that already has an execution is not fired twice.
+        on conflict (schedule_id, scheduled_for) do nothing
+        returning {ClaimedColumns}, e.scheduled_for as DueAt
+        """;
+
+    // The claim, part 4: lease executions that are pending and due (retries, manual triggers) or whose
+    // lease expired (an executor died holding them). Each lease covers the wait until due, the call's
+    // timeout and a margin; the attempt counter moves on because the dead owner may have sent it already.
+    public const string LeaseDue =
+        $"""
+        with pending as (
+            select id, next_attempt_at as due_at from executions
+            where status = 'pending' and next_attempt_at <= @Horizon
+            order by next_attempt_at, id
+            limit @Batch
+            for update skip locked
+        ), expired as (
+            select id, @Now::timestamptz as due_at from executions
+            where status = 'delivering' and leased_until < @Now
+            order by leased_until, id
+            limit @Batch
+            for update skip locked
+        ), picked as (
+            select * from pending union all select * from expired
+        )
+        update executions e
+        set status = 'delivering',
+            attempt = e.attempt + 1,
+            next_attempt_at = null,
+            lease_owner = @Owner,
+            leased_until = greatest(picked.due_at, @Now) + (e.target->>'timeout')::interval + @LeaseMargin
+        from picked
+        where e.id = picked.id
+        returning {ClaimedColumns}, greatest(picked.due_at, @Now) as DueAt
+        """;
+
+    // Outcomes of a batch of attempts. Only the current lease holder may move an execution on: if our lease
+    // expired and another executor took over, its outcome counts. Every attempt is kept in the history.
+    public const string RecordOutcomes =
+        """
+        with o as (
+            select * from unnest(@Ids::uuid[], @Attempts::int[], @Statuses::text[], @NextAttemptAts::timestamptz[],
+                                 @StatusCodes::int[], @Errors::text[], @StartedAts::timestamptz[], @Durations::float8[],
+                                 @Outcomes::text[])
+                as o(id, attempt, status, next_attempt_at, status_code, error, started_at, duration_ms, outcome)
+        ), updated as (
+            update executions e
+            set status = o.status,
+                next_attempt_at = o.next_attempt_at,
+                lease_owner = null,
+                leased_until = null,
+                last_status_code = o.status_code,
+                last_error = o.error,
+                first_attempt_at = coalesce(e.first_attempt_at, o.started_at),
+                completed_at = case when o.status in ('succeeded', 'dead') then @Now end
+            from o
+            where e.id = o.id and e.status = 'delivering' and e.lease_owner = @Owner and e.attempt = o.attempt
+            returning e.id
+        )
+        insert into execution_attempts (execution_id, attempt, executor_id, started_at, duration_ms, outcome, status_code, error)
+        select o.id, o.attempt, @Owner, o.started_at, o.duration_ms, o.outcome, o.status_code, o.error from o
+        on conflict (execution_id, attempt) do nothing
+        """;
+
+    // Graceful shutdown: hand back executions whose attempt has not started, as if never leased.
+    public const string Release =
+        """
+        update executions e
+        set status = 'pending', attempt = e.attempt - 1, next_attempt_at = r.due_at, lease_owner = null, leased_until = null
+        from unnest(@Ids::uuid[], @DueAts::timestamptz[]) as r(id, due_at)
+        where e.id = r.id and e.status = 'delivering' and e.lease_owner = @Owner
+        """;
+}

@@ -1,0 +1,25 @@
+using System.Text.Json;
+using Scheduler.Common;
+using Scheduler.Common.Schedules;
+using Scheduler.Common.Targets;
+
+namespace Scheduler.Storage.Schedules;
+
+/// <summary>A schedule locked by a claim.</summary>
+internal sealed class DueSchedule
+{
+    public Guid Id { get; init; }
+    public string Name { get; init; } = "";
+    public string Tenant { get; init; } = "";
+    public string Kind { get; init; } = "";
+    public string? Cron { get; init; }
+    public string? TimeZone { get; init; }
+    public DateTimeOffset? RunAt { get; init; }
+    public string Target { get; init; } = "";
+    public int MaxAttempts { get; init; }
+    public DateTimeOffset NextFireAt { get; init; }
+
+    public TargetSpec TargetSpec => JsonSerializer.Deserialize<TargetSpec>(Target, SchedulerJson.Options)!;
+
+    public ScheduleTiming Timing => new() { Kind = ScheduleKinds.FromDb(Kind), Cron = Cron, TimeZone = TimeZone, RunAt = RunAt };
+}

@@ -1,0 +1,42 @@
+using System.Text.Json;
+using Scheduler.Common;
+using Scheduler.Common.Schedules;
+using Scheduler.Common.Targets;
+
+namespace Scheduler.Storage.Schedules;
+
+/// <summary>A row of <c>schedules</c>.</summary>
+public sealed class ScheduleRecord
+{
+    public Guid Id { get; init; }
+    public string Tenant { get; init; } = "";
+    public string Name { get; init; } = "";
+    public string? Description { get; init; }
+    public string Labels { get; init; } = "{}";
+    public string Kind { get; init; } = "";
+    public string? Cron { get; init; }
+    public string? TimeZone { get; init; }
+    public DateTimeOffset? RunAt { get; init; }
+    public TimeSpan? Delay { get; init; }
+    public string Target { get; init; } = "";
+    public int MaxAttempts { get; init; }
+    public string State { get; init; } = "";
+    public DateTimeOffset? NextFireAt { get; init; }
+    public int Version { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    public ScheduleTiming Timing => new()
+    {
+        Kind = ScheduleKinds.FromDb(Kind),
+        Cron = Cron,
+        TimeZone = TimeZone,
+        RunAt = RunAt,
+        Delay = Delay,
+    };
+
+    public TargetSpec TargetSpec => JsonSerializer.Deserialize<TargetSpec>(Target, SchedulerJson.Options)!;
+
+    public IReadOnlyDictionary<string, string> LabelMap =>
+        JsonSerializer.Deserialize<Dictionary<string, string>>(Labels, SchedulerJson.Options) ?? [];
+}

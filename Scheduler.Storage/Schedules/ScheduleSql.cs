@@ -1,0 +1,74 @@
+namespace Scheduler.Storage.Schedules;
+
+/// <summary>The SQL for <c>schedules</c>.</summary>
+internal static class ScheduleSql
+{
+    private const string Columns =
+        """
+        id, tenant, name, description, labels::text as labels, kind, cron, time_zone as TimeZone, run_at as RunAt,
+        delay, target::text as target, max_attempts as MaxAttempts, state, next_fire_at as NextFireAt, version,
+        created_at as CreatedAt, updated_at as UpdatedAt
+        """;
+
+    public const string Insert =
+        $"""
+        insert into schedules (id, tenant, name, description, labels, kind, cron, time_zone, run_at, delay, target,
+                               max_attempts, state, next_fire_at, created_at, updated_at)
+        values (@Id, @Tenant, @Name, @Description, @Labels::jsonb, @Kind, @Cron, @TimeZone, @RunAt, @Delay, @Target::jsonb,
+                @MaxAttempts, 'active', @NextFireAt, @Now, @Now)
+        -- A live schedule of the same name wins: the caller reports a conflict.
+        on conflict (tenant, name) where state <> 'deleted' do nothing
+        returning {Columns}
+        """;
+
+    public const string Get =
+        $"""
+        select {Columns} from schedules
+        where tenant = @Tenant and id = @Id and state <> 'deleted'
+        """;
+
+    // Keyset pagination on the time-ordered (v7) id: stable while rows are inserted.
+    public const string List =
+        $"""
+        select {Columns} from schedules
+        where tenant = @Tenant and state <> 'deleted' and (@After::uuid is null or id > @After)
+        order by id
+        limit @Limit
+        """;
+
+    public const string Delete =
+        """
+        update schedules set state = 'deleted', next_fire_at = null, version = version + 1, updated_at = @Now
+        where tenant = @Tenant and id = @Id and state <> 'deleted'
+        """;
+
+    // The claim, part 1: lock a bounded batch of due schedules; rows another executor holds are skipped.
+    public const string LockDue =
+        """
+        select id, name, tenant, kind, cron, time_zone as TimeZone, run_at as RunAt, target::text as target,
+               max_attempts as MaxAttempts, next_fire_at as NextFireAt
+        from schedules
+        where next_fire_at <= @Horizon
+        order by next_fire_at, id
+        limit @Batch
+        for update skip locked
+        """;
+
+    // The claim, part 3: move each claimed schedule to its next occurrence (or complete a one-shot).
+    public const string Advance =
+        """
+        update schedules s
+        set next_fire_at = u.next_fire_at, state = u.state, updated_at = @Now
+        from unnest(@Ids::uuid[], @NextFireAts::timestamptz[], @States::text[]) as u(id, next_fire_at, state)
+        where s.id = u.id
+        """;
+
+    // The earliest instant anything becomes due: the executor sleeps no longer than that.
+    public const string NextDue =
+        """
+        select least(
+            (select min(next_fire_at) from schedules where next_fire_at is not null),
+            (select min(next_attempt_at) from executions where status = 'pending'),
+            (select min(leased_until) from executions where status = 'delivering'))
+        """;
+}
