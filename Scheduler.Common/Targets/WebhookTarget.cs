@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Scheduler.Common.Targets;
 
@@ -14,5 +15,6 @@ public sealed record WebhookTarget : TargetSpec
     /// <summary>The body to send; when absent the CloudEvents trigger envelope is sent.</summary>
     public JsonElement? Body { get; init; }
 
+    [JsonIgnore]
     public override string Type => "webhook";
 }

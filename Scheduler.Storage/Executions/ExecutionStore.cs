@@ -128,7 +128,9 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
     public async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<DateTimeOffset?>(new CommandDefinition(ScheduleSql.NextDue, cancellationToken: cancellationToken));
+        // timestamptz arrives as a UTC DateTime.
+        var next = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(ScheduleSql.NextDue, cancellationToken: cancellationToken));
+        return next is { } at ? new DateTimeOffset(at) : null;
     }
 
     private void Plan(DueSchedule schedule, ClaimRequest claim, DateTimeOffset horizon, FireColumns fires, AdvanceColumns advance)

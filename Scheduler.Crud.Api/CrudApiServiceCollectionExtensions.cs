@@ -1,0 +1,38 @@
+using System.Text.Json.Serialization;
+using Scheduler.Common;
+using Scheduler.Crud.Api.Errors;
+using Scheduler.Crud.Api.Schedules;
+using Scheduler.Storage;
+
+namespace Scheduler.Crud.Api;
+
+public static class CrudApiServiceCollectionExtensions
+{
+    public static IHostApplicationBuilder AddCrudApiServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSchedulerStorage(builder.Configuration);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            SchedulerJson.Configure(o.SerializerOptions);
+            // A typo such as "cronn" must be an error, not silently ignored.
+            o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        });
+        // Let unreadable bodies reach BadRequestExceptionHandler, which names the field.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        builder.Services.AddOpenApi();
+        return builder;
+    }
+
+    public static WebApplication MapCrudApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi();
+        app.MapSchedulesApi();
+        app.MapGet("/healthz", () => TypedResults.Ok("ok")).ExcludeFromDescription();
+        return app;
+    }
+}

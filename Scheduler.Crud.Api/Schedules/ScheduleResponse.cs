@@ -1,0 +1,57 @@
+using Scheduler.Common.Targets;
+using Scheduler.Storage.Schedules;
+
+namespace Scheduler.Crud.Api.Schedules;
+
+/// <summary>A schedule as the API returns it.</summary>
+public sealed record ScheduleResponse
+{
+    public Guid Id { get; init; }
+    public required string Name { get; init; }
+    public string? Description { get; init; }
+    public required IReadOnlyDictionary<string, string> Labels { get; init; }
+    /// <summary><c>cron</c>, <c>runAt</c> or <c>delay</c>.</summary>
+    public required string Kind { get; init; }
+    public string? Cron { get; init; }
+    public string? TimeZone { get; init; }
+    /// <summary>For run-at and delay schedules: the instant it fires (UTC).</summary>
+    public DateTimeOffset? RunAt { get; init; }
+    public TimeSpan? Delay { get; init; }
+    /// <summary>The target; secret header values are shown as <c>***</c>.</summary>
+    public required TargetSpec Target { get; init; }
+    public int MaxAttempts { get; init; }
+    /// <summary><c>active</c>, <c>paused</c> or <c>completed</c>.</summary>
+    public required string State { get; init; }
+    /// <summary>The next time it fires (UTC); null when nothing is pending.</summary>
+    public DateTimeOffset? NextFireAt { get; init; }
+    public int Version { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    public static ScheduleResponse From(ScheduleRecord record) => new()
+    {
+        Id = record.Id,
+        Name = record.Name,
+        Description = record.Description,
+        Labels = record.LabelMap,
+        Kind = record.Kind,
+        Cron = record.Cron,
+        TimeZone = record.TimeZone,
+        RunAt = record.RunAt,
+        Delay = record.Delay,
+        Target = record.TargetSpec switch
+        {
+            WebhookTarget webhook => webhook with { Headers = SensitiveHeaders.Redact(webhook.Headers) },
+            var other => other,
+        },
+        MaxAttempts = record.MaxAttempts,
+        State = record.State,
+        NextFireAt = record.NextFireAt,
+        Version = record.Version,
+        CreatedAt = record.CreatedAt,
+        UpdatedAt = record.UpdatedAt,
+    };
+}
+
+/// <summary>A page of schedules; pass <see cref="NextCursor"/> as <c>cursor</c> for the next one.</summary>
+public sealed record SchedulePage(IReadOnlyList<ScheduleResponse> Items, string? NextCursor);

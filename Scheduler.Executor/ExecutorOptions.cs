@@ -1,0 +1,50 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Scheduler.Executor;
+
+/// <summary>The executor's settings (section <c>Executor</c>; environment <c>Executor__PollInterval</c> etc.).</summary>
+public sealed class ExecutorOptions
+{
+    public const string Section = "Executor";
+
+    /// <summary>This process's identity in leases and history. Default: host name, process id and a random suffix.</summary>
+    public string ExecutorId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Random.Shared.Next(0x10000):x4}";
+
+    /// <summary>Base time between polls (default 1 s); each sleep is this × U(0.5, 1.5) so executors never poll in step.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Occurrences due within this are claimed early and fired exactly on time (default 2 s).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan Lookahead { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>At most this many schedules and this many pending executions per claim (default 500).</summary>
+    [Range(1, 10_000)]
+    public int BatchSize { get; set; } = 500;
+
+    /// <summary>At most this many executions held at once (waiting or being delivered; default 5,000).</summary>
+    [Range(1, 100_000)]
+    public int MaxInFlight { get; set; } = 5_000;
+
+    /// <summary>A lease lasts until the attempt's due time plus its timeout plus this (default 10 s).
+    /// An executor that dies loses its work to another after about this long.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan LeaseMargin { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>An occurrence later than this is a misfire: a recurring schedule then fires once for all the
+    /// occurrences it missed, and resumes (default 10 s, the lateness the product promises).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan MisfireThreshold { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Wait after the first failed attempt (default 1 s); doubles per failure, with jitter.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
+    public TimeSpan RetryInitialBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Cap on the wait between attempts (default 5 min).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
+    public TimeSpan RetryMaxBackoff { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often the offset from the database clock is measured (default 1 min).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan ClockSyncInterval { get; set; } = TimeSpan.FromMinutes(1);
+}

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Scheduler.Executor.Delivery;
+using Scheduler.Executor.Firing;
+using Scheduler.Storage;
+
+namespace Scheduler.Executor;
+
+public static class ExecutorServiceCollectionExtensions
+{
+    /// <summary>Everything the executor host runs: options, storage, the database clock, the firing loop.</summary>
+    public static IHostApplicationBuilder AddExecutorServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSchedulerStorage(builder.Configuration);
+        builder.Services.AddOptions<ExecutorOptions>()
+            .BindConfiguration(ExecutorOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => o.RetryMaxBackoff >= o.RetryInitialBackoff, "Executor:RetryMaxBackoff must be at least Executor:RetryInitialBackoff")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<DatabaseClock>();
+        builder.Services.AddSingleton<TimeProvider>(sp => sp.GetRequiredService<DatabaseClock>());
+        builder.Services.AddTriggerFiring();
+        builder.Services.AddHostedService<FiringLoop>();
+        return builder;
+    }
+
+    /// <summary>The firing machinery without the loop or the clock: what tests drive directly.</summary>
+    public static IServiceCollection AddTriggerFiring(this IServiceCollection services)
+    {
+        services.AddSingleton<OutcomeRecorder>();
+        services.AddSingleton<TriggerDispatcher>();
+        services.AddSingleton<ITriggerDeliverer, WebhookDeliverer>();
+        return services;
+    }
+}

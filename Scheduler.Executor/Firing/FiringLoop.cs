@@ -1,0 +1,97 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Scheduler.Storage.Executions;
+
+namespace Scheduler.Executor.Firing;
+
+/// <summary>
+/// The executor's loop: claim, then sleep a jittered poll interval (shortened to the next known due time).
+/// A database error is logged and backed off from, never taken for "nothing to do".
+/// </summary>
+public sealed class FiringLoop(
+    TriggerDispatcher dispatcher,
+    ExecutionStore store,
+    DatabaseClock clock,
+    IOptions<ExecutorOptions> options,
+    ILogger<FiringLoop> logger) : BackgroundService
+{
+    private static readonly TimeSpan MinSleep = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan MaxErrorBackoff = TimeSpan.FromSeconds(30);
+    private readonly ExecutorOptions _options = options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        logger.LogInformation("Executor {ExecutorId} starting (poll {Poll}, lookahead {Lookahead}, batch {Batch})",
+            _options.ExecutorId, _options.PollInterval, _options.Lookahead, _options.BatchSize);
+        // Executors started together must not poll together.
+        await Task.Delay(Jitter(_options.PollInterval) / 2, clock, stoppingToken);
+
+        var errors = 0;
+        var lastSync = DateTimeOffset.MinValue;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            TimeSpan sleep;
+            try
+            {
+                if (clock.GetUtcNow() - lastSync >= _options.ClockSyncInterval)
+                {
+                    await clock.SyncAsync(stoppingToken);
+                    lastSync = clock.GetUtcNow();
+                    logger.LogDebug("Clock offset from the database: {Offset} ms", clock.Offset.TotalMilliseconds);
+                }
+                var claimed = await dispatcher.RunOnceAsync(stoppingToken);
+                errors = 0;
+                // A full batch means more is waiting: claim again at once (unless we are at capacity).
+                sleep = claimed >= _options.BatchSize && dispatcher.InFlight < _options.MaxInFlight
+                    ? TimeSpan.Zero
+                    : await SleepUntilNextDueAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                errors++;
+                sleep = TimeSpan.FromMilliseconds(Math.Min(MaxErrorBackoff.TotalMilliseconds,
+                    _options.PollInterval.TotalMilliseconds * Math.Pow(2, Math.Min(errors, 10))));
+                logger.LogError(e, "Claiming failed ({Errors} in a row); retrying in {Sleep}", errors, sleep);
+            }
+            if (sleep > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(sleep, clock, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await dispatcher.ShutdownAsync(cancellationToken);
+    }
+
+    private async Task<TimeSpan> SleepUntilNextDueAsync(CancellationToken cancellationToken)
+    {
+        var sleep = Jitter(_options.PollInterval);
+        if (await store.NextDueAsync(cancellationToken) is { } nextDue)
+        {
+            // Wake in time to claim it a lookahead early.
+            var untilClaimable = nextDue - _options.Lookahead - clock.GetUtcNow();
+            if (untilClaimable < sleep)
+            {
+                sleep = untilClaimable > MinSleep ? untilClaimable : MinSleep;
+            }
+        }
+        return sleep;
+    }
+
+    private static TimeSpan Jitter(TimeSpan interval) => interval * (0.5 + Random.Shared.NextDouble());
+}

@@ -1,0 +1,161 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Scheduler.Common.Retry;
+using Scheduler.Executor.Delivery;
+using Scheduler.Storage.Executions;
+
+namespace Scheduler.Executor.Firing;
+
+/// <summary>
+/// One executor's firing machinery: <see cref="RunOnceAsync"/> claims due work; each claimed execution then
+/// waits for its due time (never early), is delivered within its timeout and has its outcome recorded.
+/// </summary>
+public sealed class TriggerDispatcher(
+    ExecutionStore store,
+    OutcomeRecorder recorder,
+    IEnumerable<ITriggerDeliverer> deliverers,
+    TimeProvider time,
+    IOptions<ExecutorOptions> options,
+    ILogger<TriggerDispatcher> logger) : IDisposable
+{
+    private readonly ExecutorOptions _options = options.Value;
+    private readonly Dictionary<string, ITriggerDeliverer> _deliverers = deliverers.ToDictionary(d => d.TargetType);
+    private readonly RetryPolicy _retryPolicy = new(options.Value.RetryInitialBackoff, options.Value.RetryMaxBackoff);
+    private readonly ConcurrentDictionary<(Guid Id, int Attempt), Task> _inFlight = new();
+    private readonly ConcurrentQueue<ClaimedExecution> _unstarted = new();
+    // Cancels waiting for due times on shutdown; deliveries already started are finished instead.
+    private readonly CancellationTokenSource _stopping = new();
+
+    public string ExecutorId => _options.ExecutorId;
+
+    /// <summary>Executions held: waiting for their time or being delivered.</summary>
+    public int InFlight => _inFlight.Count;
+
+    /// <summary>Claims what is due (bounded by the batch size and free capacity) and starts firing it.</summary>
+    /// <returns>How many executions were claimed.</returns>
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var room = _options.MaxInFlight - _inFlight.Count;
+        if (_stopping.IsCancellationRequested || room <= 0)
+        {
+            return 0;
+        }
+        var claim = new ClaimRequest(_options.ExecutorId, time.GetUtcNow(), _options.Lookahead,
+            Math.Min(_options.BatchSize, room), _options.MisfireThreshold, _options.LeaseMargin);
+        var claimed = await store.ClaimAsync(claim, cancellationToken);
+        foreach (var execution in claimed)
+        {
+            var key = (execution.Id, execution.Attempt);
+            var firing = FireAsync(execution);
+            _inFlight[key] = firing;
+            _ = firing.ContinueWith(_ => _inFlight.TryRemove(key, out var _), CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        return claimed.Count;
+    }
+
+    /// <summary>Completes when everything claimed so far has been delivered and recorded (or released).</summary>
+    public async Task WhenIdleAsync()
+    {
+        while (!_inFlight.IsEmpty)
+        {
+            await Task.WhenAll(_inFlight.Values);
+        }
+    }
+
+    /// <summary>Stops claiming, finishes deliveries in progress and hands back executions not yet started.</summary>
+    public async Task ShutdownAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        await WhenIdleAsync().WaitAsync(cancellationToken);
+        var unstarted = new List<ClaimedExecution>();
+        while (_unstarted.TryDequeue(out var execution))
+        {
+            unstarted.Add(execution);
+        }
+        await store.ReleaseAsync(_options.ExecutorId, unstarted, cancellationToken);
+        logger.LogInformation("Executor {ExecutorId} stopped; released {Count} executions not yet due", _options.ExecutorId, unstarted.Count);
+    }
+
+    private async Task FireAsync(ClaimedExecution execution)
+    {
+        try
+        {
+            try
+            {
+                await WaitUntilAsync(execution.DueAt, _stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _unstarted.Enqueue(execution);
+                return;
+            }
+
+            var startedAt = time.GetUtcNow();
+            var started = time.GetTimestamp();
+            var result = await DeliverAsync(execution);
+            var outcome = Decide(execution, result, startedAt, time.GetElapsedTime(started));
+            await recorder.RecordAsync(outcome);
+        }
+        catch (Exception e)
+        {
+            // The lease expires and another attempt follows: nothing is lost, so log and carry on.
+            logger.LogError(e, "Firing execution {ExecutionId} attempt {Attempt} failed unexpectedly", execution.Id, execution.Attempt);
+        }
+    }
+
+    private async Task<DeliveryResult> DeliverAsync(ClaimedExecution execution)
+    {
+        try
+        {
+            var target = execution.TargetSpec;
+            if (!_deliverers.TryGetValue(target.Type, out var deliverer))
+            {
+                return new DeliveryResult(AttemptResult.Failed, null, $"this executor cannot deliver to '{target.Type}' targets", Retryable: true);
+            }
+            // Not cancelled by shutdown: a started attempt is finished, bounded by its own timeout.
+            return await deliverer.DeliverAsync(execution, target, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Delivering execution {ExecutionId} threw", execution.Id);
+            return new DeliveryResult(AttemptResult.Failed, null, e.Message, Retryable: true);
+        }
+    }
+
+    private AttemptOutcome Decide(ClaimedExecution execution, DeliveryResult result, DateTimeOffset startedAt, TimeSpan duration)
+    {
+        if (result.Result == AttemptResult.Succeeded)
+        {
+            logger.LogDebug("Fired {ExecutionId} for {ScheduledFor:O}, {Lateness} ms late", execution.Id, execution.ScheduledFor,
+                (startedAt - execution.ScheduledFor).TotalMilliseconds);
+            return new AttemptOutcome(execution.Id, execution.Attempt, result.Result, startedAt, duration, result.StatusCode, null, null, Dead: false);
+        }
+
+        var dead = !result.Retryable || execution.Attempt >= execution.MaxAttempts;
+        DateTimeOffset? next = dead ? null : time.GetUtcNow() + _retryPolicy.NextDelay(execution.Attempt, Random.Shared.NextDouble(), result.RetryAfter);
+        if (dead)
+        {
+            logger.LogWarning("Execution {ExecutionId} of schedule {ScheduleId} dead-lettered after attempt {Attempt}: {Error}",
+                execution.Id, execution.ScheduleId, execution.Attempt, result.Error);
+        }
+        else
+        {
+            logger.LogInformation("Execution {ExecutionId} attempt {Attempt} failed ({Error}); retrying at {NextAttemptAt:O}",
+                execution.Id, execution.Attempt, result.Error, next);
+        }
+        return new AttemptOutcome(execution.Id, execution.Attempt, result.Result, startedAt, duration, result.StatusCode, result.Error, next, dead);
+    }
+
+    private async Task WaitUntilAsync(DateTimeOffset due, CancellationToken cancellationToken)
+    {
+        // Timers may round down to the millisecond: re-check rather than fire a fraction early.
+        for (var remaining = due - time.GetUtcNow(); remaining > TimeSpan.Zero; remaining = due - time.GetUtcNow())
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(remaining.TotalMilliseconds)), time, cancellationToken);
+        }
+    }
+
+    public void Dispose() => _stopping.Dispose();
+}

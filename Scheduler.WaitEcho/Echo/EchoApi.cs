@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Scheduler.Common.Delivery;
+using Scheduler.Common.Time;
+
+namespace Scheduler.WaitEcho.Echo;
+
+/// <summary>
+/// <c>/echo</c> records every request. Query knobs make it misbehave: <c>delay=5s</c> answers late,
+/// <c>fail=500</c> answers with that status, <c>failRate=0.3</c> fails that share at random,
+/// <c>failFirst=2</c> fails the first two attempts of each execution id.
+/// </summary>
+public static class EchoApi
+{
+    private const int MaxBodyChars = 64 * 1024;
+
+    public static IEndpointRouteBuilder MapEchoApi(this IEndpointRouteBuilder app)
+    {
+        app.Map("/echo/{**path}", Echo).WithName("Echo").WithSummary("Records the request; see the query knobs to make it slow or fail.");
+        app.MapGet("/received", Received).WithName("Received").WithSummary("What arrived, oldest first; filter by scheduleId or executionId.");
+        app.MapDelete("/received", (ReceivedLog log) =>
+        {
+            log.Clear();
+            return TypedResults.NoContent();
+        }).WithName("ClearReceived");
+        app.MapGet("/healthz", () => TypedResults.Ok("ok"));
+        return app;
+    }
+
+    private static async Task<IResult> Echo(HttpContext context, ReceivedLog log, TimeProvider time, FailureCounter failures, ILoggerFactory loggers)
+    {
+        var receivedAt = time.GetUtcNow();
+        var request = context.Request;
+        var body = await ReadBodyAsync(request, context.RequestAborted);
+        var headers = request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        var executionId = headers.GetValueOrDefault(TriggerHeaders.WebhookId);
+        DateTimeOffset? scheduledFor = DateTimeOffset.TryParse(headers.GetValueOrDefault(TriggerHeaders.ScheduledFor),
+            CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var s) ? s : null;
+
+        var status = ChooseStatus(request.Query, executionId, failures);
+        var entry = log.Add(new ReceivedTrigger
+        {
+            ReceivedAt = receivedAt,
+            Method = request.Method,
+            Path = request.Path.Value ?? "",
+            Query = request.QueryString.Value ?? "",
+            Headers = headers,
+            Body = body,
+            ExecutionId = executionId,
+            ScheduleId = headers.GetValueOrDefault(TriggerHeaders.ScheduleId),
+            ScheduledFor = scheduledFor,
+            Attempt = int.TryParse(headers.GetValueOrDefault(TriggerHeaders.Attempt), CultureInfo.InvariantCulture, out var a) ? a : null,
+            LatenessMs = scheduledFor is { } due ? (receivedAt - due).TotalMilliseconds : null,
+            ResponseStatus = status,
+        });
+        loggers.CreateLogger("WaitEcho").LogInformation(
+            "#{Sequence} {Method} {Path} execution {ExecutionId} attempt {Attempt}, {Lateness:0.0} ms late -> {Status}",
+            entry.Sequence, entry.Method, entry.Path, entry.ExecutionId, entry.Attempt, entry.LatenessMs, status);
+
+        if (request.Query.TryGetValue("delay", out var delayText) && Durations.TryParse(delayText, out var delay, out _))
+        {
+            await Task.Delay(delay, time, context.RequestAborted);
+        }
+        return TypedResults.Json(new { received = entry.Sequence, status }, statusCode: status);
+    }
+
+    private static int ChooseStatus(IQueryCollection query, string? executionId, FailureCounter failures)
+    {
+        var failStatus = int.TryParse(query["fail"], CultureInfo.InvariantCulture, out var f) && f is >= 400 and <= 599 ? f : 500;
+        if (query.ContainsKey("fail") && !query.ContainsKey("failFirst") && !query.ContainsKey("failRate"))
+        {
+            return failStatus;
+        }
+        if (int.TryParse(query["failFirst"], CultureInfo.InvariantCulture, out var failFirst) &&
+            failures.Increment(executionId ?? "") <= failFirst)
+        {
+            return failStatus;
+        }
+        if (double.TryParse(query["failRate"], CultureInfo.InvariantCulture, out var rate) && Random.Shared.NextDouble() < rate)
+        {
+            return failStatus;
+        }
+        return StatusCodes.Status200OK;
+    }
+
+    private static Ok<IReadOnlyList<ReceivedTrigger>> Received(ReceivedLog log, string? scheduleId, string? executionId, long? after, int? limit) =>
+        TypedResults.Ok(log.Find(scheduleId, executionId, after ?? 0, Math.Clamp(limit ?? 10_000, 1, log.Capacity)));
+
+    private static async Task<string> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(request.Body);
+        var buffer = new char[MaxBodyChars];
+        var read = await reader.ReadBlockAsync(buffer.AsMemory(), cancellationToken);
+        return new string(buffer, 0, read);
+    }
+}
+
+/// <summary>Counts attempts per execution id, for the <c>failFirst</c> knob.</summary>
+public sealed class FailureCounter
+{
+    private readonly ConcurrentDictionary<string, int> _counts = new();
+
+    public int Increment(string key) => _counts.AddOrUpdate(key, 1, (_, n) => n + 1);
+}

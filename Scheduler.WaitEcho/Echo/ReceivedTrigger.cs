@@ -1,0 +1,24 @@
+namespace Scheduler.WaitEcho.Echo;
+
+/// <summary>One request WaitEcho received, with what it answered.</summary>
+public sealed record ReceivedTrigger
+{
+    public long Sequence { get; init; }
+    public DateTimeOffset ReceivedAt { get; init; }
+    /// <summary><c>http</c> (or <c>kafka</c> once the consumer mode exists).</summary>
+    public string Transport { get; init; } = "http";
+    public string Method { get; init; } = "";
+    public string Path { get; init; } = "";
+    public string Query { get; init; } = "";
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+    public string Body { get; init; } = "";
+    /// <summary>The <c>webhook-id</c> header: the execution id.</summary>
+    public string? ExecutionId { get; init; }
+    public string? ScheduleId { get; init; }
+    public DateTimeOffset? ScheduledFor { get; init; }
+    public int? Attempt { get; init; }
+    /// <summary>Arrival minus scheduled time; negative would mean the trigger came early.</summary>
+    public double? LatenessMs { get; init; }
+    /// <summary>The status WaitEcho answered with.</summary>
+    public int ResponseStatus { get; init; }
+}
