@@ -10,7 +10,7 @@ public static class CrudApiServiceCollectionExtensions
 {
     public static IHostApplicationBuilder AddCrudApiServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSchedulerStorage(builder.Configuration);
+        builder.Services.AddSchedulerStorage();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.ConfigureHttpJsonOptions(o =>
         {

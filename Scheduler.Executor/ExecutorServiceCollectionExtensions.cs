@@ -11,7 +11,7 @@ public static class ExecutorServiceCollectionExtensions
     /// <summary>Everything the executor host runs: options, storage, the database clock, the firing loop.</summary>
     public static IHostApplicationBuilder AddExecutorServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSchedulerStorage(builder.Configuration);
+        builder.Services.AddSchedulerStorage();
         builder.Services.AddOptions<ExecutorOptions>()
             .BindConfiguration(ExecutorOptions.Section)
             .ValidateDataAnnotations()

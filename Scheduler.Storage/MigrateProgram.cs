@@ -16,7 +16,7 @@ internal static class MigrateProgram
             return 2;
         }
         var builder = Host.CreateApplicationBuilder(args[1..]);
-        builder.Services.AddSchedulerStorage(builder.Configuration);
+        builder.Services.AddSchedulerStorage();
         using var host = builder.Build();
         var migrator = host.Services.GetRequiredService<Migrator>();
         var applied = await migrator.MigrateAsync();

@@ -13,16 +13,20 @@ public static class StorageServiceCollectionExtensions
     public const string ConnectionStringName = "Scheduler";
 
     /// <summary>Registers the process's one <see cref="NpgsqlDataSource"/> and the stores.</summary>
-    public static IServiceCollection AddSchedulerStorage(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddSchedulerStorage(this IServiceCollection services)
     {
-        var connectionString = configuration.GetConnectionString(ConnectionStringName);
-        if (string.IsNullOrWhiteSpace(connectionString))
+        // Read when first needed, so that hosts and tests can still change configuration after registration.
+        services.AddSingleton(sp =>
         {
-            throw new InvalidOperationException(
-                $"Set the connection string '{ConnectionStringName}' (environment variable ConnectionStrings__{ConnectionStringName}), " +
-                "e.g. 'Host=localhost;Port=5432;Username=postgres;Database=scheduleman'.");
-        }
-        services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+            var connectionString = sp.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionStringName);
+            if (string.IsNullOrWhiteSpace(connectionString))
+            {
+                throw new InvalidOperationException(
+                    $"Set the connection string '{ConnectionStringName}' (environment variable ConnectionStrings__{ConnectionStringName}), " +
+                    "e.g. 'Host=localhost;Port=5432;Username=postgres;Database=scheduleman'.");
+            }
+            return NpgsqlDataSource.Create(connectionString);
+        });
         services.AddSingleton<Migrator>();
         services.AddSingleton<ScheduleStore>();
         services.AddSingleton<ExecutionStore>();

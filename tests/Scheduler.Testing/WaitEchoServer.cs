@@ -1,0 +1,58 @@
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Scheduler.WaitEcho;
+using Scheduler.WaitEcho.Echo;
+
+namespace Scheduler.Testing;
+
+/// <summary>WaitEcho on a real Kestrel socket (loopback, free port), for tests that fire real HTTP.</summary>
+public sealed class WaitEchoServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private WaitEchoServer(WebApplication app, Uri baseAddress)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+        Client = new HttpClient { BaseAddress = baseAddress };
+    }
+
+    public Uri BaseAddress { get; }
+
+    public HttpClient Client { get; }
+
+    /// <summary>The URL of <c>/echo</c> with optional knobs, e.g. <c>fail=500</c>.</summary>
+    public string EchoUrl(string query = "") => new Uri(BaseAddress, "/echo" + (query.Length > 0 ? "?" + query : "")).ToString();
+
+    public static async Task<WaitEchoServer> StartAsync(TimeProvider? time = null)
+    {
+        var app = WaitEchoApp.Build(["--urls", "http://127.0.0.1:0"], services =>
+        {
+            if (time is not null)
+            {
+                services.AddSingleton(time);
+            }
+            services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new WaitEchoServer(app, new Uri(address));
+    }
+
+    public async Task<IReadOnlyList<ReceivedTrigger>> ReceivedAsync(string? scheduleId = null)
+    {
+        var url = scheduleId is null ? "/received" : $"/received?scheduleId={scheduleId}";
+        return (await Client.GetFromJsonAsync<List<ReceivedTrigger>>(url))!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
