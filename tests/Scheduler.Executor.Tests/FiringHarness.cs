@@ -1,0 +1,151 @@
+using Dapper;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+using Scheduler.Common.Schedules;
+using Scheduler.Executor;
+using Scheduler.Executor.Firing;
+using Scheduler.Storage;
+using Scheduler.Storage.Schedules;
+using Scheduler.Testing;
+
+namespace Scheduler.Executor.Tests;
+
+/// <summary>A fresh database, WaitEcho on real HTTP, and executors built on demand, all on one fake clock.</summary>
+internal sealed class FiringHarness : IAsyncDisposable
+{
+    private readonly List<ServiceProvider> _executors = [];
+
+    private FiringHarness(string connectionString, NpgsqlDataSource dataSource, WaitEchoServer echo, FakeTimeProvider time)
+    {
+        ConnectionString = connectionString;
+        DataSource = dataSource;
+        Echo = echo;
+        Time = time;
+        Schedules = new ScheduleStore(dataSource);
+    }
+
+    public string ConnectionString { get; }
+    public NpgsqlDataSource DataSource { get; }
+    public WaitEchoServer Echo { get; }
+    public FakeTimeProvider Time { get; }
+    public ScheduleStore Schedules { get; }
+
+    public static async Task<FiringHarness> StartAsync()
+    {
+        var connectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        // Whole seconds, so cron occurrences line up with what the tests compute.
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+        return new FiringHarness(connectionString, NpgsqlDataSource.Create(connectionString), await WaitEchoServer.StartAsync(time), time);
+    }
+
+    /// <summary>An executor on the fake clock, with no lookahead (fake-clock tests advance time to due instants).</summary>
+    public TriggerDispatcher Executor(string id, Action<ExecutorOptions>? configure = null)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Scheduler"] = ConnectionString })
+            .Build());
+        services.AddSchedulerStorage();
+        services.AddSingleton<TimeProvider>(Time);
+        services.AddOptions<ExecutorOptions>().Configure(o =>
+        {
+            o.ExecutorId = id;
+            o.Lookahead = TimeSpan.Zero;
+            o.BatchSize = 100;
+            o.RetryInitialBackoff = TimeSpan.FromSeconds(1);
+            o.LeaseMargin = TimeSpan.FromSeconds(10);
+            configure?.Invoke(o);
+        });
+        services.AddTriggerFiring();
+        var provider = services.BuildServiceProvider();
+        _executors.Add(provider);
+        return provider.GetRequiredService<TriggerDispatcher>();
+    }
+
+    public async Task<ScheduleRecord> CreateAsync(ScheduleRequest request)
+    {
+        var errors = ScheduleValidator.Validate(request, Time.GetUtcNow(), out var definition);
+        Assert.True(errors.IsValid, errors.ToString());
+        return (await Schedules.InsertAsync("default", definition!, Time.GetUtcNow(), CancellationToken.None))!;
+    }
+
+    public static ScheduleRequest Webhook(string name, string url, int maxAttempts = 5) =>
+        new() { Name = name, Target = new TargetRequest { Type = "webhook", Url = url }, MaxAttempts = maxAttempts };
+
+    /// <summary>Claims and fires until nothing is left, then waits for every outcome to be recorded.</summary>
+    public static async Task<int> DrainAsync(TriggerDispatcher executor)
+    {
+        var total = 0;
+        int claimed;
+        do
+        {
+            claimed = await executor.RunOnceAsync(CancellationToken.None);
+            total += claimed;
+            await executor.WhenIdleAsync();
+        }
+        while (claimed > 0);
+        return total;
+    }
+
+    public async Task<List<ExecutionRow>> ExecutionsAsync(Guid? scheduleId = null)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync();
+        return (await connection.QueryAsync<ExecutionRow>(
+            """
+            select id, schedule_id as ScheduleId, scheduled_for as ScheduledFor, origin, occurrences, status, attempt,
+                   next_attempt_at as NextAttemptAt, lease_owner as LeaseOwner, last_error as LastError, last_status_code as LastStatusCode
+            from executions where @ScheduleId::uuid is null or schedule_id = @ScheduleId
+            order by scheduled_for, id
+            """, new { ScheduleId = scheduleId })).AsList();
+    }
+
+    public async Task<List<AttemptRow>> AttemptsAsync(Guid executionId)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync();
+        return (await connection.QueryAsync<AttemptRow>(
+            "select attempt, executor_id as ExecutorId, started_at as StartedAt, outcome, status_code as StatusCode, error from execution_attempts where execution_id = @executionId order by attempt",
+            new { executionId })).AsList();
+    }
+
+    public async Task<string> DescribeAsync() =>
+        string.Join('\n', (await ExecutionsAsync()).Select(e => $"{e.Id} {e.ScheduledFor:O} {e.Status} attempt {e.Attempt} {e.LastError}"));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var provider in _executors)
+        {
+            await provider.DisposeAsync();
+        }
+        await Echo.DisposeAsync();
+        await DataSource.DisposeAsync();
+    }
+}
+
+internal sealed class ExecutionRow
+{
+    public Guid Id { get; init; }
+    public Guid ScheduleId { get; init; }
+    public DateTimeOffset ScheduledFor { get; init; }
+    public string Origin { get; init; } = "";
+    public int Occurrences { get; init; }
+    public string Status { get; init; } = "";
+    public int Attempt { get; init; }
+    public DateTimeOffset? NextAttemptAt { get; init; }
+    public string? LeaseOwner { get; init; }
+    public string? LastError { get; init; }
+    public int? LastStatusCode { get; init; }
+}
+
+internal sealed class AttemptRow
+{
+    public int Attempt { get; init; }
+    public string ExecutorId { get; init; } = "";
+    public DateTimeOffset StartedAt { get; init; }
+    public string Outcome { get; init; } = "";
+    public int? StatusCode { get; init; }
+    public string? Error { get; init; }
+}
