@@ -19,7 +19,7 @@ public static class SchedulesApi
         return app;
     }
 
-    private static async Task<Results<Created<ScheduleResponse>, ValidationProblem, Conflict<Microsoft.AspNetCore.Mvc.ProblemDetails>>> Create(
+    private static async Task<Results<Created<ScheduleResponse>, ValidationProblem, ProblemHttpResult>> Create(
         ScheduleRequest request, ScheduleStore store, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -31,12 +31,10 @@ public static class SchedulesApi
         var created = await store.InsertAsync(DefaultTenant, definition!, now, cancellationToken);
         if (created is null)
         {
-            return TypedResults.Conflict(new Microsoft.AspNetCore.Mvc.ProblemDetails
-            {
-                Status = StatusCodes.Status409Conflict,
-                Title = "A schedule with this name exists.",
-                Detail = $"name: a schedule named '{definition!.Name}' already exists; choose another name or delete it first.",
-            });
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "A schedule with this name exists.",
+                detail: $"name: a schedule named '{definition!.Name}' already exists; choose another name or delete it first.");
         }
         return TypedResults.Created($"/api/v1/schedules/{created.Id}", ScheduleResponse.From(created));
     }

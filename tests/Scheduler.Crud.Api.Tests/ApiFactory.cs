@@ -1,0 +1,29 @@
+using Dapper;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Npgsql;
+using Scheduler.Testing;
+
+namespace Scheduler.Crud.Api.Tests;
+
+/// <summary>The API in-process on its own fresh database.</summary>
+public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public string ConnectionString { get; private set; } = "";
+
+    public async Task InitializeAsync() => ConnectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder) =>
+        builder.UseSetting("ConnectionStrings:Scheduler", ConnectionString);
+
+    /// <summary>Everything stored, as text: to prove a rejected request changed nothing.</summary>
+    public async Task<string> SnapshotAsync()
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        var schedules = await connection.QueryAsync<string>("select row_to_json(s)::text from schedules s order by id");
+        var executions = await connection.QueryAsync<string>("select row_to_json(e)::text from executions e order by id");
+        return string.Join('\n', schedules.Concat(executions));
+    }
+
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+}

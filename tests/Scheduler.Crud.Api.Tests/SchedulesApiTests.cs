@@ -1,0 +1,166 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Scheduler.Crud.Api.Tests;
+
+public class SchedulesApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    private readonly HttpClient _client = factory.CreateClient();
+
+    private static JsonObject Example(string name) => JsonNode.Parse($$"""
+        { "name": "{{name}}",
+          "cron": "0 0 17 * * MON-FRI", "timeZone": "Europe/London",
+          "target": { "type": "webhook", "url": "http://localhost:5003/echo", "method": "POST",
+                      "headers": { "X-Team": "data", "Authorization": "Bearer secret-value" }, "body": { "report": "daily" }, "timeout": "PT3S" },
+          "maxAttempts": 5 }
+        """)!.AsObject();
+
+    private async Task<JsonObject> CreateAsync(JsonObject body)
+    {
+        var response = await _client.PostAsJsonAsync("/api/v1/schedules", body);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+    }
+
+    [Fact]
+    public async Task Create_returns_the_schedule_with_id_state_and_next_fire_time()
+    {
+        var response = await _client.PostAsJsonAsync("/api/v1/schedules", Example("nightly-report"));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var created = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal($"/api/v1/schedules/{created["id"]}", response.Headers.Location!.ToString());
+        Assert.Equal("active", (string?)created["state"]);
+        Assert.Equal("cron", (string?)created["kind"]);
+        var next = DateTimeOffset.Parse((string)created["nextFireAt"]!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(next > DateTimeOffset.UtcNow);
+        Assert.InRange(next.UtcDateTime.Hour, 16, 17); // 17:00 London
+        Assert.Equal("PT3S", (string?)created["target"]!["timeout"]);
+        Assert.Equal("daily", (string?)created["target"]!["body"]!["report"]);
+
+        var fetched = await _client.GetFromJsonAsync<JsonObject>($"/api/v1/schedules/{created["id"]}");
+        Assert.Equal(created.ToJsonString(), fetched!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Secret_headers_are_never_echoed_back()
+    {
+        var created = await CreateAsync(Example("secretive"));
+        Assert.Equal("***", (string?)created["target"]!["headers"]!["Authorization"]);
+        Assert.Equal("data", (string?)created["target"]!["headers"]!["X-Team"]);
+        var raw = await _client.GetStringAsync($"/api/v1/schedules/{created["id"]}");
+        Assert.DoesNotContain("secret-value", raw, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAt_and_delay_schedules_are_one_shots_at_the_right_instant()
+    {
+        var at = DateTimeOffset.UtcNow.AddHours(1);
+        var runAt = Example("one-shot-at");
+        runAt.Remove("cron");
+        runAt.Remove("timeZone");
+        runAt["runAt"] = at.ToOffset(TimeSpan.FromHours(2)).ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", System.Globalization.CultureInfo.InvariantCulture);
+        var created = await CreateAsync(runAt);
+        Assert.Equal(("runAt", at.ToUnixTimeMilliseconds()), ((string?)created["kind"], DateTimeOffset.Parse((string)created["nextFireAt"]!, System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds()));
+
+        var delay = Example("one-shot-delay");
+        delay.Remove("cron");
+        delay.Remove("timeZone");
+        delay["delay"] = "1h30m";
+        var before = DateTimeOffset.UtcNow;
+        created = await CreateAsync(delay);
+        var next = DateTimeOffset.Parse((string)created["nextFireAt"]!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(next, before.AddMinutes(90), DateTimeOffset.UtcNow.AddMinutes(90));
+        Assert.Equal("PT1H30M", (string?)created["delay"]);
+    }
+
+    [Fact]
+    public async Task List_pages_through_every_schedule_once_in_creation_order()
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < 7; i++)
+        {
+            ids.Add((string)(await CreateAsync(Example($"page-{i}")))["id"]!);
+        }
+        var seen = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = (await _client.GetFromJsonAsync<JsonObject>($"/api/v1/schedules?limit=3{(cursor is null ? "" : $"&cursor={cursor}")}"))!;
+            seen.AddRange(page["items"]!.AsArray().Select(s => (string)s!["id"]!));
+            cursor = (string?)page["nextCursor"];
+        }
+        while (cursor is not null);
+        Assert.Equal(ids, seen.Where(ids.Contains));
+        Assert.Equal(seen.Count, seen.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Delete_hides_the_schedule_and_frees_its_name()
+    {
+        var created = await CreateAsync(Example("short-lived"));
+        var url = $"/api/v1/schedules/{created["id"]}";
+        Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync(url)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync(url)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.DeleteAsync(url)).StatusCode);
+        await CreateAsync(Example("short-lived"));
+    }
+
+    [Fact]
+    public async Task Duplicate_name_is_a_conflict_that_names_the_field()
+    {
+        await CreateAsync(Example("unique-name"));
+        var response = await _client.PostAsJsonAsync("/api/v1/schedules", Example("unique-name"));
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        Assert.Contains("name:", (await response.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_id_is_404() =>
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"/api/v1/schedules/{Guid.NewGuid()}")).StatusCode);
+
+    public static TheoryData<string, string, string> Malformed => new()
+    {
+        { "typo in a field name", """{"name":"x","cronn":"* * * * *","target":{"type":"webhook","url":"http://a/"}}""", "cronn" },
+        { "unknown target field", """{"name":"x","cron":"* * * * *","target":{"type":"webhook","url":"http://a/","retries":3}}""", "target.retries" },
+        { "seven cron fields", """{"name":"x","cron":"* * * * * * *","target":{"type":"webhook","url":"http://a/"}}""", "cron" },
+        { "bad cron value", """{"name":"x","cron":"61 * * * *","target":{"type":"webhook","url":"http://a/"}}""", "cron" },
+        { "unknown time zone", """{"name":"x","cron":"* * * * *","timeZone":"Europe/Londn","target":{"type":"webhook","url":"http://a/"}}""", "timeZone" },
+        { "no timing", """{"name":"x","target":{"type":"webhook","url":"http://a/"}}""", "cron" },
+        { "two timings", """{"name":"x","cron":"* * * * *","delay":"5s","target":{"type":"webhook","url":"http://a/"}}""", "cron" },
+        { "runAt in the past", """{"name":"x","runAt":"2001-01-01T00:00:00Z","target":{"type":"webhook","url":"http://a/"}}""", "runAt" },
+        { "runAt without offset", """{"name":"x","runAt":"2099-01-01T00:00:00","target":{"type":"webhook","url":"http://a/"}}""", "runAt" },
+        { "bad delay", """{"name":"x","delay":"soon","target":{"type":"webhook","url":"http://a/"}}""", "delay" },
+        { "missing name", """{"cron":"* * * * *","target":{"type":"webhook","url":"http://a/"}}""", "name" },
+        { "missing target", """{"name":"x","cron":"* * * * *"}""", "target" },
+        { "unknown target type", """{"name":"x","cron":"* * * * *","target":{"type":"carrier-pigeon"}}""", "target.type" },
+        { "relative url", """{"name":"x","cron":"* * * * *","target":{"type":"webhook","url":"/echo"}}""", "target.url" },
+        { "timeout too long", """{"name":"x","cron":"* * * * *","target":{"type":"webhook","url":"http://a/","timeout":"PT31S"}}""", "target.timeout" },
+        { "header injection", """{"name":"x","cron":"* * * * *","target":{"type":"webhook","url":"http://a/","headers":{"X-A":"v\r\nX-B: y"}}}""", "target.headers.X-A" },
+        { "maxAttempts zero", """{"name":"x","cron":"* * * * *","target":{"type":"webhook","url":"http://a/"},"maxAttempts":0}""", "maxAttempts" },
+        { "maxAttempts wrong type", """{"name":"x","cron":"* * * * *","target":{"type":"webhook","url":"http://a/"},"maxAttempts":"five"}""", "maxAttempts" },
+        { "name wrong type", """{"name":42,"cron":"* * * * *","target":{"type":"webhook","url":"http://a/"}}""", "name" },
+        { "truncated json (named where it breaks)", """{"name":"x","cron":""", "cron" },
+        { "not an object", """[1,2,3]""", "body" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Malformed))]
+    public async Task Malformed_request_is_a_400_naming_the_field_and_writes_nothing(string why, string body, string field)
+    {
+        var before = await factory.SnapshotAsync();
+        var response = await _client.PostAsync("/api/v1/schedules", new StringContent(body, Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{why}: {(int)response.StatusCode} {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        var errors = JsonDocument.Parse(text).RootElement.GetProperty("errors");
+        Assert.True(errors.TryGetProperty(field, out var messages), $"{why}: expected an error for '{field}' in {text}");
+        Assert.False(string.IsNullOrWhiteSpace(messages[0].GetString()));
+        Assert.DoesNotContain("System.", text, StringComparison.Ordinal);
+        Assert.Equal(before, await factory.SnapshotAsync());
+    }
+}
