@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs Scheduleman on this machine, no Docker needed: a local PostgreSQL (data kept in .data/ across runs),
+# the migrations, the API on http://localhost:8080, two executors and WaitEcho on http://localhost:5003.
+# Ctrl-C stops everything. Settings: SCHEDULER_PG_PORT (default 55432), API_PORT (8080), ECHO_PORT (5003).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PG_PORT=${SCHEDULER_PG_PORT:-55432}
+API_PORT=${API_PORT:-8080}
+ECHO_PORT=${ECHO_PORT:-5003}
+DB=scheduleman
+
+command -v dotnet >/dev/null || { echo "run.sh: the .NET 10 SDK is required (https://dot.net)" >&2; exit 1; }
+
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  echo; echo "run.sh: stopping…"
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait "${pids[@]}" 2>/dev/null || true
+  scripts/postgres-local.sh stop .data/postgres
+  echo "run.sh: stopped (data kept in .data/)"
+  exit 0
+}
+trap cleanup EXIT INT TERM
+
+scripts/postgres-local.sh start .data/postgres "$PG_PORT"
+scripts/postgres-local.sh createdb "$PG_PORT" "$DB"
+export ConnectionStrings__Scheduler="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=$DB"
+
+echo "run.sh: building…"
+dotnet build Scheduleman.sln -c Release -nologo -v quiet -clp:ErrorsOnly
+dotnet Scheduler.Storage/bin/Release/net10.0/Scheduler.Storage.dll migrate
+
+# Each process runs from its build folder (so it finds its appsettings.json); output is prefixed with its name.
+start() {
+  local name=$1 project=$2; shift 2
+  (cd "$project/bin/Release/net10.0" && exec "$@" dotnet "$project.dll" --urls "${URLS:-}") > >(sed -u "s/^/[$name] /") 2>&1 &
+  pids+=($!)
+}
+URLS="http://localhost:$ECHO_PORT" start waitecho Scheduler.WaitEcho
+URLS="http://localhost:$API_PORT" start api Scheduler.Crud.Api
+start executor-1 Scheduler.Executor env Executor__ExecutorId=executor-1
+start executor-2 Scheduler.Executor env Executor__ExecutorId=executor-2
+
+for url in "http://localhost:$API_PORT/healthz" "http://localhost:$ECHO_PORT/healthz"; do
+  for _ in $(seq 1 100); do curl -fsS "$url" >/dev/null 2>&1 && break; sleep 0.2; done
+done
+
+cat <<INFO
+
+  Scheduleman is running
+    API        http://localhost:$API_PORT/api/v1/schedules   (OpenAPI: /openapi/v1.json)
+    WaitEcho   http://localhost:$ECHO_PORT/echo   (what it received: /received)
+    executors  executor-1, executor-2
+    PostgreSQL 127.0.0.1:$PG_PORT, database $DB, data in .data/postgres
+
+  Try: curl -s -X POST localhost:$API_PORT/api/v1/schedules -H 'content-type: application/json' \\
+         -d '{"name":"every-2s","cron":"*/2 * * * * *","target":{"type":"webhook","url":"http://localhost:$ECHO_PORT/echo"}}'
+  Ctrl-C stops everything.
+
+INFO
+wait -n "${pids[@]}" || true
+echo "run.sh: a process exited; shutting down" >&2
+exit 1
