@@ -2,6 +2,7 @@
 # A local PostgreSQL cluster from the binaries on this machine, for run.sh, the tests and CI.
 #   postgres-local.sh start DATA_DIR PORT   create the cluster if needed and start it (trust auth, 127.0.0.1)
 #   postgres-local.sh stop DATA_DIR         stop it (fast shutdown)
+#   postgres-local.sh destroy DATA_DIR      stop it at once and delete its data (throwaway test clusters)
 #   postgres-local.sh createdb PORT NAME    create a database unless it exists
 #   postgres-local.sh install               install the Debian package when no binaries are found
 # PostgreSQL refuses to run as root, so as root the cluster runs as the 'postgres' user.
@@ -67,6 +68,12 @@ CONF
     bin=$(find_bindir)
     [ -f "$data/postmaster.pid" ] && as_owner "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null || true
     ;;
+  destroy)
+    data=$(readlink -m "${2:?data dir}")
+    bin=$(find_bindir)
+    [ -f "$data/postmaster.pid" ] && as_owner "$bin/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1 || true
+    rm -rf "$data"
+    ;;
   createdb)
     port=${2:?port}; name=${3:?database name}
     bin=$(find_bindir)
@@ -74,5 +81,5 @@ CONF
       "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qc "create database \"$name\"" >/dev/null
     fi
     ;;
-  *) echo "usage: $0 start DATA_DIR PORT | stop DATA_DIR | createdb PORT NAME | install" >&2; exit 2 ;;
+  *) echo "usage: $0 start DATA_DIR PORT | stop DATA_DIR | destroy DATA_DIR | createdb PORT NAME | install" >&2; exit 2 ;;
 esac

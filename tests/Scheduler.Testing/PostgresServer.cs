@@ -119,17 +119,7 @@ public sealed class PostgresServer
                 "start a Docker engine (Testcontainers), or install PostgreSQL 13+ binaries (Debian: apt-get install postgresql). " +
                 $"Starting a local cluster said:\n{output}");
         }
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            RunAsync("bash", script, "stop", dataDir).GetAwaiter().GetResult();
-            try
-            {
-                Directory.Delete(dataDir, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => RunAsync("bash", script, "destroy", dataDir).GetAwaiter().GetResult();
         return new PostgresServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Include Error Detail=true",
             $"local cluster on port {port} ({dataDir})");
     }
