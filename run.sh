@@ -60,6 +60,11 @@ cat <<INFO
   Ctrl-C stops everything.
 
 INFO
-wait -n "${pids[@]}" || true
-echo "run.sh: a process exited; shutting down" >&2
-exit 1
+# Like a cluster, the rest keeps running when one process dies (e.g. an executor killed to watch recovery).
+while [ ${#pids[@]} -gt 0 ]; do
+  wait -n "${pids[@]}" || true
+  alive=()
+  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
+  [ ${#alive[@]} -lt ${#pids[@]} ] && echo "run.sh: a process exited; the others keep running (Ctrl-C stops them)" >&2
+  pids=("${alive[@]}")
+done
