@@ -1,6 +1,9 @@
 using System.Text.Json.Serialization;
 using Scheduler.Common;
+using Scalar.AspNetCore;
 using Scheduler.Crud.Api.Errors;
+using Scheduler.Crud.Api.Executions;
+using Scheduler.Crud.Api.Preview;
 using Scheduler.Crud.Api.Schedules;
 using Scheduler.Storage;
 
@@ -31,7 +34,11 @@ public static class CrudApiServiceCollectionExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapOpenApi();
+        // The interactive reference; its script is embedded in the package, so it works offline.
+        app.MapScalarApiReference(o => o.WithTitle("Scheduleman API"));
         app.MapSchedulesApi();
+        app.MapExecutionsApi();
+        app.MapPreviewApi();
         app.MapGet("/healthz", () => TypedResults.Ok("ok")).ExcludeFromDescription();
         return app;
     }

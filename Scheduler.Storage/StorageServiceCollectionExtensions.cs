@@ -30,6 +30,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<Migrator>();
         services.AddSingleton<ScheduleStore>();
         services.AddSingleton<ExecutionStore>();
+        services.AddSingleton<HistoryStore>();
         return services;
     }
 }

@@ -107,7 +107,8 @@ public static partial class ScheduleValidator
         }
     }
 
-    private static ScheduleTiming? ValidateTiming(ScheduleRequest request, DateTimeOffset now, ValidationErrors errors)
+    /// <summary>Validates just the timing fields (cron, timeZone, runAt, delay); used by preview too.</summary>
+    public static ScheduleTiming? ValidateTiming(ScheduleRequest request, DateTimeOffset now, ValidationErrors errors)
     {
         var given = new[] { ("cron", request.Cron), ("runAt", request.RunAt), ("delay", request.Delay) }
             .Where(f => f.Item2 is not null).Select(f => f.Item1).ToList();

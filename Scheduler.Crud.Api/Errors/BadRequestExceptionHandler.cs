@@ -17,6 +17,9 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
     [GeneratedRegex(@"could not be converted to (?<type>[\w.`\[\]]+)")]
     private static partial Regex WrongType();
 
+    [GeneratedRegex(@"^Failed to bind parameter ""(?<type>[^ ""]+) (?<name>[^ ""]+)"" from ""(?<value>.*)""\.$", RegexOptions.Singleline)]
+    private static partial Regex BadParameter();
+
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         if (exception is not BadHttpRequestException badRequest)
@@ -25,7 +28,11 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
         }
         var (field, message) = badRequest.InnerException is JsonException json
             ? Describe(json)
-            : ("body", badRequest.Message);
+            : BadParameter().Match(badRequest.Message) is { Success: true } parameter
+                ? (parameter.Groups["name"].Value, $"'{parameter.Groups["value"].Value}' is not {Friendly(parameter.Groups["type"].Value)}")
+                : ("body", badRequest.StatusCode == StatusCodes.Status415UnsupportedMediaType
+                    ? "must be JSON, sent with Content-Type: application/json"
+                    : badRequest.Message);
         context.Response.StatusCode = badRequest.StatusCode;
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
         {
@@ -61,6 +68,8 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
 
     private static string Friendly(string type) => type switch
     {
+        _ when type.Contains("Guid", StringComparison.Ordinal) => "an id (a UUID)",
+        "int" or "int?" or "long" or "long?" => "a whole number",
         _ when type.Contains("Int32", StringComparison.Ordinal) || type.Contains("Int64", StringComparison.Ordinal) => "a whole number",
         _ when type.Contains("Double", StringComparison.Ordinal) || type.Contains("Decimal", StringComparison.Ordinal) => "a number",
         _ when type.Contains("Boolean", StringComparison.Ordinal) => "true or false",

@@ -1,79 +1,243 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Scheduler.Common.Schedules;
+using Scheduler.Common.Validation;
+using Scheduler.Crud.Api.Executions;
+using Scheduler.Crud.Api.Http;
+using Scheduler.Storage.Executions;
 using Scheduler.Storage.Schedules;
 
 namespace Scheduler.Crud.Api.Schedules;
 
 public static class SchedulesApi
 {
-    /// <summary>Until API keys and tenants exist (issue 7) every schedule belongs to this tenant.</summary>
+    /// <summary>Until API keys and tenants exist, every schedule belongs to this tenant.</summary>
     public const string DefaultTenant = "default";
+
+    public const int MaxPageSize = 500;
+
+    private static readonly string[] States = ["active", "paused", "completed"];
+    private static readonly string[] TargetTypes = ["webhook"];
 
     public static IEndpointRouteBuilder MapSchedulesApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/schedules").WithTags("Schedules");
-        group.MapPost("/", Create).WithName("CreateSchedule").WithSummary("Create a schedule (cron, runAt or delay) with a target.");
-        group.MapGet("/", List).WithName("ListSchedules").WithSummary("List schedules, oldest first, a page at a time.");
-        group.MapGet("/{id:guid}", Get).WithName("GetSchedule").WithSummary("Get one schedule with its next fire time.");
-        group.MapDelete("/{id:guid}", Delete).WithName("DeleteSchedule").WithSummary("Delete a schedule; its history stays readable.");
+        group.MapPost("/", Create).WithName("CreateSchedule")
+            .WithSummary("Create a schedule")
+            .WithDescription("Exactly one of `cron` (5 fields, or 6 with seconds, read in `timeZone`), `runAt` (ISO 8601 with offset) or `delay` (`PT90S`, `90s`, `1h30m`). Returns the schedule with its first `nextFireAt`.");
+        group.MapGet("/", List).WithName("ListSchedules")
+            .WithSummary("List schedules, a page at a time")
+            .WithDescription("Filters: `name` (contains, case-insensitive), `label` (`key=value`, repeatable), `state`, `targetType`, `nextFireBefore`, `nextFireAfter`. `sort` is `created` (default) or `nextFire`. Pass `nextCursor` back as `cursor` for the next page.");
+        group.MapGet("/{id:guid}", Get).WithName("GetSchedule")
+            .WithSummary("Get a schedule").WithDescription("The `ETag` header is the schedule's version: send it as `If-Match` on writes to avoid lost updates.");
+        group.MapPut("/{id:guid}", Replace).WithName("ReplaceSchedule")
+            .WithSummary("Replace a schedule")
+            .WithDescription("Replaces the whole definition and reschedules from now (a paused schedule stays paused). Send `If-Match` with the ETag you read to get 412 instead of overwriting someone else's change.");
+        group.MapDelete("/{id:guid}", Delete).WithName("DeleteSchedule")
+            .WithSummary("Delete a schedule").WithDescription("It stops firing and its name is free again; its executions stay readable.");
+        group.MapPost("/{id:guid}/pause", Pause).WithName("PauseSchedule").WithSummary("Pause a schedule (nothing fires until it is resumed)");
+        group.MapPost("/{id:guid}/resume", Resume).WithName("ResumeSchedule")
+            .WithSummary("Resume a paused schedule").WithDescription("It fires from now on; occurrences while it was paused are skipped. A one-shot whose time passed fires at once.");
+        group.MapPost("/{id:guid}/trigger", Trigger).WithName("TriggerSchedule")
+            .WithSummary("Fire a schedule now, out of band").WithDescription("Creates an execution of its own (origin `manual`), delivered by the next executor poll; the schedule's own timing is unchanged.");
+        group.MapGet("/{id:guid}/next", Next).WithName("NextFireTimes")
+            .WithSummary("The next fire times").WithDescription("`count` from 1 to 100 (default 5). Computed from now, as if the schedule were active.");
+        group.MapGet("/{id:guid}/executions", ExecutionsApi.ListForSchedule).WithName("ListScheduleExecutions")
+            .WithSummary("The schedule's executions, newest first").WithTags("Executions");
+        group.MapPost("/{id:guid}/executions/redrive", ExecutionsApi.RedriveSchedule).WithName("RedriveScheduleDeadLetters")
+            .WithSummary("Redrive every dead execution of the schedule").WithTags("Executions");
         return app;
     }
 
     private static async Task<Results<Created<ScheduleResponse>, ValidationProblem, ProblemHttpResult>> Create(
-        ScheduleRequest request, ScheduleStore store, TimeProvider time, CancellationToken cancellationToken)
+        ScheduleRequest request, ScheduleStore store, TimeProvider time, HttpResponse response, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var errors = ScheduleValidator.Validate(request, now, out var definition);
         if (!errors.IsValid)
         {
-            return TypedResults.ValidationProblem(errors.ToDictionary(), title: "The schedule is invalid.");
+            return Problems.Invalid(errors, "The schedule is invalid.");
         }
         var created = await store.InsertAsync(DefaultTenant, definition!, now, cancellationToken);
         if (created is null)
         {
-            return TypedResults.Problem(
-                statusCode: StatusCodes.Status409Conflict,
-                title: "A schedule with this name exists.",
-                detail: $"name: a schedule named '{definition!.Name}' already exists; choose another name or delete it first.");
+            return Problems.NameTaken(definition!.Name);
         }
+        response.Headers.ETag = Versions.ETag(created.Version);
         return TypedResults.Created($"/api/v1/schedules/{created.Id}", ScheduleResponse.From(created));
     }
 
-    private static async Task<Results<Ok<ScheduleResponse>, NotFound>> Get(Guid id, ScheduleStore store, CancellationToken cancellationToken) =>
-        await store.GetAsync(DefaultTenant, id, cancellationToken) is { } record
-            ? TypedResults.Ok(ScheduleResponse.From(record))
-            : TypedResults.NotFound();
+    private static async Task<Results<Ok<ScheduleResponse>, ProblemHttpResult>> Get(Guid id, ScheduleStore store, HttpResponse response,
+        CancellationToken cancellationToken)
+    {
+        if (await store.GetAsync(DefaultTenant, id, cancellationToken) is not { } record)
+        {
+            return Problems.NotFound("schedule");
+        }
+        response.Headers.ETag = Versions.ETag(record.Version);
+        return TypedResults.Ok(ScheduleResponse.From(record));
+    }
 
     private static async Task<Results<Ok<SchedulePage>, ValidationProblem>> List(
-        ScheduleStore store, CancellationToken cancellationToken, int? limit = null, string? cursor = null)
+        ScheduleStore store, HttpRequest request, CancellationToken cancellationToken,
+        int? limit = null, string? cursor = null, string? name = null, string? state = null, string? targetType = null,
+        string? nextFireBefore = null, string? nextFireAfter = null, string? sort = null)
     {
-        var errors = new Common.Validation.ValidationErrors();
+        var errors = new ValidationErrors();
         var size = limit ?? 50;
-        if (size is < 1 or > 500)
+        if (size is < 1 or > MaxPageSize)
         {
-            errors.Add("limit", $"must be between 1 and 500, got {size}");
+            errors.Add("limit", $"must be between 1 and {MaxPageSize}, got {size}");
         }
-        Guid? after = null;
-        if (cursor is not null)
+        var order = sort switch
         {
-            if (Guid.TryParse(cursor, out var parsed))
+            null or "created" => ScheduleSort.Created,
+            "nextFire" => ScheduleSort.NextFire,
+            _ => Invalid(errors, "sort", $"'{sort}' is not a sort order; use 'created' or 'nextFire'", ScheduleSort.Created),
+        };
+        if (!ScheduleCursor.TryDecode(cursor, order, out var after))
+        {
+            errors.Add("cursor", "is not a cursor this API returned for this sort order");
+        }
+        if (state is not null && !States.Contains(state))
+        {
+            errors.Add("state", $"'{state}' is not a state; use one of {string.Join(", ", States)}");
+        }
+        if (targetType is not null && !TargetTypes.Contains(targetType))
+        {
+            errors.Add("targetType", $"'{targetType}' is not a target type; use one of {string.Join(", ", TargetTypes)}");
+        }
+        if (name is { Length: > ScheduleValidator.MaxNameLength })
+        {
+            errors.Add("name", $"is longer than {ScheduleValidator.MaxNameLength} characters");
+        }
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var label in request.Query["label"])
+        {
+            if (label?.Split('=', 2) is [{ Length: > 0 } key, var value])
             {
-                after = parsed;
+                labels[key] = value;
             }
             else
             {
-                errors.Add("cursor", "is not a cursor this API returned");
+                errors.Add("label", $"'{label}' is not key=value");
             }
         }
+        var before = Instant(nextFireBefore, "nextFireBefore", errors);
+        var afterInstant = Instant(nextFireAfter, "nextFireAfter", errors);
         if (!errors.IsValid)
         {
-            return TypedResults.ValidationProblem(errors.ToDictionary());
+            return Problems.Invalid(errors);
         }
-        var page = await store.ListAsync(DefaultTenant, after, size, cancellationToken);
-        var next = page.Count == size ? page[^1].Id.ToString() : null;
+
+        var page = await store.ListAsync(new ScheduleQuery
+        {
+            Tenant = DefaultTenant,
+            Limit = size,
+            NameContains = name,
+            Labels = labels,
+            State = state,
+            TargetType = targetType,
+            NextFireBefore = before,
+            NextFireAfter = afterInstant,
+            Sort = order,
+            After = after,
+        }, cancellationToken);
+        var next = page.Count == size ? ScheduleCursor.For(order, page[^1]).Encode() : null;
         return TypedResults.Ok(new SchedulePage(page.Select(ScheduleResponse.From).ToList(), next));
     }
 
-    private static async Task<Results<NoContent, NotFound>> Delete(Guid id, ScheduleStore store, TimeProvider time, CancellationToken cancellationToken) =>
-        await store.DeleteAsync(DefaultTenant, id, time.GetUtcNow(), cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
+    private static async Task<Results<Ok<ScheduleResponse>, ValidationProblem, ProblemHttpResult>> Replace(
+        Guid id, ScheduleRequest request, ScheduleStore store, TimeProvider time, HttpRequest http, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var errors = ScheduleValidator.Validate(request, now, out var definition);
+        if (!errors.IsValid)
+        {
+            return Problems.Invalid(errors, "The schedule is invalid.");
+        }
+        return Changed(await store.ReplaceAsync(DefaultTenant, id, Versions.Expected(http), definition!, now, cancellationToken), http.HttpContext.Response, definition!.Name);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(Guid id, ScheduleStore store, TimeProvider time, HttpRequest http,
+        CancellationToken cancellationToken)
+    {
+        var change = await store.DeleteAsync(DefaultTenant, id, Versions.Expected(http), time.GetUtcNow(), cancellationToken);
+        return change.Status switch
+        {
+            ScheduleChangeStatus.Done => TypedResults.NoContent(),
+            ScheduleChangeStatus.VersionMismatch => Problems.VersionMismatch(change.Schedule!.Version),
+            _ => Problems.NotFound("schedule"),
+        };
+    }
+
+    private static async Task<Results<Ok<ScheduleResponse>, ValidationProblem, ProblemHttpResult>> Pause(Guid id, ScheduleStore store, TimeProvider time,
+        HttpRequest http, CancellationToken cancellationToken) =>
+        Changed(await store.PauseAsync(DefaultTenant, id, Versions.Expected(http), time.GetUtcNow(), cancellationToken), http.HttpContext.Response, null);
+
+    private static async Task<Results<Ok<ScheduleResponse>, ValidationProblem, ProblemHttpResult>> Resume(Guid id, ScheduleStore store, TimeProvider time,
+        HttpRequest http, CancellationToken cancellationToken) =>
+        Changed(await store.ResumeAsync(DefaultTenant, id, Versions.Expected(http), time.GetUtcNow(), cancellationToken), http.HttpContext.Response, null);
+
+    private static async Task<Results<Accepted<ExecutionResponse>, ProblemHttpResult>> Trigger(Guid id, HistoryStore history, TimeProvider time,
+        CancellationToken cancellationToken) =>
+        await history.TriggerAsync(DefaultTenant, id, time.GetUtcNow(), cancellationToken) is { } execution
+            ? TypedResults.Accepted($"/api/v1/executions/{execution.Id}", ExecutionResponse.From(execution))
+            : Problems.NotFound("schedule");
+
+    private static async Task<Results<Ok<NextFireTimes>, ValidationProblem, ProblemHttpResult>> Next(Guid id, ScheduleStore store, TimeProvider time,
+        CancellationToken cancellationToken, int? count = null)
+    {
+        if (count is < 1 or > 100)
+        {
+            return Problems.Invalid("count", $"must be between 1 and 100, got {count}");
+        }
+        if (await store.GetAsync(DefaultTenant, id, cancellationToken) is not { } record)
+        {
+            return Problems.NotFound("schedule");
+        }
+        var now = time.GetUtcNow();
+        var timing = record.Timing;
+        var times = timing.Upcoming(now, count ?? 5).Where(t => t >= now).ToList();
+        return TypedResults.Ok(new NextFireTimes(times, ScheduleDescriber.Describe(timing)));
+    }
+
+    private static Results<Ok<ScheduleResponse>, ValidationProblem, ProblemHttpResult> Changed(ScheduleChange change, HttpResponse response, string? name)
+    {
+        switch (change.Status)
+        {
+            case ScheduleChangeStatus.Done:
+                response.Headers.ETag = Versions.ETag(change.Schedule!.Version);
+                return TypedResults.Ok(ScheduleResponse.From(change.Schedule));
+            case ScheduleChangeStatus.VersionMismatch:
+                return Problems.VersionMismatch(change.Schedule!.Version);
+            case ScheduleChangeStatus.NameTaken:
+                return Problems.NameTaken(name ?? "");
+            default:
+                return Problems.NotFound("schedule");
+        }
+    }
+
+    private static DateTimeOffset? Instant(string? text, string field, ValidationErrors errors)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+        {
+            return at.ToUniversalTime();
+        }
+        errors.Add(field, $"'{text}' is not an ISO 8601 instant, e.g. 2030-01-01T09:00:00Z");
+        return null;
+    }
+
+    private static T Invalid<T>(ValidationErrors errors, string field, string message, T fallback)
+    {
+        errors.Add(field, message);
+        return fallback;
+    }
 }
+
+/// <summary>Upcoming fire times and the schedule in words.</summary>
+public sealed record NextFireTimes(IReadOnlyList<DateTimeOffset> FireTimes, string Description);

@@ -27,19 +27,37 @@ internal static class ScheduleSql
         where tenant = @Tenant and id = @Id and state <> 'deleted'
         """;
 
-    // Keyset pagination on the time-ordered (v7) id: stable while rows are inserted.
-    public const string List =
+    // Filters and keyset conditions are appended by ScheduleStore.ListAsync; every value is a parameter.
+    public const string ListBase =
         $"""
         select {Columns} from schedules
-        where tenant = @Tenant and state <> 'deleted' and (@After::uuid is null or id > @After)
-        order by id
-        limit @Limit
+        where tenant = @Tenant and state <> 'deleted'
         """;
 
-    public const string Delete =
-        """
-        update schedules set state = 'deleted', next_fire_at = null, version = version + 1, updated_at = @Now
+    // Changes lock the row first: the claim skips it meanwhile, and the version check is exact.
+    public const string LockForChange =
+        $"""
+        select {Columns} from schedules
         where tenant = @Tenant and id = @Id and state <> 'deleted'
+        for update
+        """;
+
+    public const string Replace =
+        $"""
+        update schedules
+        set name = @Name, description = @Description, labels = @Labels::jsonb, kind = @Kind, cron = @Cron,
+            time_zone = @TimeZone, run_at = @RunAt, delay = @Delay, target = @Target::jsonb, max_attempts = @MaxAttempts,
+            state = @State, next_fire_at = @NextFireAt, version = version + 1, updated_at = @Now
+        where id = @Id
+        returning {Columns}
+        """;
+
+    public const string SetState =
+        $"""
+        update schedules
+        set state = @State, next_fire_at = @NextFireAt, version = version + 1, updated_at = @Now
+        where id = @Id
+        returning {Columns}
         """;
 
     // The claim, part 1: lock a bounded batch of due schedules; rows another executor holds are skipped.

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Dapper;
 using Npgsql;
@@ -6,31 +7,16 @@ using Scheduler.Common.Schedules;
 
 namespace Scheduler.Storage.Schedules;
 
-/// <summary>The API's side of <c>schedules</c>.</summary>
+/// <summary>The API's side of <c>schedules</c>. Every change bumps <c>version</c> (the ETag).</summary>
 public sealed class ScheduleStore(NpgsqlDataSource dataSource)
 {
     /// <summary>Inserts a new schedule; returns null when a live schedule of that name exists in the tenant.</summary>
     public async Task<ScheduleRecord?> InsertAsync(string tenant, ScheduleDefinition definition, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var timing = definition.Timing;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<ScheduleRecord>(new CommandDefinition(ScheduleSql.Insert, new
-        {
-            Id = Guid.CreateVersion7(now),
-            Tenant = tenant,
-            definition.Name,
-            definition.Description,
-            Labels = JsonSerializer.Serialize(definition.Labels, SchedulerJson.Options),
-            Kind = ScheduleKinds.ToDb(timing.Kind),
-            timing.Cron,
-            timing.TimeZone,
-            timing.RunAt,
-            timing.Delay,
-            Target = JsonSerializer.Serialize(definition.Target, SchedulerJson.Options),
-            definition.MaxAttempts,
-            NextFireAt = timing.FirstFireAt(now),
-            Now = now,
-        }, cancellationToken: cancellationToken));
+        return await connection.QuerySingleOrDefaultAsync<ScheduleRecord>(new CommandDefinition(ScheduleSql.Insert,
+            DefinitionParameters(Guid.CreateVersion7(now), tenant, definition, "active", definition.Timing.FirstFireAt(now), now),
+            cancellationToken: cancellationToken));
     }
 
     public async Task<ScheduleRecord?> GetAsync(string tenant, Guid id, CancellationToken cancellationToken)
@@ -40,19 +26,149 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
             new { Tenant = tenant, Id = id }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>A page of schedules in creation order, after the schedule <paramref name="after"/>.</summary>
-    public async Task<IReadOnlyList<ScheduleRecord>> ListAsync(string tenant, Guid? after, int limit, CancellationToken cancellationToken)
+    /// <summary>One page; order is total (ties broken by id), so paging never repeats or skips a row that stays put.</summary>
+    public async Task<IReadOnlyList<ScheduleRecord>> ListAsync(ScheduleQuery query, CancellationToken cancellationToken)
     {
+        var sql = new StringBuilder(ScheduleSql.ListBase);
+        var parameters = new DynamicParameters(new { query.Tenant, query.Limit });
+        if (!string.IsNullOrEmpty(query.NameContains))
+        {
+            sql.Append(" and name ilike @NamePattern escape '\\'");
+            parameters.Add("NamePattern", "%" + query.NameContains.Replace("\\", "\\\\", StringComparison.Ordinal)
+                .Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%");
+        }
+        if (query.Labels is { Count: > 0 })
+        {
+            sql.Append(" and labels @> @Labels::jsonb");
+            parameters.Add("Labels", JsonSerializer.Serialize(query.Labels, SchedulerJson.Options));
+        }
+        if (query.State is not null)
+        {
+            sql.Append(" and state = @State");
+            parameters.Add("State", query.State);
+        }
+        if (query.TargetType is not null)
+        {
+            sql.Append(" and target->>'type' = @TargetType");
+            parameters.Add("TargetType", query.TargetType);
+        }
+        if (query.NextFireBefore is { } before)
+        {
+            sql.Append(" and next_fire_at < @Before");
+            parameters.Add("Before", before);
+        }
+        if (query.NextFireAfter is { } after)
+        {
+            sql.Append(" and next_fire_at >= @After");
+            parameters.Add("After", after);
+        }
+        if (query.After is { } cursor)
+        {
+            parameters.Add("CursorId", cursor.Id);
+            if (query.Sort == ScheduleSort.Created)
+            {
+                sql.Append(" and id > @CursorId");
+            }
+            else if (cursor.NextFireAt is { } at)
+            {
+                sql.Append(" and (next_fire_at > @CursorAt or (next_fire_at = @CursorAt and id > @CursorId) or next_fire_at is null)");
+                parameters.Add("CursorAt", at);
+            }
+            else
+            {
+                sql.Append(" and next_fire_at is null and id > @CursorId");
+            }
+        }
+        sql.Append(query.Sort == ScheduleSort.Created ? " order by id" : " order by next_fire_at nulls last, id");
+        sql.Append(" limit @Limit");
+
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<ScheduleRecord>(new CommandDefinition(ScheduleSql.List,
-            new { Tenant = tenant, After = after, Limit = limit }, cancellationToken: cancellationToken))).AsList();
+        return (await connection.QueryAsync<ScheduleRecord>(new CommandDefinition(sql.ToString(), parameters, cancellationToken: cancellationToken))).AsList();
     }
 
-    /// <summary>Deletes a schedule (its history stays); false when there was none.</summary>
-    public async Task<bool> DeleteAsync(string tenant, Guid id, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Replaces the definition and reschedules from now (a paused schedule stays paused).</summary>
+    public Task<ScheduleChange> ReplaceAsync(string tenant, Guid id, int? expectedVersion, ScheduleDefinition definition, DateTimeOffset now,
+        CancellationToken cancellationToken) =>
+        ChangeAsync(tenant, id, expectedVersion, current =>
+        {
+            var state = current.State == "paused" ? "paused" : "active";
+            var next = state == "active" ? definition.Timing.FirstFireAt(now) : null;
+            return (ScheduleSql.Replace, DefinitionParameters(id, tenant, definition, next is null && state == "active" ? "completed" : state, next, now));
+        }, cancellationToken);
+
+    /// <summary>Stops firing until resumed; a completed schedule stays completed.</summary>
+    public Task<ScheduleChange> PauseAsync(string tenant, Guid id, int? expectedVersion, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ChangeAsync(tenant, id, expectedVersion, current => current.State == "active"
+            ? (ScheduleSql.SetState, new { Id = id, State = "paused", NextFireAt = (DateTimeOffset?)null, Now = now })
+            : null, cancellationToken);
+
+    /// <summary>Fires again from now on (a one-shot whose time passed while paused fires at once).</summary>
+    public Task<ScheduleChange> ResumeAsync(string tenant, Guid id, int? expectedVersion, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ChangeAsync(tenant, id, expectedVersion, current =>
+        {
+            if (current.State != "paused")
+            {
+                return null;
+            }
+            var next = current.Timing.FirstFireAt(now);
+            return (ScheduleSql.SetState, new { Id = id, State = next is null ? "completed" : "active", NextFireAt = next, Now = now });
+        }, cancellationToken);
+
+    /// <summary>Deletes a schedule: it stops firing and disappears from the API; its history stays.</summary>
+    public Task<ScheduleChange> DeleteAsync(string tenant, Guid id, int? expectedVersion, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ChangeAsync(tenant, id, expectedVersion,
+            _ => (ScheduleSql.SetState, new { Id = id, State = "deleted", NextFireAt = (DateTimeOffset?)null, Now = now }),
+            cancellationToken);
+
+    /// <param name="update">The statement for the locked current row, or null when nothing needs to change.</param>
+    private async Task<ScheduleChange> ChangeAsync(string tenant, Guid id, int? expectedVersion,
+        Func<ScheduleRecord, (string Sql, object Parameters)?> update, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(ScheduleSql.Delete,
-            new { Tenant = tenant, Id = id, Now = now }, cancellationToken: cancellationToken)) == 1;
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var current = await connection.QuerySingleOrDefaultAsync<ScheduleRecord>(new CommandDefinition(ScheduleSql.LockForChange,
+            new { Tenant = tenant, Id = id }, transaction, cancellationToken: cancellationToken));
+        if (current is null)
+        {
+            return new ScheduleChange(ScheduleChangeStatus.NotFound);
+        }
+        if (expectedVersion is { } version && version != current.Version)
+        {
+            return new ScheduleChange(ScheduleChangeStatus.VersionMismatch, current);
+        }
+        if (update(current) is not { } statement)
+        {
+            return new ScheduleChange(ScheduleChangeStatus.Done, current);
+        }
+        try
+        {
+            var updated = await connection.QuerySingleAsync<ScheduleRecord>(new CommandDefinition(statement.Sql, statement.Parameters,
+                transaction, cancellationToken: cancellationToken));
+            await transaction.CommitAsync(cancellationToken);
+            return new ScheduleChange(ScheduleChangeStatus.Done, updated);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "schedules_tenant_name")
+        {
+            return new ScheduleChange(ScheduleChangeStatus.NameTaken, current);
+        }
     }
+
+    private static object DefinitionParameters(Guid id, string tenant, ScheduleDefinition definition, string state, DateTimeOffset? nextFireAt, DateTimeOffset now) => new
+    {
+        Id = id,
+        Tenant = tenant,
+        definition.Name,
+        definition.Description,
+        Labels = JsonSerializer.Serialize(definition.Labels, SchedulerJson.Options),
+        Kind = ScheduleKinds.ToDb(definition.Timing.Kind),
+        definition.Timing.Cron,
+        definition.Timing.TimeZone,
+        definition.Timing.RunAt,
+        definition.Timing.Delay,
+        Target = JsonSerializer.Serialize(definition.Target, SchedulerJson.Options),
+        definition.MaxAttempts,
+        State = state,
+        NextFireAt = nextFireAt,
+        Now = now,
+    };
 }

@@ -194,7 +194,8 @@ public class FiringTests
     {
         await using var harness = await FiringHarness.StartAsync();
         var schedule = await harness.CreateAsync(FiringHarness.Webhook("deleted", harness.Echo.EchoUrl()) with { Delay = "1s" });
-        Assert.True(await harness.Schedules.DeleteAsync("default", schedule.Id, harness.Time.GetUtcNow(), CancellationToken.None));
+        var deleted = await harness.Schedules.DeleteAsync("default", schedule.Id, null, harness.Time.GetUtcNow(), CancellationToken.None);
+        Assert.Equal(Scheduler.Storage.Schedules.ScheduleChangeStatus.Done, deleted.Status);
         harness.Time.Advance(TimeSpan.FromSeconds(2));
         Assert.Equal(0, await FiringHarness.DrainAsync(harness.Executor("a")));
         await using var connection = await harness.DataSource.OpenConnectionAsync();

@@ -1,0 +1,33 @@
+namespace Scheduler.Storage.Executions;
+
+/// <summary>A row of <c>executions</c>, as history.</summary>
+public sealed class ExecutionRecord
+{
+    public Guid Id { get; init; }
+    public Guid ScheduleId { get; init; }
+    public string ScheduleName { get; init; } = "";
+    public DateTimeOffset ScheduledFor { get; init; }
+    public string Origin { get; init; } = "";
+    public int Occurrences { get; init; }
+    public string Status { get; init; } = "";
+    public int Attempt { get; init; }
+    public int MaxAttempts { get; init; }
+    public DateTimeOffset? NextAttemptAt { get; init; }
+    public string? LastError { get; init; }
+    public int? LastStatusCode { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? FirstAttemptAt { get; init; }
+    public DateTimeOffset? CompletedAt { get; init; }
+}
+
+/// <summary>A row of <c>execution_attempts</c>.</summary>
+public sealed class AttemptRecord
+{
+    public int Attempt { get; init; }
+    public string ExecutorId { get; init; } = "";
+    public DateTimeOffset StartedAt { get; init; }
+    public double DurationMs { get; init; }
+    public string Outcome { get; init; } = "";
+    public int? StatusCode { get; init; }
+    public string? Error { get; init; }
+}

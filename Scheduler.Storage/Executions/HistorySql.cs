@@ -1,0 +1,59 @@
+namespace Scheduler.Storage.Executions;
+
+/// <summary>The SQL behind the API's view of executions: history, manual triggers, redrives.</summary>
+internal static class HistorySql
+{
+    private const string Columns =
+        """
+        e.id, e.schedule_id as ScheduleId, e.schedule_name as ScheduleName, e.scheduled_for as ScheduledFor, e.origin,
+        e.occurrences, e.status, e.attempt, e.max_attempts as MaxAttempts, e.next_attempt_at as NextAttemptAt,
+        e.last_error as LastError, e.last_status_code as LastStatusCode, e.created_at as CreatedAt,
+        e.first_attempt_at as FirstAttemptAt, e.completed_at as CompletedAt
+        """;
+
+    // Newest first; ids are time-ordered, so "before the cursor id" is a stable keyset.
+    public const string List =
+        $"""
+        select {Columns} from executions e
+        where e.tenant = @Tenant
+          and (@ScheduleId::uuid is null or e.schedule_id = @ScheduleId)
+          and (@Status::text is null or e.status = @Status)
+          and (@Before::uuid is null or e.id < @Before)
+        order by e.id desc
+        limit @Limit
+        """;
+
+    public const string Get = $"select {Columns} from executions e where e.tenant = @Tenant and e.id = @Id";
+
+    public const string Attempts =
+        """
+        select attempt, executor_id as ExecutorId, started_at as StartedAt, duration_ms as DurationMs, outcome,
+               status_code as StatusCode, error
+        from execution_attempts where execution_id = @Id order by attempt
+        """;
+
+    // Fire now, out of band: a pending execution due at once, which any executor leases on its next poll.
+    public const string Trigger =
+        $"""
+        insert into executions as e (id, schedule_id, tenant, schedule_name, scheduled_for, origin, status, attempt,
+                                     max_attempts, next_attempt_at, target, created_at)
+        select @Id, s.id, s.tenant, s.name, @Now, 'manual', 'pending', 0, s.max_attempts, @Now, s.target, @Now
+        from schedules s
+        where s.tenant = @Tenant and s.id = @ScheduleId and s.state <> 'deleted'
+        returning {Columns}
+        """;
+
+    // A redrive gives a dead execution a fresh budget of attempts under the same id. It delivers to the
+    // schedule's current target (fix the URL, then redrive), or to the old one if the schedule was deleted.
+    public const string Redrive =
+        $"""
+        update executions e
+        set status = 'pending', next_attempt_at = @Now, completed_at = null,
+            max_attempts = e.attempt + s.max_attempts,
+            target = case when s.state <> 'deleted' then s.target else e.target end
+        from schedules s
+        where s.id = e.schedule_id and e.tenant = @Tenant and e.status = 'dead'
+          and (e.id = @Id or (@Id::uuid is null and e.schedule_id = @ScheduleId))
+        returning {Columns}
+        """;
+}

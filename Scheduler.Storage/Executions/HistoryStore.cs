@@ -1,0 +1,54 @@
+using Dapper;
+using Npgsql;
+
+namespace Scheduler.Storage.Executions;
+
+/// <summary>The API's side of <c>executions</c>: history, manual triggers and redrives.</summary>
+public sealed class HistoryStore(NpgsqlDataSource dataSource)
+{
+    public async Task<IReadOnlyList<ExecutionRecord>> ListAsync(string tenant, Guid? scheduleId, string? status, Guid? before, int limit,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<ExecutionRecord>(new CommandDefinition(HistorySql.List,
+            new { Tenant = tenant, ScheduleId = scheduleId, Status = status, Before = before, Limit = limit },
+            cancellationToken: cancellationToken))).AsList();
+    }
+
+    public async Task<(ExecutionRecord Execution, IReadOnlyList<AttemptRecord> Attempts)?> GetAsync(string tenant, Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var execution = await connection.QuerySingleOrDefaultAsync<ExecutionRecord>(new CommandDefinition(HistorySql.Get,
+            new { Tenant = tenant, Id = id }, cancellationToken: cancellationToken));
+        if (execution is null)
+        {
+            return null;
+        }
+        var attempts = await connection.QueryAsync<AttemptRecord>(new CommandDefinition(HistorySql.Attempts, new { Id = id }, cancellationToken: cancellationToken));
+        return (execution, attempts.AsList());
+    }
+
+    /// <summary>Creates a manual execution due now; null when the schedule does not exist.</summary>
+    public async Task<ExecutionRecord?> TriggerAsync(string tenant, Guid scheduleId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<ExecutionRecord>(new CommandDefinition(HistorySql.Trigger,
+            new { Id = Guid.CreateVersion7(now), Tenant = tenant, ScheduleId = scheduleId, Now = now }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Redrives one dead execution; null when it does not exist or is not dead.</summary>
+    public async Task<ExecutionRecord?> RedriveAsync(string tenant, Guid id, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<ExecutionRecord>(new CommandDefinition(HistorySql.Redrive,
+            new { Tenant = tenant, Id = (Guid?)id, ScheduleId = (Guid?)null, Now = now }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Redrives every dead execution of a schedule; returns them.</summary>
+    public async Task<IReadOnlyList<ExecutionRecord>> RedriveScheduleAsync(string tenant, Guid scheduleId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<ExecutionRecord>(new CommandDefinition(HistorySql.Redrive,
+            new { Tenant = tenant, Id = (Guid?)null, ScheduleId = (Guid?)scheduleId, Now = now }, cancellationToken: cancellationToken))).AsList();
+    }
+}
