@@ -85,7 +85,7 @@ public static partial class ScheduleDescriber
         }
         if (Step().Match(minute) is { Success: true } everyMinutes)
         {
-            var within = hour == "*" ? "" : TryList(hour, h => $"{int.Parse(h, CultureInfo.InvariantCulture):00}:00", out var hours) ? $", in the hour from {hours}" : null;
+            var within = hour == "*" ? "" : HourWindow(hour);
             return within is null ? null : $"every {everyMinutes.Groups[1].Value} minutes{within}{secondSuffix}";
         }
         if (!fixedMinute)
@@ -105,6 +105,17 @@ public static partial class ScheduleDescriber
             int.Parse(minute, CultureInfo.InvariantCulture), int.Parse(second, CultureInfo.InvariantCulture)), out var times)
             ? $"at {times}"
             : null;
+    }
+
+    /// <summary>", between 09:00 and 17:59" for 9-17; ", in the hours from 09:00 and 17:00" for 9,17.</summary>
+    private static string? HourWindow(string hour)
+    {
+        var range = hour.Split('-');
+        if (range.Length == 2 && int.TryParse(range[0], CultureInfo.InvariantCulture, out var from) && int.TryParse(range[1], CultureInfo.InvariantCulture, out var to))
+        {
+            return $", between {from:00}:00 and {to:00}:59";
+        }
+        return TryList(hour, h => $"{int.Parse(h, CultureInfo.InvariantCulture):00}:00", out var hours) ? $", in the hours from {hours}" : null;
     }
 
     /// <returns>"" for every day, null when the fields are too unusual to put in words.</returns>

@@ -40,7 +40,7 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
             ProblemDetails = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
             {
                 Status = badRequest.StatusCode,
-                Title = "The request body could not be read.",
+                Title = "The request could not be read.",
             },
         });
     }
@@ -69,7 +69,8 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
     private static string Friendly(string type) => type switch
     {
         _ when type.Contains("Guid", StringComparison.Ordinal) => "an id (a UUID)",
-        "int" or "int?" or "long" or "long?" => "a whole number",
+        _ when type.Contains("int", StringComparison.OrdinalIgnoreCase) || type.Contains("long", StringComparison.OrdinalIgnoreCase) => "a whole number",
+        _ when type.Contains("DateTime", StringComparison.Ordinal) => "an ISO 8601 instant",
         _ when type.Contains("Int32", StringComparison.Ordinal) || type.Contains("Int64", StringComparison.Ordinal) => "a whole number",
         _ when type.Contains("Double", StringComparison.Ordinal) || type.Contains("Decimal", StringComparison.Ordinal) => "a number",
         _ when type.Contains("Boolean", StringComparison.Ordinal) => "true or false",

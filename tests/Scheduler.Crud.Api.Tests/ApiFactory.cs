@@ -1,20 +1,31 @@
 using Dapper;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Scheduler.Testing;
 
 namespace Scheduler.Crud.Api.Tests;
 
 /// <summary>The API in-process on its own fresh database.</summary>
-public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
+public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public string ConnectionString { get; private set; } = "";
 
     public async Task InitializeAsync() => ConnectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder) =>
+    /// <summary>When set, the API runs on this clock.</summary>
+    public TimeProvider? Time { get; init; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
         builder.UseSetting("ConnectionStrings:Scheduler", ConnectionString);
+        if (Time is { } time)
+        {
+            builder.ConfigureTestServices(services => services.AddSingleton(time));
+        }
+    }
 
     /// <summary>Everything stored, as text: to prove a rejected request changed nothing.</summary>
     public async Task<string> SnapshotAsync()

@@ -1,13 +1,9 @@
 using Dapper;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Scheduler.Common.Schedules;
 using Scheduler.Executor;
 using Scheduler.Executor.Firing;
-using Scheduler.Storage;
 using Scheduler.Storage.Schedules;
 using Scheduler.Testing;
 
@@ -16,7 +12,7 @@ namespace Scheduler.Executor.Tests;
 /// <summary>A fresh database, WaitEcho on real HTTP, and executors built on demand, all on one fake clock.</summary>
 internal sealed class FiringHarness : IAsyncDisposable
 {
-    private readonly List<ServiceProvider> _executors = [];
+    private readonly List<TestExecutor> _executors = [];
 
     private FiringHarness(string connectionString, NpgsqlDataSource dataSource, WaitEchoServer echo, FakeTimeProvider time)
     {
@@ -44,26 +40,9 @@ internal sealed class FiringHarness : IAsyncDisposable
     /// <summary>An executor on the fake clock, with no lookahead (fake-clock tests advance time to due instants).</summary>
     public TriggerDispatcher Executor(string id, Action<ExecutorOptions>? configure = null)
     {
-        var services = new ServiceCollection();
-        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
-        services.AddSingleton<IConfiguration>(new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Scheduler"] = ConnectionString })
-            .Build());
-        services.AddSchedulerStorage();
-        services.AddSingleton<TimeProvider>(Time);
-        services.AddOptions<ExecutorOptions>().Configure(o =>
-        {
-            o.ExecutorId = id;
-            o.Lookahead = TimeSpan.Zero;
-            o.BatchSize = 100;
-            o.RetryInitialBackoff = TimeSpan.FromSeconds(1);
-            o.LeaseMargin = TimeSpan.FromSeconds(10);
-            configure?.Invoke(o);
-        });
-        services.AddTriggerFiring();
-        var provider = services.BuildServiceProvider();
-        _executors.Add(provider);
-        return provider.GetRequiredService<TriggerDispatcher>();
+        var executor = new TestExecutor(ConnectionString, Time, id, configure);
+        _executors.Add(executor);
+        return executor.Dispatcher;
     }
 
     public async Task<ScheduleRecord> CreateAsync(ScheduleRequest request)
@@ -75,21 +54,6 @@ internal sealed class FiringHarness : IAsyncDisposable
 
     public static ScheduleRequest Webhook(string name, string url, int maxAttempts = 5) =>
         new() { Name = name, Target = new TargetRequest { Type = "webhook", Url = url }, MaxAttempts = maxAttempts };
-
-    /// <summary>Claims and fires until nothing is left, then waits for every outcome to be recorded.</summary>
-    public static async Task<int> DrainAsync(TriggerDispatcher executor)
-    {
-        var total = 0;
-        int claimed;
-        do
-        {
-            claimed = await executor.RunOnceAsync(CancellationToken.None);
-            total += claimed;
-            await executor.WhenIdleAsync();
-        }
-        while (claimed > 0);
-        return total;
-    }
 
     public async Task<List<ExecutionRow>> ExecutionsAsync(Guid? scheduleId = null)
     {
@@ -116,9 +80,9 @@ internal sealed class FiringHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var provider in _executors)
+        foreach (var executor in _executors)
         {
-            await provider.DisposeAsync();
+            await executor.DisposeAsync();
         }
         await Echo.DisposeAsync();
         await DataSource.DisposeAsync();

@@ -1,6 +1,7 @@
 using Dapper;
 using Scheduler.Common.Schedules;
 using Scheduler.Storage.Executions;
+using Scheduler.Testing;
 
 namespace Scheduler.Executor.Tests;
 
@@ -19,7 +20,7 @@ public class FiringTests
         var b = harness.Executor("b");
         harness.Time.Advance(TimeSpan.FromSeconds(1));
 
-        var claimed = await Task.WhenAll(FiringHarness.DrainAsync(a), FiringHarness.DrainAsync(b));
+        var claimed = await Task.WhenAll(TestExecutor.DrainAsync(a), TestExecutor.DrainAsync(b));
 
         Assert.Equal(1_000, claimed.Sum());
         Assert.True(claimed.All(c => c > 0), $"both executors should have taken part: {claimed[0]} and {claimed[1]}");
@@ -43,7 +44,7 @@ public class FiringTests
         var gaps = new List<TimeSpan>();
         for (var attempt = 1; attempt <= 4; attempt++)
         {
-            Assert.Equal(1, await FiringHarness.DrainAsync(executor));
+            Assert.Equal(1, await TestExecutor.DrainAsync(executor));
             var execution = Assert.Single(await harness.ExecutionsAsync());
             Assert.Equal(attempt, execution.Attempt);
             if (attempt < 4)
@@ -53,7 +54,7 @@ public class FiringTests
                 gaps.Add(gap);
                 // Not a moment before the retry is due.
                 harness.Time.Advance(gap - TimeSpan.FromMilliseconds(1));
-                Assert.Equal(0, await FiringHarness.DrainAsync(executor));
+                Assert.Equal(0, await TestExecutor.DrainAsync(executor));
                 harness.Time.Advance(TimeSpan.FromMilliseconds(1));
             }
             else
@@ -71,7 +72,7 @@ public class FiringTests
         var attempts = await harness.AttemptsAsync(Assert.Single(await harness.ExecutionsAsync()).Id);
         Assert.Equal([1, 2, 3, 4], attempts.Select(a => a.Attempt));
         Assert.All(attempts, a => Assert.Equal(("failed", 503), (a.Outcome, a.StatusCode)));
-        Assert.Equal(0, await FiringHarness.DrainAsync(executor));
+        Assert.Equal(0, await TestExecutor.DrainAsync(executor));
     }
 
     [Fact]
@@ -84,7 +85,7 @@ public class FiringTests
 
         for (var i = 0; i < 3; i++)
         {
-            Assert.Equal(1, await FiringHarness.DrainAsync(executor));
+            Assert.Equal(1, await TestExecutor.DrainAsync(executor));
             if (Assert.Single(await harness.ExecutionsAsync()).NextAttemptAt is { } next)
             {
                 harness.Time.Advance(next - harness.Time.GetUtcNow());
@@ -106,7 +107,7 @@ public class FiringTests
         var executor = harness.Executor("a");
         harness.Time.Advance(TimeSpan.FromSeconds(1));
 
-        Assert.Equal(1, await FiringHarness.DrainAsync(executor));
+        Assert.Equal(1, await TestExecutor.DrainAsync(executor));
         var execution = Assert.Single(await harness.ExecutionsAsync());
         Assert.Equal(("dead", 1, 404), (execution.Status, execution.Attempt, execution.LastStatusCode));
     }
@@ -128,13 +129,13 @@ public class FiringTests
         Assert.Equal(20, orphaned.Count);
 
         var survivor = harness.Executor("survivor");
-        Assert.Equal(0, await FiringHarness.DrainAsync(survivor));
+        Assert.Equal(0, await TestExecutor.DrainAsync(survivor));
 
         // Lease = due + 3 s timeout + 10 s margin.
         harness.Time.Advance(TimeSpan.FromSeconds(13));
-        Assert.Equal(0, await FiringHarness.DrainAsync(survivor));
+        Assert.Equal(0, await TestExecutor.DrainAsync(survivor));
         harness.Time.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.Equal(20, await FiringHarness.DrainAsync(survivor));
+        Assert.Equal(20, await TestExecutor.DrainAsync(survivor));
 
         var received = await harness.Echo.ReceivedAsync();
         Assert.Equal(orphaned.Select(o => o.Id.ToString()).Order(), received.Select(r => r.ExecutionId!).Order());
@@ -154,13 +155,13 @@ public class FiringTests
 
         // Nothing runs for a minute.
         harness.Time.Advance(first - harness.Time.GetUtcNow() + TimeSpan.FromSeconds(60.5));
-        Assert.Equal(1, await FiringHarness.DrainAsync(executor));
+        Assert.Equal(1, await TestExecutor.DrainAsync(executor));
         var catchUp = Assert.Single(await harness.ExecutionsAsync());
         Assert.Equal(("catchup", first, 31), (catchUp.Origin, catchUp.ScheduledFor, catchUp.Occurrences));
 
         // Then back on the beat: the next occurrence, on time.
         harness.Time.Advance(TimeSpan.FromSeconds(1.5));
-        Assert.Equal(1, await FiringHarness.DrainAsync(executor));
+        Assert.Equal(1, await TestExecutor.DrainAsync(executor));
         var executions = await harness.ExecutionsAsync();
         Assert.Equal(2, executions.Count);
         Assert.Equal(("schedule", first.AddSeconds(62)), (executions[1].Origin, executions[1].ScheduledFor));
@@ -184,7 +185,7 @@ public class FiringTests
 
         var next = harness.Executor("next");
         harness.Time.Advance(TimeSpan.FromSeconds(3));
-        Assert.Equal(1, await FiringHarness.DrainAsync(next));
+        Assert.Equal(1, await TestExecutor.DrainAsync(next));
         var fired = Assert.Single(await harness.Echo.ReceivedAsync());
         Assert.Equal((released.Id.ToString(), 1), (fired.ExecutionId, fired.Attempt));
     }
@@ -197,7 +198,7 @@ public class FiringTests
         var deleted = await harness.Schedules.DeleteAsync("default", schedule.Id, null, harness.Time.GetUtcNow(), CancellationToken.None);
         Assert.Equal(Scheduler.Storage.Schedules.ScheduleChangeStatus.Done, deleted.Status);
         harness.Time.Advance(TimeSpan.FromSeconds(2));
-        Assert.Equal(0, await FiringHarness.DrainAsync(harness.Executor("a")));
+        Assert.Equal(0, await TestExecutor.DrainAsync(harness.Executor("a")));
         await using var connection = await harness.DataSource.OpenConnectionAsync();
         Assert.Equal("deleted", await connection.ExecuteScalarAsync<string>("select state from schedules where id = @Id", new { schedule.Id }));
     }

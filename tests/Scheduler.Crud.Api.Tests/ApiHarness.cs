@@ -1,0 +1,68 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Time.Testing;
+using Scheduler.Testing;
+
+namespace Scheduler.Crud.Api.Tests;
+
+/// <summary>The API, WaitEcho and an executor on one fake clock and one fresh database.</summary>
+internal sealed class ApiHarness : IAsyncDisposable
+{
+    private ApiHarness(ApiFactory api, WaitEchoServer echo, TestExecutor executor, FakeTimeProvider time)
+    {
+        Api = api;
+        Echo = echo;
+        Executor = executor;
+        Time = time;
+        Client = api.CreateClient();
+    }
+
+    public ApiFactory Api { get; }
+    public WaitEchoServer Echo { get; }
+    public TestExecutor Executor { get; }
+    public FakeTimeProvider Time { get; }
+    public HttpClient Client { get; }
+
+    public static async Task<ApiHarness> StartAsync()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+        var api = new ApiFactory { Time = time };
+        await ((Xunit.IAsyncLifetime)api).InitializeAsync();
+        return new ApiHarness(api, await WaitEchoServer.StartAsync(time), new TestExecutor(api.ConnectionString, time, "executor"), time);
+    }
+
+    public JsonObject Webhook(string name, string timing, string query = "") => JsonNode.Parse($$"""
+        { "name": "{{name}}", {{timing}},
+          "target": { "type": "webhook", "url": "{{Echo.EchoUrl(query)}}" } }
+        """)!.AsObject();
+
+    public async Task<JsonObject> CreateAsync(JsonObject body)
+    {
+        var response = await Client.PostAsJsonAsync("/api/v1/schedules", body);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+    }
+
+    public async Task<JsonObject> PostAsync(string url, HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        var response = await Client.PostAsync(url, null);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(expected == response.StatusCode, $"POST {url}: {(int)response.StatusCode} {body}");
+        return JsonNode.Parse(body)!.AsObject();
+    }
+
+    public async Task<JsonObject> GetAsync(string url) => (await Client.GetFromJsonAsync<JsonObject>(url))!;
+
+    /// <summary>Moves the clock to an instant the API returned.</summary>
+    public void AdvanceTo(JsonNode? instant) =>
+        Time.Advance(DateTimeOffset.Parse((string)instant!, System.Globalization.CultureInfo.InvariantCulture) - Time.GetUtcNow());
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await Executor.DisposeAsync();
+        await Echo.DisposeAsync();
+        await Api.DisposeAsync();
+    }
+}
