@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Scheduler.Common;
 using Scalar.AspNetCore;
 using Scheduler.Crud.Api.Errors;
+using Scheduler.Crud.Api.Http;
 using Scheduler.Crud.Api.Executions;
 using Scheduler.Crud.Api.Preview;
 using Scheduler.Crud.Api.Schedules;
@@ -25,7 +26,7 @@ public static class CrudApiServiceCollectionExtensions
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(o => o.Describe());
         return builder;
     }
 

@@ -3,8 +3,8 @@ using System.Text.Json;
 namespace Scheduler.Common.Schedules;
 
 /// <summary>
-/// A schedule as clients send it. Exactly one of <see cref="Cron"/>, <see cref="RunAt"/> and
-/// <see cref="Delay"/>. Everything is optional here so that validation can name each missing field.
+/// A schedule as clients send it. Exactly one of <c>cron</c>, <c>runAt</c> and
+/// <c>delay</c>. Everything is optional here so that validation can name each missing field.
 /// </summary>
 public sealed record ScheduleRequest
 {
@@ -19,7 +19,7 @@ public sealed record ScheduleRequest
     /// <summary>5 fields (minutes) or 6 fields (with seconds), e.g. <c>0 0 17 * * MON-FRI</c>.</summary>
     public string? Cron { get; init; }
 
-    /// <summary>IANA time zone for <see cref="Cron"/>; default UTC.</summary>
+    /// <summary>IANA time zone the cron expression is read in, e.g. <c>Europe/London</c>; default UTC.</summary>
     public string? TimeZone { get; init; }
 
     /// <summary>An ISO 8601 instant with offset, e.g. <c>2030-01-01T09:00:00+01:00</c>.</summary>

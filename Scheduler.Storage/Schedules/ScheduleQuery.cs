@@ -6,7 +6,7 @@ namespace Scheduler.Storage.Schedules;
 /// <summary>How a schedule list is ordered.</summary>
 public enum ScheduleSort
 {
-    /// <summary>Oldest first (ids are time-ordered).</summary>
+    /// <summary>Oldest first: ids are version-7 UUIDs, time-ordered to the millisecond (random within one).</summary>
     Created,
 
     /// <summary>Soonest next fire first; schedules with nothing pending last.</summary>
