@@ -31,6 +31,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ScheduleStore>();
         services.AddSingleton<ExecutionStore>();
         services.AddSingleton<HistoryStore>();
+        services.AddSingleton<DueNotifications>();
         return services;
     }
 }

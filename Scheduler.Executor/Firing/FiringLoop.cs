@@ -1,21 +1,27 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Scheduler.Storage;
 using Scheduler.Storage.Executions;
 
 namespace Scheduler.Executor.Firing;
 
 /// <summary>
-/// The executor's loop: claim, then sleep a jittered poll interval (shortened to the next known due time).
-/// A database error is logged and backed off from, never taken for "nothing to do".
+/// The executor's loop: claim, then sleep a jittered poll interval (shortened to the next known due time,
+/// and cut short by a <see cref="DueNotifications"/> hint). A database error is logged and backed off from,
+/// never taken for "nothing to do".
 /// </summary>
 public sealed class FiringLoop(
     TriggerDispatcher dispatcher,
     ExecutionStore store,
+    DueNotifications notifications,
     DatabaseClock clock,
     IOptions<ExecutorOptions> options,
     ILogger<FiringLoop> logger) : BackgroundService
 {
+    // Released by a hint; a burst of hints wakes the loop once.
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
     private static readonly TimeSpan MinSleep = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan MaxErrorBackoff = TimeSpan.FromSeconds(30);
     private readonly ExecutorOptions _options = options.Value;
@@ -24,8 +30,9 @@ public sealed class FiringLoop(
     {
         logger.LogInformation("Executor {ExecutorId} starting (poll {Poll}, lookahead {Lookahead}, batch {Batch})",
             _options.ExecutorId, _options.PollInterval, _options.Lookahead, _options.BatchSize);
+        var listening = notifications.ListenAsync(Wake, stoppingToken);
         // Executors started together must not poll together.
-        await Task.Delay(Jitter(_options.PollInterval) / 2, clock, stoppingToken);
+        await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(1_000, _options.PollInterval.TotalMilliseconds)), clock, stoppingToken);
 
         var errors = 0;
         var lastSync = DateTimeOffset.MinValue;
@@ -62,7 +69,7 @@ public sealed class FiringLoop(
             {
                 try
                 {
-                    await Task.Delay(sleep, clock, stoppingToken);
+                    await _wake.WaitAsync(sleep, stoppingToken);
                 }
                 catch (OperationCanceledException)
                 {
@@ -70,6 +77,25 @@ public sealed class FiringLoop(
                 }
             }
         }
+        await listening;
+    }
+
+    private void Wake()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already awake or about to be.
+        }
+    }
+
+    public override void Dispose()
+    {
+        _wake.Dispose();
+        base.Dispose();
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)

@@ -32,23 +32,29 @@ public sealed class HistoryStore(NpgsqlDataSource dataSource)
     public async Task<ExecutionRecord?> TriggerAsync(string tenant, Guid scheduleId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<ExecutionRecord>(new CommandDefinition(HistorySql.Trigger,
+        var execution = await connection.QuerySingleOrDefaultAsync<ExecutionRecord>(new CommandDefinition(HistorySql.Trigger,
             new { Id = Guid.CreateVersion7(now), Tenant = tenant, ScheduleId = scheduleId, Now = now }, cancellationToken: cancellationToken));
+        await DueNotifications.NotifyIfSoonAsync(connection, execution?.NextAttemptAt, now, cancellationToken);
+        return execution;
     }
 
     /// <summary>Redrives one dead execution; null when it does not exist or is not dead.</summary>
     public async Task<ExecutionRecord?> RedriveAsync(string tenant, Guid id, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<ExecutionRecord>(new CommandDefinition(HistorySql.Redrive,
+        var execution = await connection.QuerySingleOrDefaultAsync<ExecutionRecord>(new CommandDefinition(HistorySql.Redrive,
             new { Tenant = tenant, Id = (Guid?)id, ScheduleId = (Guid?)null, Now = now }, cancellationToken: cancellationToken));
+        await DueNotifications.NotifyIfSoonAsync(connection, execution?.NextAttemptAt, now, cancellationToken);
+        return execution;
     }
 
     /// <summary>Redrives every dead execution of a schedule; returns them.</summary>
     public async Task<IReadOnlyList<ExecutionRecord>> RedriveScheduleAsync(string tenant, Guid scheduleId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<ExecutionRecord>(new CommandDefinition(HistorySql.Redrive,
+        var executions = (await connection.QueryAsync<ExecutionRecord>(new CommandDefinition(HistorySql.Redrive,
             new { Tenant = tenant, Id = (Guid?)null, ScheduleId = (Guid?)scheduleId, Now = now }, cancellationToken: cancellationToken))).AsList();
+        await DueNotifications.NotifyIfSoonAsync(connection, executions.Count > 0 ? now : null, now, cancellationToken);
+        return executions;
     }
 }

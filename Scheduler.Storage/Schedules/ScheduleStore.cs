@@ -14,9 +14,11 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
     public async Task<ScheduleRecord?> InsertAsync(string tenant, ScheduleDefinition definition, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<ScheduleRecord>(new CommandDefinition(ScheduleSql.Insert,
+        var created = await connection.QuerySingleOrDefaultAsync<ScheduleRecord>(new CommandDefinition(ScheduleSql.Insert,
             DefinitionParameters(Guid.CreateVersion7(now), tenant, definition, "active", definition.Timing.FirstFireAt(now), now),
             cancellationToken: cancellationToken));
+        await DueNotifications.NotifyIfSoonAsync(connection, created?.NextFireAt, now, cancellationToken);
+        return created;
     }
 
     public async Task<ScheduleRecord?> GetAsync(string tenant, Guid id, CancellationToken cancellationToken)
@@ -94,7 +96,7 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
             var state = current.State == "paused" ? "paused" : "active";
             var next = state == "active" ? definition.Timing.FirstFireAt(now) : null;
             return (ScheduleSql.Replace, DefinitionParameters(id, tenant, definition, next is null && state == "active" ? "completed" : state, next, now));
-        }, cancellationToken);
+        }, cancellationToken, now);
 
     /// <summary>Stops firing until resumed; a completed schedule stays completed.</summary>
     public Task<ScheduleChange> PauseAsync(string tenant, Guid id, int? expectedVersion, DateTimeOffset now, CancellationToken cancellationToken) =>
@@ -112,7 +114,7 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
             }
             var next = current.Timing.FirstFireAt(now);
             return (ScheduleSql.SetState, new { Id = id, State = next is null ? "completed" : "active", NextFireAt = next, Now = now });
-        }, cancellationToken);
+        }, cancellationToken, now);
 
     /// <summary>Deletes a schedule: it stops firing and disappears from the API; its history stays.</summary>
     public Task<ScheduleChange> DeleteAsync(string tenant, Guid id, int? expectedVersion, DateTimeOffset now, CancellationToken cancellationToken) =>
@@ -122,7 +124,7 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
 
     /// <param name="update">The statement for the locked current row, or null when nothing needs to change.</param>
     private async Task<ScheduleChange> ChangeAsync(string tenant, Guid id, int? expectedVersion,
-        Func<ScheduleRecord, (string Sql, object Parameters)?> update, CancellationToken cancellationToken)
+        Func<ScheduleRecord, (string Sql, object Parameters)?> update, CancellationToken cancellationToken, DateTimeOffset? now = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -144,6 +146,10 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
         {
             var updated = await connection.QuerySingleAsync<ScheduleRecord>(new CommandDefinition(statement.Sql, statement.Parameters,
                 transaction, cancellationToken: cancellationToken));
+            if (now is { } at)
+            {
+                await DueNotifications.NotifyIfSoonAsync(connection, updated.NextFireAt, at, cancellationToken, transaction);
+            }
             await transaction.CommitAsync(cancellationToken);
             return new ScheduleChange(ScheduleChangeStatus.Done, updated);
         }

@@ -66,13 +66,54 @@ public class RealTimeTests
         }
     }
 
-    private static IHost BuildHost(string connectionString)
+    [Fact]
+    public async Task A_new_schedule_due_soon_wakes_an_executor_that_polls_once_a_minute()
+    {
+        var connectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        await using var echo = await WaitEchoServer.StartAsync();
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        var store = new ScheduleStore(dataSource);
+        async Task<ScheduleRecord> CreateDelayed(string name)
+        {
+            var now = DateTimeOffset.UtcNow;
+            Assert.True(ScheduleValidator.Validate(new ScheduleRequest
+            {
+                Name = name,
+                Delay = "1s",
+                Target = new TargetRequest { Type = "webhook", Url = echo.EchoUrl() },
+            }, now, out var definition).IsValid);
+            return (await store.InsertAsync("default", definition!, now, CancellationToken.None))!;
+        }
+
+        // A long lease too: otherwise the loop also wakes when the first execution's lease would expire.
+        using var host = BuildHost(connectionString, pollInterval: "00:01:00", leaseMargin: "00:01:00");
+        await host.StartAsync();
+        try
+        {
+            // Once the first one has fired, the executor has nothing known to wait for and sleeps 30–90 s…
+            var first = await CreateDelayed("first");
+            await WaitFor.ConditionAsync(async () => (await echo.ReceivedAsync(first.Id.ToString())).Count == 1, TimeSpan.FromSeconds(30), "the first trigger");
+            // …so only the hint the API's insert sends can get the second one out on time.
+            var second = await CreateDelayed("second");
+            await WaitFor.ConditionAsync(async () => (await echo.ReceivedAsync(second.Id.ToString())).Count == 1, TimeSpan.FromSeconds(15),
+                "the second trigger, woken by NOTIFY rather than the minute-long poll");
+            var received = Assert.Single(await echo.ReceivedAsync(second.Id.ToString()));
+            Assert.InRange(received.LatenessMs!.Value, 0, 5_000);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    private static IHost BuildHost(string connectionString, string pollInterval = "00:00:00.500", string leaseMargin = "00:00:05")
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:Scheduler"] = connectionString,
-            ["Executor:PollInterval"] = "00:00:00.500",
+            ["Executor:PollInterval"] = pollInterval,
+            ["Executor:LeaseMargin"] = leaseMargin,
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddExecutorServices();
