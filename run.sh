@@ -38,25 +38,30 @@ start() {
   (cd "$project/bin/Release/net10.0" && exec "$@" dotnet "$project.dll" --urls "${URLS:-}") > >(sed -u "s/^/[$name] /") 2>&1 &
   pids+=($!)
 }
-URLS="http://localhost:$ECHO_PORT" start waitecho Scheduler.WaitEcho
-URLS="http://localhost:$API_PORT" start api Scheduler.Crud.Api
-start executor-1 Scheduler.Executor env Executor__ExecutorId=executor-1
-start executor-2 Scheduler.Executor env Executor__ExecutorId=executor-2
+wait_for() { for _ in $(seq 1 150); do curl -fsS "$1" >/dev/null 2>&1 && return 0; sleep 0.2; done; echo "run.sh: $1 did not answer" >&2; return 1; }
 
-for url in "http://localhost:$API_PORT/healthz" "http://localhost:$ECHO_PORT/healthz"; do
-  for _ in $(seq 1 100); do curl -fsS "$url" >/dev/null 2>&1 && break; sleep 0.2; done
-done
+# WaitEcho also hosts a mock Kafka cluster (librdkafka's, a real protocol peer) and consumes topic 'triggers'.
+URLS="http://localhost:$ECHO_PORT" start waitecho Scheduler.WaitEcho env WaitEcho__Kafka__Mock=true
+wait_for "http://localhost:$ECHO_PORT/healthz"
+KAFKA=$(curl -fsS "http://localhost:$ECHO_PORT/kafka" | sed -E 's/.*"bootstrapServers":"([^"]*)".*/\1/')
+URLS="http://localhost:$API_PORT" start api Scheduler.Crud.Api
+start executor-1 Scheduler.Executor env Executor__ExecutorId=executor-1 Kafka__BootstrapServers="$KAFKA"
+start executor-2 Scheduler.Executor env Executor__ExecutorId=executor-2 Kafka__BootstrapServers="$KAFKA"
+wait_for "http://localhost:$API_PORT/healthz"
 
 cat <<INFO
 
   Scheduleman is running
     API        http://localhost:$API_PORT/api/v1/schedules   (OpenAPI: /openapi/v1.json)
     WaitEcho   http://localhost:$ECHO_PORT/echo   (what it received: /received)
+    Kafka      $KAFKA (mock cluster in WaitEcho; WaitEcho consumes topic 'triggers')
     executors  executor-1, executor-2
     PostgreSQL 127.0.0.1:$PG_PORT, database $DB, data in .data/postgres
 
   Try: curl -s -X POST localhost:$API_PORT/api/v1/schedules -H 'content-type: application/json' \\
          -d '{"name":"every-2s","cron":"*/2 * * * * *","target":{"type":"webhook","url":"http://localhost:$ECHO_PORT/echo"}}'
+       curl -s -X POST localhost:$API_PORT/api/v1/schedules -H 'content-type: application/json' \\
+         -d '{"name":"kafka-every-5s","cron":"*/5 * * * * *","target":{"type":"kafka","topic":"triggers"}}'
   Ctrl-C stops everything.
 
 INFO

@@ -17,6 +17,7 @@ public static class ExecutorServiceCollectionExtensions
             .ValidateDataAnnotations()
             .Validate(o => o.RetryMaxBackoff >= o.RetryInitialBackoff, "Executor:RetryMaxBackoff must be at least Executor:RetryInitialBackoff")
             .ValidateOnStart();
+        builder.Services.AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.Section);
         builder.Services.AddSingleton<DatabaseClock>();
         builder.Services.AddSingleton<TimeProvider>(sp => sp.GetRequiredService<DatabaseClock>());
         builder.Services.AddTriggerFiring();
@@ -30,6 +31,7 @@ public static class ExecutorServiceCollectionExtensions
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<TriggerDispatcher>();
         services.AddSingleton<ITriggerDeliverer, WebhookDeliverer>();
+        services.AddSingleton<ITriggerDeliverer, KafkaDeliverer>();
         return services;
     }
 }

@@ -1,4 +1,5 @@
 using Scheduler.WaitEcho.Echo;
+using Scheduler.WaitEcho.Kafka;
 
 namespace Scheduler.WaitEcho;
 
@@ -11,9 +12,32 @@ public static class WaitEchoApp
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new ReceivedLog(builder.Configuration.GetValue("WaitEcho:Capacity", 200_000)));
         builder.Services.AddSingleton<FailureCounter>();
+        AddKafka(builder);
         configureServices?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapEchoApi();
+        app.MapGet("/kafka", (KafkaBootstrap kafka) => TypedResults.Ok(new { bootstrapServers = kafka.Servers }))
+            .WithSummary("The Kafka brokers WaitEcho consumes from (its mock cluster's address when it hosts one).");
         return app;
+    }
+
+    private static void AddKafka(WebApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(KafkaEchoOptions.Section).Get<KafkaEchoOptions>() ?? new KafkaEchoOptions();
+        builder.Services.AddOptions<KafkaEchoOptions>().BindConfiguration(KafkaEchoOptions.Section);
+        string? servers = options.BootstrapServers;
+        if (options.Mock)
+        {
+            var cluster = MockKafkaCluster.Start();
+            builder.Services.AddSingleton(cluster);
+            servers = cluster.BootstrapServers;
+            // One plain line on stdout that scripts and tests read.
+            Console.WriteLine($"WaitEcho Kafka mock cluster: bootstrap.servers={servers}");
+        }
+        builder.Services.AddSingleton(new KafkaBootstrap(servers));
+        if (!string.IsNullOrWhiteSpace(servers))
+        {
+            builder.Services.AddHostedService<KafkaEchoConsumer>();
+        }
     }
 }

@@ -9,6 +9,9 @@ public static class TriggerHeaders
     /// <summary>Unix seconds when this attempt was sent.</summary>
     public const string WebhookTimestamp = "webhook-timestamp";
 
+    /// <summary>The execution id on Kafka messages (webhooks carry it as <see cref="WebhookId"/>).</summary>
+    public const string ExecutionId = "scheduleman-execution-id";
+
     public const string ScheduleId = "scheduleman-schedule-id";
 
     /// <summary>The occurrence's scheduled instant, ISO 8601 UTC.</summary>

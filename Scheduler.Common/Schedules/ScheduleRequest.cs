@@ -37,7 +37,7 @@ public sealed record ScheduleRequest
 /// <summary>A delivery target as clients send it.</summary>
 public sealed record TargetRequest
 {
-    /// <summary><c>webhook</c>.</summary>
+    /// <summary><c>webhook</c> or <c>kafka</c>.</summary>
     public string? Type { get; init; }
 
     /// <summary>Webhook: absolute http(s) URL.</summary>
@@ -46,11 +46,20 @@ public sealed record TargetRequest
     /// <summary>Webhook: HTTP method (default POST).</summary>
     public string? Method { get; init; }
 
-    /// <summary>Webhook: extra request headers.</summary>
+    /// <summary>Extra request (webhook) or message (Kafka) headers.</summary>
     public Dictionary<string, string>? Headers { get; init; }
 
     /// <summary>Webhook: fixed JSON body; default is the CloudEvents trigger envelope.</summary>
     public JsonElement? Body { get; init; }
+
+    /// <summary>Kafka: the topic.</summary>
+    public string? Topic { get; init; }
+
+    /// <summary>Kafka: the message key (default: the schedule id).</summary>
+    public string? Key { get; init; }
+
+    /// <summary>Kafka: fixed JSON value; default is the CloudEvents trigger envelope.</summary>
+    public JsonElement? Value { get; init; }
 
     /// <summary>Bound on one delivery attempt (default <c>PT3S</c>, at most 30 s).</summary>
     public string? Timeout { get; init; }

@@ -31,6 +31,9 @@ public static partial class ScheduleValidator
     [GeneratedRegex(@"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")]
     private static partial Regex HeaderToken();
 
+    [GeneratedRegex(@"^[A-Za-z0-9._-]{1,249}$")]
+    private static partial Regex KafkaTopic();
+
     [GeneratedRegex(@"(Z|[+-]\d{2}:?\d{2})$", RegexOptions.IgnoreCase)]
     private static partial Regex EndsWithOffset();
 
@@ -175,16 +178,16 @@ public static partial class ScheduleValidator
         return ScheduleTiming.ForDelay(delay, now);
     }
 
-    private static WebhookTarget? ValidateTarget(TargetRequest? target, ValidationErrors errors)
+    private static TargetSpec? ValidateTarget(TargetRequest? target, ValidationErrors errors)
     {
         if (target is null)
         {
             errors.Add("target", "is required");
             return null;
         }
-        if (!string.Equals(target.Type, "webhook", StringComparison.Ordinal))
+        if (target.Type is not ("webhook" or "kafka"))
         {
-            errors.Add("target.type", target.Type is null ? "is required ('webhook')" : $"'{Truncate(target.Type)}' is not a target type; use 'webhook'");
+            errors.Add("target.type", target.Type is null ? "is required ('webhook' or 'kafka')" : $"'{Truncate(target.Type)}' is not a target type; use 'webhook' or 'kafka'");
             return null;
         }
 
@@ -200,7 +203,15 @@ public static partial class ScheduleValidator
                 errors.Add("target.timeout", $"must be more than zero and at most {Durations.Format(TargetSpec.MaxTimeout)}, got {Durations.Format(timeout)}");
             }
         }
+        var headers = ValidateHeaders(target.Headers, target.Type == "webhook", errors);
+        return target.Type == "webhook"
+            ? ValidateWebhook(target, timeout, headers, errors)
+            : ValidateKafka(target, timeout, headers, errors);
+    }
 
+    private static WebhookTarget? ValidateWebhook(TargetRequest target, TimeSpan timeout, Dictionary<string, string> headers, ValidationErrors errors)
+    {
+        NotFor("webhook", ("topic", target.Topic), ("key", target.Key), ("value", target.Value), errors);
         Uri? url = null;
         if (string.IsNullOrWhiteSpace(target.Url))
         {
@@ -220,49 +231,82 @@ public static partial class ScheduleValidator
         {
             errors.Add("target.method", $"'{Truncate(target.Method!)}' is not supported; use one of {string.Join(", ", Methods)}");
         }
+        var body = ValidateJson(target.Body, "target.body", errors);
+        return errors.IsValid
+            ? new WebhookTarget { Url = url!, Method = method, Headers = headers, Body = body, Timeout = timeout }
+            : null;
+    }
 
-        var headers = target.Headers ?? [];
+    private static KafkaTarget? ValidateKafka(TargetRequest target, TimeSpan timeout, Dictionary<string, string> headers, ValidationErrors errors)
+    {
+        NotFor("kafka", ("url", target.Url), ("method", target.Method), ("body", target.Body), errors);
+        if (string.IsNullOrWhiteSpace(target.Topic))
+        {
+            errors.Add("target.topic", "is required for kafka targets");
+        }
+        else if (!KafkaTopic().IsMatch(target.Topic) || target.Topic is "." or "..")
+        {
+            errors.Add("target.topic", $"'{Truncate(target.Topic)}' is not a Kafka topic name (1–249 of letters, digits, '.', '_' and '-')");
+        }
+        if (target.Key is { Length: 0 or > 1_024 })
+        {
+            errors.Add("target.key", "must be 1–1024 characters when given");
+        }
+        var value = ValidateJson(target.Value, "target.value", errors);
+        return errors.IsValid
+            ? new KafkaTarget { Topic = target.Topic!, Key = target.Key, Headers = headers, Value = value, Timeout = timeout }
+            : null;
+    }
+
+    private static Dictionary<string, string> ValidateHeaders(Dictionary<string, string>? headers, bool http, ValidationErrors errors)
+    {
+        headers ??= [];
         if (headers.Count > MaxHeaders)
         {
             errors.Add("target.headers", $"has {headers.Count} entries; the limit is {MaxHeaders}");
+            return headers;
         }
-        else
+        foreach (var (name, value) in headers)
         {
-            foreach (var (name, value) in headers)
+            var field = $"target.headers.{Truncate(name)}";
+            if (name.Length is 0 or > 256 || (http ? !HeaderToken().IsMatch(name) : name.Any(char.IsControl)))
             {
-                if (!HeaderToken().IsMatch(name) || name.Length > 256)
-                {
-                    errors.Add($"target.headers.{Truncate(name)}", "is not a valid HTTP header name");
-                }
-                else if (ReservedHeaders.Contains(name))
-                {
-                    errors.Add($"target.headers.{name}", "is set by the scheduler and cannot be overridden");
-                }
-                else if (value is null || value.Length > 8_192 || value.Any(c => c is '\r' or '\n' or '\0'))
-                {
-                    errors.Add($"target.headers.{name}", "values must be present, at most 8192 characters, without CR, LF or NUL");
-                }
+                errors.Add(field, http ? "is not a valid HTTP header name" : "header names must be 1–256 characters without control characters");
+            }
+            else if (ReservedHeaders.Contains(name) || name.StartsWith("scheduleman-", StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add(field, "is set by the scheduler and cannot be overridden");
+            }
+            else if (value is null || value.Length > 8_192 || value.Any(c => c is '\r' or '\n' or '\0'))
+            {
+                errors.Add(field, "values must be present, at most 8192 characters, without CR, LF or NUL");
             }
         }
+        return headers;
+    }
 
-        if (target.Body is { } body && body.ValueKind != JsonValueKind.Undefined &&
-            JsonSerializer.SerializeToUtf8Bytes(body).Length > MaxBodyBytes)
-        {
-            errors.Add("target.body", $"is larger than {MaxBodyBytes / 1024} KiB");
-        }
-
-        if (url is null || errors.Has("target.timeout") || errors.Has("target.method"))
+    private static JsonElement? ValidateJson(JsonElement? json, string field, ValidationErrors errors)
+    {
+        if (json is not { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null } element)
         {
             return null;
         }
-        return new WebhookTarget
+        if (JsonSerializer.SerializeToUtf8Bytes(element).Length > MaxBodyBytes)
         {
-            Url = url,
-            Method = method,
-            Headers = headers,
-            Body = target.Body is { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null } b ? b.Clone() : null,
-            Timeout = timeout,
-        };
+            errors.Add(field, $"is larger than {MaxBodyBytes / 1024} KiB");
+        }
+        return element.Clone();
+    }
+
+    private static void NotFor(string type, (string Name, object? Value) a, (string Name, object? Value) b, (string Name, object? Value) c, ValidationErrors errors)
+    {
+        foreach (var (name, value) in new[] { a, b, c })
+        {
+            if (value is not null and not JsonElement { ValueKind: JsonValueKind.Undefined })
+            {
+                errors.Add($"target.{name}", $"does not apply to {type} targets");
+            }
+        }
     }
 
     private static string Instant(DateTimeOffset at) =>

@@ -6,6 +6,7 @@ namespace Scheduler.Common.Targets;
 /// <summary>Where a trigger is delivered. Stored as JSON (the <c>type</c> property selects the kind).</summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
 [JsonDerivedType(typeof(WebhookTarget), "webhook")]
+[JsonDerivedType(typeof(KafkaTarget), "kafka")]
 public abstract record TargetSpec
 {
     /// <summary>The default bound on one delivery attempt.</summary>

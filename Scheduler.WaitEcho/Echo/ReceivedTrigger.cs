@@ -19,6 +19,10 @@ public sealed record ReceivedTrigger
     public int? Attempt { get; init; }
     /// <summary>Arrival minus scheduled time; negative would mean the trigger came early.</summary>
     public double? LatenessMs { get; init; }
-    /// <summary>The status WaitEcho answered with.</summary>
+    /// <summary>Kafka: the message key, partition and offset.</summary>
+    public string? Key { get; init; }
+    public int? Partition { get; init; }
+    public long? Offset { get; init; }
+    /// <summary>The status WaitEcho answered with (HTTP; 0 for Kafka).</summary>
     public int ResponseStatus { get; init; }
 }

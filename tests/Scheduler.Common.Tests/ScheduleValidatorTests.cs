@@ -76,7 +76,7 @@ public class ScheduleValidatorTests
             Target = new TargetRequest { Type = "webhook", Url = "ftp://x", Method = "BREW", Timeout = "1h", Headers = new() { ["Bad Header"] = "x", ["webhook-id"] = "forged", ["X-Ok"] = "a\r\nInjected: yes" } },
             MaxAttempts = 0,
         });
-        Assert.Equal(["name", "cron", "target.timeout", "target.url", "target.method", "target.headers.Bad Header", "target.headers.webhook-id", "target.headers.X-Ok", "maxAttempts"], errors.Keys);
+        Assert.Equal(["name", "cron", "target.timeout", "target.headers.Bad Header", "target.headers.webhook-id", "target.headers.X-Ok", "target.url", "target.method", "maxAttempts"], errors.Keys);
     }
 
     [Fact]

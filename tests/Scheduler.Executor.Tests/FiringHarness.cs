@@ -38,9 +38,9 @@ internal sealed class FiringHarness : IAsyncDisposable
     }
 
     /// <summary>An executor on the fake clock, with no lookahead (fake-clock tests advance time to due instants).</summary>
-    public TriggerDispatcher Executor(string id, Action<ExecutorOptions>? configure = null)
+    public TriggerDispatcher Executor(string id, Action<ExecutorOptions>? configure = null, string? kafka = null)
     {
-        var executor = new TestExecutor(ConnectionString, Time, id, configure);
+        var executor = new TestExecutor(ConnectionString, Time, id, configure, kafka);
         _executors.Add(executor);
         return executor.Dispatcher;
     }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Scheduler.Executor;
+using Scheduler.Executor.Delivery;
 using Scheduler.Executor.Firing;
 using Scheduler.Storage;
 
@@ -12,7 +13,7 @@ public sealed class TestExecutor : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
-    public TestExecutor(string connectionString, TimeProvider time, string id, Action<ExecutorOptions>? configure = null)
+    public TestExecutor(string connectionString, TimeProvider time, string id, Action<ExecutorOptions>? configure = null, string? kafkaBootstrapServers = null)
     {
         var services = new ServiceCollection();
         services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
@@ -31,6 +32,7 @@ public sealed class TestExecutor : IAsyncDisposable
             o.LeaseMargin = TimeSpan.FromSeconds(10);
             configure?.Invoke(o);
         });
+        services.Configure<KafkaOptions>(o => o.BootstrapServers = kafkaBootstrapServers);
         services.AddTriggerFiring();
         _services = services.BuildServiceProvider();
         Dispatcher = _services.GetRequiredService<TriggerDispatcher>();

@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Text;
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using Microsoft.Extensions.Options;
+using Scheduler.Common.Delivery;
+using Scheduler.WaitEcho.Echo;
+
+namespace Scheduler.WaitEcho.Kafka;
+
+/// <summary>Consumes the configured topics and records every message in the same log as <c>/echo</c>.</summary>
+internal sealed class KafkaEchoConsumer(
+    IOptions<KafkaEchoOptions> options,
+    KafkaBootstrap bootstrap,
+    ReceivedLog log,
+    TimeProvider time,
+    ILogger<KafkaEchoConsumer> logger) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        // Consume() blocks: give it a thread of its own.
+        Task.Factory.StartNew(() => RunAsync(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
+        var servers = bootstrap.Servers!;
+        var topics = options.Value.Topics.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        await CreateTopicsAsync(servers, topics);
+        using var consumer = new ConsumerBuilder<string?, byte[]?>(new ConsumerConfig
+        {
+            BootstrapServers = servers,
+            GroupId = options.Value.GroupId,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnablePartitionEof = false,
+        }).SetErrorHandler((_, e) => logger.LogDebug("Kafka consumer: {Reason}", e.Reason)).Build();
+        consumer.Subscribe(topics);
+        logger.LogInformation("Consuming Kafka topics {Topics} from {Servers}", string.Join(", ", topics), servers);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            ConsumeResult<string?, byte[]?> result;
+            try
+            {
+                result = consumer.Consume(stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (ConsumeException e)
+            {
+                logger.LogWarning("Kafka consume failed: {Reason}", e.Error.Reason);
+                continue;
+            }
+            Record(result);
+        }
+        consumer.Close();
+    }
+
+    private void Record(ConsumeResult<string?, byte[]?> result)
+    {
+        var receivedAt = time.GetUtcNow();
+        var headers = result.Message.Headers.ToDictionary(h => h.Key, h => Encoding.UTF8.GetString(h.GetValueBytes()), StringComparer.OrdinalIgnoreCase);
+        DateTimeOffset? scheduledFor = DateTimeOffset.TryParse(headers.GetValueOrDefault(TriggerHeaders.ScheduledFor),
+            CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var s) ? s : null;
+        var entry = log.Add(new ReceivedTrigger
+        {
+            ReceivedAt = receivedAt,
+            Transport = "kafka",
+            Path = result.Topic,
+            Headers = headers,
+            Body = result.Message.Value is { } value ? Encoding.UTF8.GetString(value) : "",
+            ExecutionId = headers.GetValueOrDefault(TriggerHeaders.ExecutionId),
+            ScheduleId = headers.GetValueOrDefault(TriggerHeaders.ScheduleId),
+            ScheduledFor = scheduledFor,
+            Attempt = int.TryParse(headers.GetValueOrDefault(TriggerHeaders.Attempt), CultureInfo.InvariantCulture, out var a) ? a : null,
+            LatenessMs = scheduledFor is { } due ? (receivedAt - due).TotalMilliseconds : null,
+            Key = result.Message.Key,
+            Partition = result.Partition.Value,
+            Offset = result.Offset.Value,
+        });
+        logger.LogInformation("#{Sequence} kafka {Topic}[{Partition}]@{Offset} key {Key} execution {ExecutionId} attempt {Attempt}, {Lateness:0.0} ms late",
+            entry.Sequence, result.Topic, entry.Partition, entry.Offset, entry.Key, entry.ExecutionId, entry.Attempt, entry.LatenessMs);
+    }
+
+    private async Task CreateTopicsAsync(string servers, string[] topics)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = servers }).Build();
+        try
+        {
+            // librdkafka's mock cluster creates the topics but never answers the request: bound the wait.
+            await admin.CreateTopicsAsync(topics.Select(t => new TopicSpecification { Name = t, NumPartitions = options.Value.Partitions, ReplicationFactor = 1 }))
+                .WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (CreateTopicsException e) when (e.Results.All(r => r.Error.Code is ErrorCode.NoError or ErrorCode.TopicAlreadyExists))
+        {
+        }
+        catch (TimeoutException)
+        {
+            logger.LogDebug("Creating topics {Topics} was not confirmed in 5 s; consuming anyway", string.Join(", ", topics));
+        }
+    }
+}
+
+/// <summary>Where WaitEcho's Kafka is: a named broker, or the mock cluster it hosts.</summary>
+public sealed class KafkaBootstrap(string? servers)
+{
+    public string? Servers { get; } = servers;
+}
