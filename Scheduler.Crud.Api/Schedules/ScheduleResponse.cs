@@ -42,6 +42,7 @@ public sealed record ScheduleResponse
         Target = record.TargetSpec switch
         {
             WebhookTarget webhook => webhook with { Headers = SensitiveHeaders.Redact(webhook.Headers) },
+            KafkaTarget kafka => kafka with { Headers = SensitiveHeaders.Redact(kafka.Headers) },
             var other => other,
         },
         MaxAttempts = record.MaxAttempts,

@@ -17,7 +17,7 @@ public static class SchedulesApi
     public const int MaxPageSize = 500;
 
     private static readonly string[] States = ["active", "paused", "completed"];
-    private static readonly string[] TargetTypes = ["webhook"];
+    private static readonly string[] TargetTypes = ["webhook", "kafka"];
 
     public static IEndpointRouteBuilder MapSchedulesApi(this IEndpointRouteBuilder app)
     {

@@ -90,6 +90,15 @@ public class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory>
         Post(WithTarget("{'type':'webhook','url':'http://a/','headers':{" + Many(51, "'X-{0}':'v'") + "}}"), "target.headers");
         Post(WithTarget("{'type':'webhook','url':'http://a/','body':{'blob':'" + new string('b', 70_000) + "'}}"), "target.body");
 
+        Post(WithTarget("{'type':'kafka'}"), "target.topic");
+        Post(WithTarget("{'type':'kafka','topic':'has spaces'}"), "target.topic");
+        Post(WithTarget("{'type':'kafka','topic':'" + new string('t', 250) + "'}"), "target.topic");
+        Post(WithTarget("{'type':'kafka','topic':'t','url':'http://a/'}"), "target.url");
+        Post(WithTarget("{'type':'kafka','topic':'t','key':''}"), "target.key");
+        Post(WithTarget("{'type':'kafka','topic':'t','headers':{'scheduleman-attempt':'9'}}"), "target.headers.scheduleman-attempt");
+        Post(WithTarget("{'type':'kafka','topic':'t','value':{'blob':'" + new string('b', 70_000) + "'}}"), "target.value");
+        Post(WithTarget("{'type':'webhook','url':'http://a/','topic':'t'}"), "target.topic");
+
         // Not JSON, or not a schedule.
         Post(J("{'name':'x','cron':"), "cron");
         Post("[1,2,3]", "body");

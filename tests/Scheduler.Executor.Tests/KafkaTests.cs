@@ -68,6 +68,27 @@ public class KafkaTests
     }
 
     [Fact]
+    public async Task WaitEcho_records_kafka_triggers_beside_http_ones()
+    {
+        using var kafka = MockKafkaCluster.Start();
+        await using var harness = await FiringHarness.StartAsync();
+        await using var echo = await WaitEchoServer.StartAsync(kafkaBootstrapServers: kafka.BootstrapServers, kafkaTopics: "echoed");
+        var viaKafka = await harness.CreateAsync(Kafka("to-kafka", "echoed") with { Delay = "1s" });
+        var viaHttp = await harness.CreateAsync(FiringHarness.Webhook("to-http", echo.EchoUrl()) with { Delay = "1s" });
+        harness.Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(2, await TestExecutor.DrainAsync(harness.Executor("a", kafka: kafka.BootstrapServers)));
+
+        await WaitFor.ConditionAsync(async () => (await echo.ReceivedAsync()).Count == 2, ReadTimeout, "both triggers at WaitEcho");
+        var received = await echo.ReceivedAsync();
+        var executions = await harness.ExecutionsAsync();
+        var fromKafka = Assert.Single(received, r => r.Transport == "kafka");
+        Assert.Equal((viaKafka.Id.ToString(), "echoed", viaKafka.Id.ToString()), (fromKafka.ScheduleId, fromKafka.Path, fromKafka.Key));
+        Assert.Equal(executions.Single(e => e.ScheduleId == viaKafka.Id).Id.ToString(), fromKafka.ExecutionId);
+        Assert.Equal(1, fromKafka.Attempt);
+        Assert.Single(received, r => r.Transport == "http" && r.ScheduleId == viaHttp.Id.ToString());
+    }
+
+    [Fact]
     public async Task Many_schedules_on_one_topic_stay_in_order_per_key()
     {
         using var kafka = MockKafkaCluster.Start();

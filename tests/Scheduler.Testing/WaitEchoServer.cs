@@ -28,9 +28,13 @@ public sealed class WaitEchoServer : IAsyncDisposable
     /// <summary>The URL of <c>/echo</c> with optional knobs, e.g. <c>fail=500</c>.</summary>
     public string EchoUrl(string query = "") => new Uri(BaseAddress, "/echo" + (query.Length > 0 ? "?" + query : "")).ToString();
 
-    public static async Task<WaitEchoServer> StartAsync(TimeProvider? time = null)
+    /// <param name="kafkaBootstrapServers">When given, WaitEcho also consumes <paramref name="kafkaTopics"/> from these brokers.</param>
+    public static async Task<WaitEchoServer> StartAsync(TimeProvider? time = null, string? kafkaBootstrapServers = null, string kafkaTopics = "triggers")
     {
-        var app = WaitEchoApp.Build(["--urls", "http://127.0.0.1:0"], services =>
+        string[] args = kafkaBootstrapServers is null
+            ? ["--urls", "http://127.0.0.1:0"]
+            : ["--urls", "http://127.0.0.1:0", $"--WaitEcho:Kafka:BootstrapServers={kafkaBootstrapServers}", $"--WaitEcho:Kafka:Topics={kafkaTopics}"];
+        var app = WaitEchoApp.Build(args, services =>
         {
             if (time is not null)
             {
