@@ -1,10 +1,8 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
 using Scheduler.Common.Schedules;
-using Scheduler.Storage.Migrations;
 
 namespace Scheduler.Bench;
 
@@ -18,7 +16,6 @@ internal static class ApiReadsBenchmark
     {
         await using var cluster = await LocalCluster.StartAsync();
         await using var dataSource = NpgsqlDataSource.Create(cluster.ConnectionString);
-        await new Migrator(dataSource, NullLogger<Migrator>.Instance).MigrateAsync();
         var ids = await LoadAsync(dataSource, schedules);
         Console.WriteLine($"loaded {schedules:N0} schedules");
 

@@ -1,28 +1,26 @@
+using Scheduler.Testing;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
 namespace Scheduler.Bench;
 
-/// <summary>The processes a benchmark runs: a throwaway PostgreSQL and the product's built binaries.</summary>
+/// <summary>
+/// The processes a benchmark runs: the product's built binaries, on a fresh migrated database from the
+/// tests' PostgreSQL fixture (SCHEDULER_TEST_DB, Testcontainers, or a throwaway local cluster).
+/// </summary>
 internal sealed class LocalCluster : IAsyncDisposable
 {
-    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), $"scheduleman-bench-{Environment.ProcessId}");
     private readonly List<Process> _processes = [];
 
-    public static string Root { get; } = FindRoot();
+    private LocalCluster(string connectionString) => ConnectionString = connectionString;
 
-    public string ConnectionString { get; private set; } = "";
+    public static string Root { get; } = PostgresServer.RepositoryRoot();
 
-    public static async Task<LocalCluster> StartAsync()
-    {
-        var cluster = new LocalCluster();
-        var port = FreePort();
-        await RunAsync("bash", Path.Combine(Root, "scripts", "postgres-local.sh"), "start", cluster._dataDir, port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        await RunAsync("bash", Path.Combine(Root, "scripts", "postgres-local.sh"), "createdb", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "bench");
-        cluster.ConnectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=bench;Maximum Pool Size=50";
-        return cluster;
-    }
+    public string ConnectionString { get; }
+
+    public static async Task<LocalCluster> StartAsync() =>
+        new(await (await PostgresServer.SharedAsync()).CreateDatabaseAsync());
 
     /// <summary>Builds (Release) and starts one of the product's hosts; returns its base address.</summary>
     public async Task<Uri> StartApiAsync()
@@ -68,7 +66,6 @@ internal sealed class LocalCluster : IAsyncDisposable
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
         }
-        await RunAsync("bash", Path.Combine(Root, "scripts", "postgres-local.sh"), "destroy", _dataDir);
     }
 
     private static async Task RunAsync(string file, params string[] args)
@@ -78,7 +75,6 @@ internal sealed class LocalCluster : IAsyncDisposable
         {
             info.ArgumentList.Add(arg);
         }
-        info.Environment["POSTGRES_LOCAL_FAST"] = "1";
         using var process = Process.Start(info)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
@@ -94,17 +90,5 @@ internal sealed class LocalCluster : IAsyncDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Scheduleman.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("run the benchmark from inside the repository");
     }
 }

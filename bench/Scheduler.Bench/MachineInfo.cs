@@ -11,7 +11,7 @@ internal static class MachineInfo
             : null;
         var memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024 * 1024.0);
         return $"{Environment.ProcessorCount} cores ({cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}), {memory:0} GiB, " +
-               $"{RuntimeInformation.OSDescription}, .NET {Environment.Version}, PostgreSQL from {LocalCluster.Root}/scripts/postgres-local.sh, " +
+               $"{RuntimeInformation.OSDescription}, .NET {Environment.Version}, " +
                $"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC";
     }
 }
