@@ -23,7 +23,8 @@ public sealed class FiringLoop(
     private readonly SemaphoreSlim _wake = new(0, 1);
 
     private static readonly TimeSpan MinSleep = TimeSpan.FromMilliseconds(20);
-    private static readonly TimeSpan MaxErrorBackoff = TimeSpan.FromSeconds(30);
+    // Short enough that an executor is back within the 10 s promise soon after the database is.
+    private static readonly TimeSpan MaxErrorBackoff = TimeSpan.FromSeconds(5);
     private readonly ExecutorOptions _options = options.Value;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

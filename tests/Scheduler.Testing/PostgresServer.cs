@@ -20,10 +20,13 @@ public sealed class PostgresServer
     private static readonly Lazy<Task<PostgresServer>> Instance = new(StartAsync);
     private static int _databases;
 
-    private PostgresServer(string adminConnectionString, string description)
+    private readonly string? _localDataDir;
+
+    private PostgresServer(string adminConnectionString, string description, string? localDataDir = null)
     {
         AdminConnectionString = adminConnectionString;
         Description = description;
+        _localDataDir = localDataDir;
     }
 
     public string AdminConnectionString { get; }
@@ -40,6 +43,33 @@ public sealed class PostgresServer
         await using var connection = new NpgsqlConnection(AdminConnectionString);
         await connection.ExecuteAsync($"create database {name} template {Template}");
         return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name, MaxPoolSize = 50 }.ConnectionString;
+    }
+
+    /// <summary>
+    /// Takes the database away from every client: a real restart (stop, then start on the same port) for a
+    /// local cluster; otherwise every other connection is terminated. Returns how long it was away.
+    /// </summary>
+    public async Task<TimeSpan> InterruptAsync(TimeSpan downtime)
+    {
+        var started = DateTime.UtcNow;
+        if (_localDataDir is not null)
+        {
+            var script = Path.Combine(RepositoryRoot(), "scripts", "postgres-local.sh");
+            var port = new NpgsqlConnectionStringBuilder(AdminConnectionString).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await RunAsync("bash", script, "stop", _localDataDir);
+            await Task.Delay(downtime);
+            var (exit, output) = await RunAsync("bash", script, "start", _localDataDir, port);
+            if (exit != 0)
+            {
+                throw new InvalidOperationException($"PostgreSQL did not come back: {output}");
+            }
+        }
+        else
+        {
+            await using var connection = new NpgsqlConnection(AdminConnectionString);
+            await connection.ExecuteAsync("select pg_terminate_backend(pid) from pg_stat_activity where pid <> pg_backend_pid() and datname is not null");
+        }
+        return DateTime.UtcNow - started;
     }
 
     /// <summary>An empty database with no schema (for migration tests).</summary>
@@ -121,7 +151,7 @@ public sealed class PostgresServer
         }
         AppDomain.CurrentDomain.ProcessExit += (_, _) => RunAsync("bash", script, "destroy", dataDir).GetAwaiter().GetResult();
         return new PostgresServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Include Error Detail=true",
-            $"local cluster on port {port} ({dataDir})");
+            $"local cluster on port {port} ({dataDir})", dataDir);
     }
 
     private static async Task<(int Exit, string Output)> RunAsync(string file, params string[] args)

@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Scheduler.Testing;
+
+namespace Scheduler.Cluster.Tests;
+
+/// <summary>One of the product's hosts as a real process, started from its own build folder.</summary>
+internal sealed class HostProcess : IAsyncDisposable
+{
+    private static readonly string Configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+    private readonly ConcurrentQueue<string> _output = new();
+    private readonly string _project;
+    private readonly string[] _args;
+    private readonly Dictionary<string, string> _environment;
+    private Process _process;
+
+    private HostProcess(string name, string project, string[] args, Dictionary<string, string> environment)
+    {
+        Name = name;
+        _project = project;
+        _args = args;
+        _environment = environment;
+        _process = Launch();
+    }
+
+    public string Name { get; }
+
+    public bool Running => !_process.HasExited;
+
+    public static HostProcess Start(string name, string project, Dictionary<string, string> environment, params string[] args) =>
+        new(name, project, args, environment);
+
+    /// <summary>SIGKILL: no shutdown code runs, leases stay behind.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    public void Restart()
+    {
+        if (Running)
+        {
+            Kill();
+        }
+        _process.Dispose();
+        _process = Launch();
+    }
+
+    /// <summary>The last lines the process printed, for failure messages.</summary>
+    public string Tail(int lines = 30) => $"--- {Name} ---\n" + string.Join('\n', _output.TakeLast(lines));
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private Process Launch()
+    {
+        var folder = Path.Combine(PostgresServer.RepositoryRoot(), _project, "bin", Configuration, "net10.0");
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Path.Combine(folder, _project + ".dll"));
+        foreach (var arg in _args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        foreach (var (key, value) in _environment)
+        {
+            info.Environment[key] = value;
+        }
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        _output.Enqueue(line);
+        while (_output.Count > 500)
+        {
+            _output.TryDequeue(out _);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Running)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+}
