@@ -22,9 +22,16 @@ public sealed class ExecutorOptions
     [Range(1, 10_000)]
     public int BatchSize { get; set; } = 500;
 
-    /// <summary>At most this many executions held at once (waiting or being delivered; default 5,000).</summary>
+    /// <summary>At most this many executions held at once (waiting or being delivered; default 1,000). Held work
+    /// keeps its lease, so this must drain well within a lease at the throughput the executor reaches.</summary>
     [Range(1, 100_000)]
-    public int MaxInFlight { get; set; } = 5_000;
+    public int MaxInFlight { get; set; } = 1_000;
+
+    /// <summary>At most this many delivery attempts in progress at once (default 256). A due execution waits for
+    /// a free slot before its attempt (and its timeout) starts, so a burst queues here instead of opening thousands
+    /// of connections to its target.</summary>
+    [Range(1, 10_000)]
+    public int MaxConcurrentDeliveries { get; set; } = 256;
 
     /// <summary>A lease lasts until the attempt's due time plus its timeout plus this (default 5 s), so work
     /// held by an executor that dies is fired by another about timeout + margin late (8 s with the default

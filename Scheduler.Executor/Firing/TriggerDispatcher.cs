@@ -26,6 +26,7 @@ public sealed class TriggerDispatcher(
     private readonly ConcurrentQueue<ClaimedExecution> _unstarted = new();
     // Cancels waiting for due times on shutdown; deliveries already started are finished instead.
     private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _deliverySlots = new(options.Value.MaxConcurrentDeliveries);
 
     public string ExecutorId => _options.ExecutorId;
 
@@ -92,10 +93,19 @@ public sealed class TriggerDispatcher(
                 return;
             }
 
-            var startedAt = time.GetUtcNow();
-            var started = time.GetTimestamp();
-            var result = await DeliverAsync(execution);
-            var outcome = Decide(execution, result, startedAt, time.GetElapsedTime(started));
+            AttemptOutcome outcome;
+            await _deliverySlots.WaitAsync();
+            try
+            {
+                var startedAt = time.GetUtcNow();
+                var started = time.GetTimestamp();
+                var result = await DeliverAsync(execution);
+                outcome = Decide(execution, result, startedAt, time.GetElapsedTime(started));
+            }
+            finally
+            {
+                _deliverySlots.Release();
+            }
             await recorder.RecordAsync(outcome);
         }
         catch (Exception e)
@@ -157,5 +167,9 @@ public sealed class TriggerDispatcher(
         }
     }
 
-    public void Dispose() => _stopping.Dispose();
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        _deliverySlots.Dispose();
+    }
 }

@@ -19,6 +19,8 @@ public static class EchoApi
     {
         app.Map("/echo/{**path}", Echo).WithName("Echo").WithSummary("Records the request; see the query knobs to make it slow or fail.");
         app.MapGet("/received", Received).WithName("Received").WithSummary("What arrived, oldest first; filter by scheduleId or executionId.");
+        app.MapGet("/received/summary", (ReceivedLog log, string? scheduleId) => TypedResults.Ok(log.Summarize(scheduleId)))
+            .WithName("ReceivedSummary").WithSummary("How many arrived, how many distinct executions, how many early, and lateness percentiles.");
         app.MapDelete("/received", (ReceivedLog log) =>
         {
             log.Clear();
@@ -89,10 +91,10 @@ public static class EchoApi
 
     private static async Task<string> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        // Triggers are small: read the body whole, keep the first 64 Ki characters.
         using var reader = new StreamReader(request.Body);
-        var buffer = new char[MaxBodyChars];
-        var read = await reader.ReadBlockAsync(buffer.AsMemory(), cancellationToken);
-        return new string(buffer, 0, read);
+        var body = await reader.ReadToEndAsync(cancellationToken);
+        return body.Length <= MaxBodyChars ? body : body[..MaxBodyChars];
     }
 }
 

@@ -36,6 +36,19 @@ public sealed class ReceivedLog(int capacity = 200_000)
         }
     }
 
+    public ReceivedSummary Summarize(string? scheduleId)
+    {
+        lock (_lock)
+        {
+            var items = _items.Where(t => scheduleId is null || string.Equals(t.ScheduleId, scheduleId, StringComparison.OrdinalIgnoreCase)).ToList();
+            var lateness = items.Where(t => t.LatenessMs is not null).Select(t => t.LatenessMs!.Value).Order().ToArray();
+            double? At(double p) => lateness.Length == 0 ? null : lateness[Math.Min(lateness.Length - 1, (int)(lateness.Length * p))];
+            return new ReceivedSummary(items.Count, items.Select(t => t.ExecutionId).Distinct().Count(), lateness.Count(l => l < 0),
+                At(0.5), At(0.95), At(0.99), lateness.Length == 0 ? null : lateness[^1],
+                items.Count == 0 ? null : items.Min(t => t.ReceivedAt), items.Count == 0 ? null : items.Max(t => t.ReceivedAt));
+        }
+    }
+
     public void Clear()
     {
         lock (_lock)
@@ -44,3 +57,7 @@ public sealed class ReceivedLog(int capacity = 200_000)
         }
     }
 }
+
+/// <summary>What <c>/received/summary</c> reports (lateness in milliseconds).</summary>
+public sealed record ReceivedSummary(int Count, int DistinctExecutions, int Early, double? P50, double? P95, double? P99, double? Max,
+    DateTimeOffset? First, DateTimeOffset? Last);

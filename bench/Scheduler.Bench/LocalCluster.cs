@@ -22,33 +22,75 @@ internal sealed class LocalCluster : IAsyncDisposable
     public static async Task<LocalCluster> StartAsync() =>
         new(await (await PostgresServer.SharedAsync()).CreateDatabaseAsync());
 
-    /// <summary>Builds (Release) and starts one of the product's hosts; returns its base address.</summary>
+    /// <summary>Builds (Release) and starts the API; returns its base address.</summary>
     public async Task<Uri> StartApiAsync()
     {
-        await RunAsync("dotnet", "build", Path.Combine(Root, "Scheduler.Crud.Api"), "-c", "Release", "-nologo", "-v", "quiet");
         var port = FreePort();
-        var bin = Path.Combine(Root, "Scheduler.Crud.Api", "bin", "Release", "net10.0");
+        StartHost("Scheduler.Crud.Api", new() { ["ConnectionStrings__Scheduler"] = ConnectionString }, "--urls", $"http://127.0.0.1:{port}");
+        var address = new Uri($"http://127.0.0.1:{port}");
+        await WaitHealthyAsync(address);
+        return address;
+    }
+
+    /// <summary>Starts WaitEcho; returns its base address.</summary>
+    public async Task<Uri> StartWaitEchoAsync()
+    {
+        var port = FreePort();
+        StartHost("Scheduler.WaitEcho", [], "--urls", $"http://127.0.0.1:{port}");
+        var address = new Uri($"http://127.0.0.1:{port}");
+        await WaitHealthyAsync(address);
+        return address;
+    }
+
+    /// <summary>Starts an executor process with the given extra settings.</summary>
+    public Process StartExecutor(string id, Dictionary<string, string>? settings = null)
+    {
+        var environment = new Dictionary<string, string>(settings ?? []) { ["ConnectionStrings__Scheduler"] = ConnectionString, ["Executor__ExecutorId"] = id };
+        return StartHost("Scheduler.Executor", environment);
+    }
+
+    /// <summary>Builds the hosts once, in Release.</summary>
+    public static async Task BuildAsync()
+    {
+        foreach (var project in new[] { "Scheduler.Crud.Api", "Scheduler.Executor", "Scheduler.WaitEcho" })
+        {
+            await RunAsync("dotnet", "build", Path.Combine(Root, project), "-c", "Release", "-nologo", "-v", "quiet");
+        }
+    }
+
+    private Process StartHost(string project, Dictionary<string, string> environment, params string[] args)
+    {
+        var bin = Path.Combine(Root, project, "bin", "Release", "net10.0");
         var info = new ProcessStartInfo("dotnet") { WorkingDirectory = bin, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add("Scheduler.Crud.Api.dll");
-        info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add($"http://127.0.0.1:{port}");
-        info.Environment["ConnectionStrings__Scheduler"] = ConnectionString;
+        info.ArgumentList.Add($"{project}.dll");
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[api] {e.Data}"); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[{project}] {e.Data}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _processes.Add(process);
-        var address = new Uri($"http://127.0.0.1:{port}");
+        return process;
+    }
+
+    private static async Task WaitHealthyAsync(Uri address)
+    {
         using var http = new HttpClient { BaseAddress = address };
-        for (var i = 0; i < 200; i++)
+        for (var i = 0; i < 300; i++)
         {
             try
             {
                 if ((await http.GetAsync("/healthz")).IsSuccessStatusCode)
                 {
-                    return address;
+                    return;
                 }
             }
             catch (HttpRequestException)
@@ -56,7 +98,7 @@ internal sealed class LocalCluster : IAsyncDisposable
             }
             await Task.Delay(100);
         }
-        throw new InvalidOperationException("the API did not start");
+        throw new InvalidOperationException($"{address} did not start");
     }
 
     public async ValueTask DisposeAsync()
