@@ -18,6 +18,7 @@ public class ClusterTests(ITestOutputHelper output)
 {
     private const int Executors = 3;
     private const int Crons = 40;
+    private const int KafkaCrons = 10;
     private const int OneShots = 20;
     // Lease = due + 3 s timeout + 5 s margin; plus one poll (0.5 s × 1.5) and this machine's noise.
     private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(8 + 0.75 + 2.5);
@@ -46,24 +47,35 @@ public class ClusterTests(ITestOutputHelper output)
             ["Executor__PollInterval"] = "00:00:00.500",
         };
         int echoPort = HostProcess.FreePort(), apiPort = HostProcess.FreePort();
-        await using var echo = HostProcess.Start("waitecho", "Scheduler.WaitEcho", environment, "--urls", $"http://127.0.0.1:{echoPort}");
+        // WaitEcho is both targets: /echo for webhooks, and a mock Kafka cluster it consumes from.
+        await using var echo = HostProcess.Start("waitecho", "Scheduler.WaitEcho",
+            new Dictionary<string, string>(environment) { ["WaitEcho__Kafka__Mock"] = "true", ["WaitEcho__Kafka__Topics"] = "cluster" },
+            "--urls", $"http://127.0.0.1:{echoPort}");
+        using var echoClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{echoPort}") };
+        await WaitForHealthAsync(echoClient, "WaitEcho");
+        var kafka = (string)(await echoClient.GetFromJsonAsync<JsonObject>("/kafka"))!["bootstrapServers"]!;
         await using var api = HostProcess.Start("api", "Scheduler.Crud.Api", environment, "--urls", $"http://127.0.0.1:{apiPort}");
         var executors = Enumerable.Range(1, Executors).Select(i => HostProcess.Start($"executor-{i}", "Scheduler.Executor",
-            new Dictionary<string, string>(environment) { ["Executor__ExecutorId"] = $"executor-{i}" })).ToList();
+            new Dictionary<string, string>(environment) { ["Executor__ExecutorId"] = $"executor-{i}", ["Kafka__BootstrapServers"] = kafka })).ToList();
         using var apiClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{apiPort}") };
-        using var echoClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{echoPort}") };
         var processes = executors.Append(api).Append(echo).ToList();
         string Tails() => string.Join('\n', processes.Select(p => p.Tail()));
         try
         {
             await WaitForHealthAsync(apiClient, "the API");
-            await WaitForHealthAsync(echoClient, "WaitEcho");
 
             var target = new JsonObject { ["type"] = "webhook", ["url"] = $"http://127.0.0.1:{echoPort}/echo" };
             var schedules = new List<string>();
             for (var i = 0; i < Crons; i++)
             {
                 schedules.Add(await CreateAsync(apiClient, new JsonObject { ["name"] = $"cron-{i}", ["cron"] = "* * * * * *", ["target"] = target.DeepClone() }));
+            }
+            for (var i = 0; i < KafkaCrons; i++)
+            {
+                schedules.Add(await CreateAsync(apiClient, new JsonObject
+                {
+                    ["name"] = $"kafka-{i}", ["cron"] = "* * * * * *", ["target"] = new JsonObject { ["type"] = "kafka", ["topic"] = "cluster" },
+                }));
             }
             for (var i = 0; i < OneShots; i++)
             {
@@ -114,7 +126,14 @@ public class ClusterTests(ITestOutputHelper output)
                     "select executor_id, count(*)::int from execution_attempts where started_at > @Up group by executor_id",
                     new { Up = databaseUp!.Value.AddSeconds(2) })).ToDictionary(r => r.Item1, r => r.Item2);
             }
-            var received = (await echoClient.GetFromJsonAsync<List<ReceivedTrigger>>("/received?limit=1000000"))!;
+            // Every execution reached the target, over HTTP or through Kafka (WaitEcho's consumer may lag a moment).
+            List<ReceivedTrigger> received = [];
+            await WaitFor.ConditionAsync(async () =>
+            {
+                received = (await echoClient.GetFromJsonAsync<List<ReceivedTrigger>>("/received?limit=1000000"))!;
+                var seen = received.Select(r => r.ExecutionId).ToHashSet();
+                return executions.All(e => seen.Contains(e.Id.ToString()));
+            }, TimeSpan.FromSeconds(30), "every execution to be seen at WaitEcho", () => Task.FromResult(Tails()));
             var byExecution = received.GroupBy(r => r.ExecutionId!).ToDictionary(g => g.Key, g => g.ToList());
             var late = received.Where(r => r.Attempt == 1).Select(r => r.LatenessMs!.Value).Order().ToList();
             output.WriteLine($"{executions.Count} executions, {received.Count} deliveries, {kills} kills; first-attempt lateness p50 {late[late.Count / 2]:0.0} ms, " +
@@ -122,6 +141,7 @@ public class ClusterTests(ITestOutputHelper output)
                              $"{executions.Count(e => e.Attempt >= 2)} executions taken over from a killed executor or a lost outcome");
 
             // Nothing lost: every occurrence has an execution, every execution succeeded and reached the target.
+            Assert.Contains(received, r => r.Transport == "kafka");
             Assert.All(executions, e => Assert.Equal("succeeded", e.Status));
             Assert.DoesNotContain(executions, e => !byExecution.ContainsKey(e.Id.ToString()));
             foreach (var group in executions.Where(e => schedules.Contains(e.ScheduleId.ToString())).GroupBy(e => e.ScheduleId))
