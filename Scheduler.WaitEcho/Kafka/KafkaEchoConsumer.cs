@@ -97,6 +97,11 @@ internal sealed class KafkaEchoConsumer(
         {
             logger.LogDebug("Creating topics {Topics} was not confirmed in 5 s; consuming anyway", string.Join(", ", topics));
         }
+        catch (KafkaException e)
+        {
+            // The broker may auto-create topics, or an operator does; consuming still works once they exist.
+            logger.LogWarning("Could not create topics {Topics}: {Reason}; consuming anyway", string.Join(", ", topics), e.Error.Reason);
+        }
     }
 }
 
