@@ -1,0 +1,26 @@
+{{- define "scheduleman.fullname" -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "scheduleman.labels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "scheduleman.image" -}}
+{{- printf "%s/%s:%s" .root.Values.image.repository .component (default .root.Chart.AppVersion .root.Values.image.tag) -}}
+{{- end -}}
+
+{{- define "scheduleman.databaseSecret" -}}
+{{- default (printf "%s-database" (include "scheduleman.fullname" .)) .Values.database.existingSecret -}}
+{{- end -}}
+
+{{- define "scheduleman.databaseEnv" -}}
+- name: ConnectionStrings__Scheduler
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "scheduleman.databaseSecret" . }}
+      key: connection-string
+{{- end -}}

@@ -1,0 +1,95 @@
+using System.Text.RegularExpressions;
+using Scheduler.Testing;
+using YamlDotNet.RepresentationModel;
+
+namespace Scheduler.Deploy.Tests;
+
+public partial class DeploymentFilesTests
+{
+    private static readonly string Root = PostgresServer.RepositoryRoot();
+    private static readonly string Chart = Path.Combine(Root, "deploy", "helm", "scheduleman");
+    private static readonly string[] Services = ["Scheduler.Crud.Api", "Scheduler.Executor", "Scheduler.WaitEcho", "Scheduler.Storage"];
+
+    [GeneratedRegex(@"\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)")]
+    private static partial Regex ValuesReference();
+
+    private static YamlMappingNode Load(string path)
+    {
+        var stream = new YamlStream();
+        using var reader = new StreamReader(path);
+        stream.Load(reader);
+        return (YamlMappingNode)stream.Documents[0].RootNode;
+    }
+
+    [Fact]
+    public void Every_value_the_chart_templates_reference_is_defined_in_values_yaml()
+    {
+        var values = Load(Path.Combine(Chart, "values.yaml"));
+        var references = Directory.GetFiles(Path.Combine(Chart, "templates"))
+            .SelectMany(file => ValuesReference().Matches(File.ReadAllText(file)).Select(m => (File: Path.GetFileName(file), Path: m.Groups[1].Value.TrimStart('.'))))
+            .Distinct()
+            .ToList();
+        Assert.NotEmpty(references);
+        var missing = references.Where(r => !Defined(values, r.Path.Split('.'))).Select(r => $"{r.File}: .Values.{r.Path}").ToList();
+        Assert.True(missing.Count == 0, "undefined in values.yaml:\n" + string.Join('\n', missing));
+
+        static bool Defined(YamlMappingNode node, string[] path) =>
+            node.Children.TryGetValue(new YamlScalarNode(path[0]), out var child) &&
+            (path.Length == 1 || (child is YamlMappingNode mapping && Defined(mapping, path[1..])));
+    }
+
+    [Fact]
+    public void Chart_metadata_and_values_are_well_formed_yaml()
+    {
+        var chart = Load(Path.Combine(Chart, "Chart.yaml"));
+        Assert.Equal("v2", chart["apiVersion"].ToString());
+        Assert.Equal("scheduleman", chart["name"].ToString());
+        var values = Load(Path.Combine(Chart, "values.yaml"));
+        Assert.Equal("true", ((YamlMappingNode)values["migration"])["enabled"].ToString());
+        // Every template is brace-balanced Go template text (helm itself is not available here).
+        foreach (var template in Directory.GetFiles(Path.Combine(Chart, "templates")))
+        {
+            var text = File.ReadAllText(template);
+            Assert.True(Regex.Count(text, @"\{\{") == Regex.Count(text, @"\}\}"), $"{template}: unbalanced {{{{ }}}}");
+        }
+    }
+
+    [Fact]
+    public void Compose_builds_only_what_the_repository_has_and_pulls_only_official_images()
+    {
+        var services = (YamlMappingNode)Load(Path.Combine(Root, "docker-compose.yml"))["services"];
+        foreach (var (name, node) in services.Children.Select(c => (c.Key.ToString(), (YamlMappingNode)c.Value)))
+        {
+            if (node.Children.TryGetValue(new YamlScalarNode("build"), out var build))
+            {
+                var context = ((YamlMappingNode)build)["context"].ToString();
+                var dockerfile = ((YamlMappingNode)build)["dockerfile"].ToString();
+                Assert.True(Directory.Exists(Path.Combine(Root, context)), $"{name}: no build context {context}");
+                Assert.True(File.Exists(Path.Combine(Root, context, dockerfile)), $"{name}: no {dockerfile}");
+                Assert.StartsWith("scheduleman/", node["image"].ToString(), StringComparison.Ordinal);
+            }
+            else
+            {
+                var image = node["image"].ToString();
+                Assert.True(image.StartsWith("postgres:", StringComparison.Ordinal) || image.StartsWith("apache/kafka:", StringComparison.Ordinal),
+                    $"{name}: unexpected image {image}");
+            }
+        }
+        Assert.Equal("2", ((YamlMappingNode)((YamlMappingNode)services["executor"])["deploy"])["replicas"].ToString());
+    }
+
+    [Theory]
+    [MemberData(nameof(ServiceNames))]
+    public void Each_image_publishes_its_project_with_the_script_CI_runs_and_runs_as_non_root(string project)
+    {
+        var dockerfile = File.ReadAllText(Path.Combine(Root, project, "Dockerfile"));
+        Assert.Contains($"RUN bash deploy/publish.sh {project} /app", dockerfile, StringComparison.Ordinal);
+        Assert.Contains($"\"{project}.dll\"", dockerfile, StringComparison.Ordinal);
+        Assert.Contains("USER $APP_UID", dockerfile, StringComparison.Ordinal);
+        Assert.Contains("HEALTHCHECK", dockerfile, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(Root, project, project + ".csproj")));
+        Assert.Contains(project, File.ReadAllText(Path.Combine(Root, ".ci", "run")), StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string> ServiceNames() => new(Services);
+}
