@@ -12,8 +12,12 @@ namespace Scheduler.Crud.Api;
 
 public static class CrudApiServiceCollectionExtensions
 {
+    /// <summary>Where the API listens unless ASPNETCORE_URLS, --urls or the Urls setting says otherwise.</summary>
+    public const string DefaultUrls = "http://localhost:8080";
+
     public static IHostApplicationBuilder AddCrudApiServices(this IHostApplicationBuilder builder)
     {
+        builder.Configuration["urls"] ??= DefaultUrls;
         builder.Services.AddSchedulerStorage();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.ConfigureHttpJsonOptions(o =>

@@ -91,5 +91,15 @@ public partial class DeploymentFilesTests
         Assert.Contains(project, File.ReadAllText(Path.Combine(Root, ".ci", "run")), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [MemberData(nameof(ServiceNames))]
+    public void No_settings_file_pins_the_listen_address_over_ASPNETCORE_URLS(string project)
+    {
+        // A "Urls" setting outranks ASPNETCORE_URLS: in a container the host would listen on localhost only.
+        var settings = Path.Combine(Root, project, "appsettings.json");
+        Assert.True(!File.Exists(settings) || !File.ReadAllText(settings).Contains("\"Urls\"", StringComparison.OrdinalIgnoreCase),
+            $"{settings} sets Urls");
+    }
+
     public static TheoryData<string> ServiceNames() => new(Services);
 }
