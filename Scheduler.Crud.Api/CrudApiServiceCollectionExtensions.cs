@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Scheduler.Common;
 using Scalar.AspNetCore;
 using Scheduler.Crud.Api.Errors;
@@ -45,7 +46,9 @@ public static class CrudApiServiceCollectionExtensions
         app.MapSchedulesApi();
         app.MapExecutionsApi();
         app.MapPreviewApi();
-        app.MapGet("/healthz", () => TypedResults.Ok("ok")).ExcludeFromDescription();
+        // Alive: the process answers. Ready: the database answers and its schema is current.
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         return app;
     }
 }

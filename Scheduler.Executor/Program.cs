@@ -1,6 +1,6 @@
-using Microsoft.Extensions.Hosting;
-using Scheduler.Executor;
+namespace Scheduler.Executor;
 
-var builder = Host.CreateApplicationBuilder(args);
-builder.AddExecutorServices();
-await builder.Build().RunAsync();
+internal static class Program
+{
+    public static Task Main(string[] args) => ExecutorApp.Build(args).RunAsync();
+}

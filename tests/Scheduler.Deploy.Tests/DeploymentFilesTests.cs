@@ -89,6 +89,9 @@ public partial class DeploymentFilesTests
         Assert.Contains("HEALTHCHECK", dockerfile, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(Root, project, project + ".csproj")));
         Assert.Contains(project, File.ReadAllText(Path.Combine(Root, ".ci", "run")), StringComparison.Ordinal);
+        // An ASP.NET Core app needs the aspnet runtime image; the plain runtime image cannot start it.
+        var web = File.ReadAllText(Path.Combine(Root, project, project + ".csproj")).Contains("Microsoft.NET.Sdk.Web", StringComparison.Ordinal);
+        Assert.Equal(web, dockerfile.Contains("FROM mcr.microsoft.com/dotnet/aspnet:", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -106,17 +106,12 @@ public class RealTimeTests
         }
     }
 
-    private static IHost BuildHost(string connectionString, string pollInterval = "00:00:00.500", string leaseMargin = "00:00:05")
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Scheduler"] = connectionString,
-            ["Executor:PollInterval"] = pollInterval,
-            ["Executor:LeaseMargin"] = leaseMargin,
-        });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.AddExecutorServices();
-        return builder.Build();
-    }
+    /// <summary>The executor exactly as its Program builds it, with test settings.</summary>
+    internal static IHost BuildHost(string connectionString, string pollInterval = "00:00:00.500", string leaseMargin = "00:00:05") =>
+        ExecutorApp.Build([
+            $"--ConnectionStrings:Scheduler={connectionString}",
+            $"--Executor:PollInterval={pollInterval}",
+            $"--Executor:LeaseMargin={leaseMargin}",
+            "--Logging:LogLevel:Default=Warning",
+        ]);
 }

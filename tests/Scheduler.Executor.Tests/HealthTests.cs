@@ -1,0 +1,43 @@
+using Dapper;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using Scheduler.Testing;
+
+namespace Scheduler.Executor.Tests;
+
+public class HealthTests
+{
+    [Fact]
+    public async Task Executor_readiness_follows_the_database_and_liveness_does_not()
+    {
+        var server = await PostgresServer.SharedAsync();
+        var connectionString = await server.CreateDatabaseAsync();
+        var database = new NpgsqlConnectionStringBuilder(connectionString).Database!;
+        using var host = RealTimeTests.BuildHost(connectionString);
+        await host.StartAsync();
+        try
+        {
+            var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            using var http = new HttpClient { BaseAddress = new Uri(address) };
+            async Task<bool> Ready() => (await http.GetAsync("/readyz")).IsSuccessStatusCode;
+
+            await WaitFor.ConditionAsync(Ready, TimeSpan.FromSeconds(10), "ready with the database up");
+
+            await using var admin = new NpgsqlConnection(server.AdminConnectionString);
+            await admin.ExecuteAsync($"alter database {database} allow_connections false");
+            await admin.ExecuteAsync("select pg_terminate_backend(pid) from pg_stat_activity where datname = @database", new { database });
+            await WaitFor.ConditionAsync(async () => !await Ready(), TimeSpan.FromSeconds(20), "not ready while the database refuses connections");
+            Assert.True((await http.GetAsync("/healthz")).IsSuccessStatusCode, "alive even without the database");
+
+            await admin.ExecuteAsync($"alter database {database} allow_connections true");
+            await WaitFor.ConditionAsync(Ready, TimeSpan.FromSeconds(20), "ready again once the database is back");
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+}
