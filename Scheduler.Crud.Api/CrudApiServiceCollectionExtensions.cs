@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Scheduler.ServiceDefaults;
 using Scheduler.Common;
 using Scalar.AspNetCore;
 using Scheduler.Crud.Api.Errors;
@@ -19,6 +19,7 @@ public static class CrudApiServiceCollectionExtensions
     public static IHostApplicationBuilder AddCrudApiServices(this IHostApplicationBuilder builder)
     {
         builder.Configuration["urls"] ??= DefaultUrls;
+        builder.AddServiceDefaults("scheduleman-api");
         builder.Services.AddSchedulerStorage();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.ConfigureHttpJsonOptions(o =>
@@ -46,9 +47,7 @@ public static class CrudApiServiceCollectionExtensions
         app.MapSchedulesApi();
         app.MapExecutionsApi();
         app.MapPreviewApi();
-        // Alive: the process answers. Ready: the database answers and its schema is current.
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapDefaultEndpoints();
         return app;
     }
 }

@@ -28,6 +28,8 @@ public static class ExecutorServiceCollectionExtensions
     /// <summary>The firing machinery without the loop or the clock: what tests drive directly.</summary>
     public static IServiceCollection AddTriggerFiring(this IServiceCollection services)
     {
+        services.AddMetrics();
+        services.AddSingleton<ExecutorTelemetry>();
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<TriggerDispatcher>();
         services.AddSingleton<ITriggerDeliverer, WebhookDeliverer>();

@@ -1,3 +1,4 @@
+using Scheduler.ServiceDefaults;
 using Scheduler.WaitEcho.Echo;
 using Scheduler.WaitEcho.Kafka;
 
@@ -11,12 +12,14 @@ public static class WaitEchoApp
         var builder = WebApplication.CreateBuilder(args);
         // The default when ASPNETCORE_URLS, --urls and the Urls setting are all absent.
         builder.Configuration["urls"] ??= "http://localhost:5003";
+        builder.AddServiceDefaults("scheduleman-waitecho");
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new ReceivedLog(builder.Configuration.GetValue("WaitEcho:Capacity", 200_000)));
         builder.Services.AddSingleton<FailureCounter>();
         AddKafka(builder);
         configureServices?.Invoke(builder.Services);
         var app = builder.Build();
+        app.MapDefaultEndpoints();
         app.MapEchoApi();
         app.MapGet("/kafka", (KafkaBootstrap kafka) => TypedResults.Ok(new { bootstrapServers = kafka.Servers }))
             .WithSummary("The Kafka brokers WaitEcho consumes from (its mock cluster's address when it hosts one).");

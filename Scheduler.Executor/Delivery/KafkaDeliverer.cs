@@ -81,6 +81,11 @@ public sealed class KafkaDeliverer : ITriggerDeliverer, IDisposable
             value = TriggerEnvelope.Encode(trigger, out contentType).ToArray();
         }
         headers.Add("content-type", Encoding.UTF8.GetBytes(contentType));
+        if (System.Diagnostics.Activity.Current is { } span)
+        {
+            // W3C trace context, so the consumer's work joins the delivery's trace.
+            headers.Add("traceparent", Encoding.UTF8.GetBytes(span.Id!));
+        }
         headers.Add(TriggerHeaders.ExecutionId, Encoding.UTF8.GetBytes(trigger.ExecutionId.ToString()));
         headers.Add(TriggerHeaders.ScheduleId, Encoding.UTF8.GetBytes(trigger.ScheduleId.ToString()));
         headers.Add(TriggerHeaders.ScheduledFor, Encoding.UTF8.GetBytes(trigger.ScheduledFor.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)));

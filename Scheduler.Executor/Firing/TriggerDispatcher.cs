@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scheduler.Common.Retry;
@@ -16,6 +17,7 @@ public sealed class TriggerDispatcher(
     OutcomeRecorder recorder,
     IEnumerable<ITriggerDeliverer> deliverers,
     TimeProvider time,
+    ExecutorTelemetry telemetry,
     IOptions<ExecutorOptions> options,
     ILogger<TriggerDispatcher> logger) : IDisposable
 {
@@ -44,7 +46,15 @@ public sealed class TriggerDispatcher(
         }
         var claim = new ClaimRequest(_options.ExecutorId, time.GetUtcNow(), _options.Lookahead,
             Math.Min(_options.BatchSize, room), _options.MisfireThreshold, _options.LeaseMargin);
-        var claimed = await store.ClaimAsync(claim, cancellationToken);
+        IReadOnlyList<ClaimedExecution> claimed;
+        var started = time.GetTimestamp();
+        using (var span = ExecutorTelemetry.Source.StartActivity("claim"))
+        {
+            claimed = await store.ClaimAsync(claim, cancellationToken);
+            span?.SetTag("scheduleman.executor", _options.ExecutorId).SetTag("scheduleman.claimed", claimed.Count);
+        }
+        telemetry.ClaimDuration.Record(time.GetElapsedTime(started).TotalMilliseconds);
+        telemetry.ClaimBatch.Record(claimed.Count);
         foreach (var execution in claimed)
         {
             var key = (execution.Id, execution.Attempt);
@@ -97,10 +107,15 @@ public sealed class TriggerDispatcher(
             await _deliverySlots.WaitAsync();
             try
             {
+                // Each attempt is a trace of its own; webhooks and Kafka messages carry it as traceparent.
+                using var span = ExecutorTelemetry.Source.StartActivity("deliver", ActivityKind.Producer, parentContext: default);
+                span?.SetTag("scheduleman.execution_id", execution.Id).SetTag("scheduleman.schedule_id", execution.ScheduleId)
+                    .SetTag("scheduleman.attempt", execution.Attempt).SetTag("scheduleman.scheduled_for", execution.ScheduledFor.ToString("O"));
                 var startedAt = time.GetUtcNow();
                 var started = time.GetTimestamp();
-                var result = await DeliverAsync(execution);
+                var (result, targetType) = await DeliverAsync(execution);
                 outcome = Decide(execution, result, startedAt, time.GetElapsedTime(started));
+                Measure(execution, targetType, outcome, span);
             }
             finally
             {
@@ -115,22 +130,41 @@ public sealed class TriggerDispatcher(
         }
     }
 
-    private async Task<DeliveryResult> DeliverAsync(ClaimedExecution execution)
+    private void Measure(ClaimedExecution execution, string targetType, AttemptOutcome outcome, Activity? span)
     {
+        var target = new KeyValuePair<string, object?>("target.type", targetType);
+        var result = new KeyValuePair<string, object?>("outcome", outcome.Result == AttemptResult.Succeeded ? "succeeded" : outcome.Dead ? "dead" : "failed");
+        telemetry.Triggers.Add(1, target, result);
+        telemetry.DeliveryDuration.Record(outcome.Duration.TotalMilliseconds, target, result);
+        if (execution.Attempt == 1)
+        {
+            telemetry.Lateness.Record((outcome.StartedAt - execution.ScheduledFor).TotalMilliseconds, target);
+        }
+        span?.SetTag("target.type", targetType).SetTag("outcome", result.Value).SetTag("http.response.status_code", outcome.StatusCode);
+        if (outcome.Result != AttemptResult.Succeeded)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, outcome.Error);
+        }
+    }
+
+    private async Task<(DeliveryResult Result, string TargetType)> DeliverAsync(ClaimedExecution execution)
+    {
+        var targetType = "unknown";
         try
         {
             var target = execution.TargetSpec;
+            targetType = target.Type;
             if (!_deliverers.TryGetValue(target.Type, out var deliverer))
             {
-                return new DeliveryResult(AttemptResult.Failed, null, $"this executor cannot deliver to '{target.Type}' targets", Retryable: true);
+                return (new DeliveryResult(AttemptResult.Failed, null, $"this executor cannot deliver to '{target.Type}' targets", Retryable: true), targetType);
             }
             // Not cancelled by shutdown: a started attempt is finished, bounded by its own timeout.
-            return await deliverer.DeliverAsync(execution, target, CancellationToken.None);
+            return (await deliverer.DeliverAsync(execution, target, CancellationToken.None), targetType);
         }
         catch (Exception e)
         {
             logger.LogError(e, "Delivering execution {ExecutionId} threw", execution.Id);
-            return new DeliveryResult(AttemptResult.Failed, null, e.Message, Retryable: true);
+            return (new DeliveryResult(AttemptResult.Failed, null, e.Message, Retryable: true), targetType);
         }
     }
 

@@ -26,7 +26,6 @@ public static class EchoApi
             log.Clear();
             return TypedResults.NoContent();
         }).WithName("ClearReceived");
-        app.MapGet("/healthz", () => TypedResults.Ok("ok"));
         return app;
     }
 

@@ -15,6 +15,9 @@ public class HealthTests
         var client = api.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
+        await client.GetAsync("/api/v1/schedules");
+        await WaitFor.ConditionAsync(async () => (await client.GetStringAsync("/metrics")).Contains("http_server_request_duration", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(20), "HTTP server metrics on the Prometheus endpoint");
     }
 
     [Fact]

@@ -25,6 +25,8 @@ public class HealthTests
             async Task<bool> Ready() => (await http.GetAsync("/readyz")).IsSuccessStatusCode;
 
             await WaitFor.ConditionAsync(Ready, TimeSpan.FromSeconds(10), "ready with the database up");
+            await WaitFor.ConditionAsync(async () => (await http.GetStringAsync("/metrics")).Contains("scheduleman_claim_duration", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(20), "the claim metrics on the Prometheus endpoint");
 
             await using var admin = new NpgsqlConnection(server.AdminConnectionString);
             await admin.ExecuteAsync($"alter database {database} allow_connections false");

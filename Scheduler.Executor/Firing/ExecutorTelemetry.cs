@@ -1,0 +1,34 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Scheduler.Executor.Firing;
+
+/// <summary>The executor's spans and metrics (source and meter "Scheduleman.Executor"; see docs/observability.md).</summary>
+public sealed class ExecutorTelemetry : IDisposable
+{
+    public const string Name = "Scheduleman.Executor";
+
+    private readonly Meter _meter;
+
+    public ExecutorTelemetry(IMeterFactory meters)
+    {
+        _meter = meters.Create(Name);
+        Triggers = _meter.CreateCounter<long>("scheduleman.triggers", "{attempt}",
+            "Delivery attempts by outcome (succeeded, failed, dead) and target type");
+        Lateness = _meter.CreateHistogram<double>("scheduleman.trigger.lateness", "ms",
+            "How long after its scheduled time an attempt started (first attempts)");
+        DeliveryDuration = _meter.CreateHistogram<double>("scheduleman.delivery.duration", "ms", "How long a delivery attempt took");
+        ClaimBatch = _meter.CreateHistogram<long>("scheduleman.claim.batch_size", "{execution}", "Executions claimed by one claim transaction");
+        ClaimDuration = _meter.CreateHistogram<double>("scheduleman.claim.duration", "ms", "How long one claim transaction took (the poll's cost)");
+    }
+
+    public static ActivitySource Source { get; } = new(Name);
+
+    public Counter<long> Triggers { get; }
+    public Histogram<double> Lateness { get; }
+    public Histogram<double> DeliveryDuration { get; }
+    public Histogram<long> ClaimBatch { get; }
+    public Histogram<double> ClaimDuration { get; }
+
+    public void Dispose() => _meter.Dispose();
+}
