@@ -23,17 +23,6 @@ public class ClusterTests(ITestOutputHelper output)
     // Lease = due + 3 s timeout + 5 s margin; plus one poll (0.5 s × 1.5) and this machine's noise.
     private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(8 + 0.75 + 2.5);
 
-    private sealed class ExecutionRow
-    {
-        public Guid Id { get; init; }
-        public Guid ScheduleId { get; init; }
-        public DateTimeOffset ScheduledFor { get; init; }
-        public string Origin { get; init; } = "";
-        public int Occurrences { get; init; }
-        public string Status { get; init; } = "";
-        public int Attempt { get; init; }
-    }
-
     [Fact]
     public async Task Killing_executors_and_restarting_postgres_loses_no_trigger_and_fires_none_early()
     {
