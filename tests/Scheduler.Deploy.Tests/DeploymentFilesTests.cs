@@ -71,11 +71,31 @@ public partial class DeploymentFilesTests
             else
             {
                 var image = node["image"].ToString();
-                Assert.True(image.StartsWith("postgres:", StringComparison.Ordinal) || image.StartsWith("apache/kafka:", StringComparison.Ordinal),
-                    $"{name}: unexpected image {image}");
+                string[] official = ["postgres:", "apache/kafka:", "otel/opentelemetry-collector-contrib:", "jaegertracing/all-in-one:"];
+                Assert.True(official.Any(o => image.StartsWith(o, StringComparison.Ordinal)), $"{name}: unexpected image {image}");
             }
         }
         Assert.Equal("2", ((YamlMappingNode)((YamlMappingNode)services["executor"])["deploy"])["replicas"].ToString());
+    }
+
+    [Fact]
+    public void Collector_pipelines_use_only_components_it_defines_and_compose_mounts_it()
+    {
+        var config = Load(Path.Combine(Root, "deploy", "otel-collector.yaml"));
+        var pipelines = (YamlMappingNode)((YamlMappingNode)config["service"])["pipelines"];
+        foreach (var (section, key) in new[] { ("receivers", "receivers"), ("processors", "processors"), ("exporters", "exporters") })
+        {
+            var defined = ((YamlMappingNode)config[section]).Children.Keys.Select(k => k.ToString()).ToHashSet();
+            foreach (var pipeline in pipelines.Children)
+            {
+                foreach (var used in (YamlSequenceNode)((YamlMappingNode)pipeline.Value)[key])
+                {
+                    Assert.Contains(used.ToString(), defined);
+                }
+            }
+        }
+        var compose = File.ReadAllText(Path.Combine(Root, "docker-compose.yml"));
+        Assert.Contains("./deploy/otel-collector.yaml:/etc/otelcol/config.yaml", compose, StringComparison.Ordinal);
     }
 
     [Theory]
