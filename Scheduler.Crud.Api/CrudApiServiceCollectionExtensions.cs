@@ -7,6 +7,7 @@ using Scheduler.Crud.Api.Http;
 using Scheduler.Crud.Api.Executions;
 using Scheduler.Crud.Api.Preview;
 using Scheduler.Crud.Api.Schedules;
+using Scheduler.Crud.Api.Statistics;
 using Scheduler.Storage;
 
 namespace Scheduler.Crud.Api;
@@ -47,6 +48,7 @@ public static class CrudApiServiceCollectionExtensions
         app.MapSchedulesApi();
         app.MapExecutionsApi();
         app.MapPreviewApi();
+        app.MapStatsApi();
         app.MapDefaultEndpoints();
         return app;
     }

@@ -22,6 +22,7 @@ public static class ExecutorServiceCollectionExtensions
         builder.Services.AddSingleton<TimeProvider>(sp => sp.GetRequiredService<DatabaseClock>());
         builder.Services.AddTriggerFiring();
         builder.Services.AddHostedService<FiringLoop>();
+        builder.Services.AddHostedService<ExecutorHeartbeat>();
         return builder;
     }
 

@@ -32,6 +32,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ExecutionStore>();
         services.AddSingleton<HistoryStore>();
         services.AddSingleton<DueNotifications>();
+        services.AddSingleton<Statistics.StatisticsStore>();
         // Readiness: the database answers and its schema is current. Hosts map it at /readyz.
         services.AddHealthChecks().AddCheck<SchemaHealthCheck>("database", tags: ["ready"]);
         return services;

@@ -32,6 +32,15 @@ public sealed class TriggerDispatcher(
 
     public string ExecutorId => _options.ExecutorId;
 
+    private long _attempts;
+    private long _failures;
+
+    /// <summary>Delivery attempts made by this process.</summary>
+    public long Attempts => Interlocked.Read(ref _attempts);
+
+    /// <summary>Attempts that did not succeed.</summary>
+    public long Failures => Interlocked.Read(ref _failures);
+
     /// <summary>Executions held: waiting for their time or being delivered.</summary>
     public int InFlight => _inFlight.Count;
 
@@ -132,6 +141,11 @@ public sealed class TriggerDispatcher(
 
     private void Measure(ClaimedExecution execution, string targetType, AttemptOutcome outcome, Activity? span)
     {
+        Interlocked.Increment(ref _attempts);
+        if (outcome.Result != AttemptResult.Succeeded)
+        {
+            Interlocked.Increment(ref _failures);
+        }
         var target = new KeyValuePair<string, object?>("target.type", targetType);
         var result = new KeyValuePair<string, object?>("outcome", outcome.Result == AttemptResult.Succeeded ? "succeeded" : outcome.Dead ? "dead" : "failed");
         telemetry.Triggers.Add(1, target, result);

@@ -25,6 +25,14 @@ public class HealthTests
             async Task<bool> Ready() => (await http.GetAsync("/readyz")).IsSuccessStatusCode;
 
             await WaitFor.ConditionAsync(Ready, TimeSpan.FromSeconds(10), "ready with the database up");
+            await using (var dataSource = NpgsqlDataSource.Create(connectionString))
+            {
+                await WaitFor.ConditionAsync(async () =>
+                {
+                    await using var connection = await dataSource.OpenConnectionAsync();
+                    return await connection.ExecuteScalarAsync<long>("select count(*) from executors where last_seen_at > now() - interval '30 seconds'") == 1;
+                }, TimeSpan.FromSeconds(20), "the executor's heartbeat in the executors table");
+            }
             await WaitFor.ConditionAsync(async () => (await http.GetStringAsync("/metrics")).Contains("scheduleman_claim_duration", StringComparison.Ordinal),
                 TimeSpan.FromSeconds(20), "the claim metrics on the Prometheus endpoint");
 

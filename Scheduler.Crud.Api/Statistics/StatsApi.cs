@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Scheduler.Crud.Api.Http;
+using Scheduler.Crud.Api.Schedules;
+using Scheduler.Storage.Statistics;
+
+namespace Scheduler.Crud.Api.Statistics;
+
+/// <summary>An executor and whether it is still reporting.</summary>
+public sealed record ExecutorResponse(string Id, string Host, string Version, DateTimeOffset StartedAt, DateTimeOffset LastSeenAt,
+    long Attempts, long Failures, bool Alive);
+
+/// <summary>What happened in a window: totals, and the schedules, target hosts and executors with the most trouble first.</summary>
+public sealed record StatsResponse(string Window, DateTimeOffset Since, TotalsRow Totals, IReadOnlyList<ScheduleStats> Schedules,
+    IReadOnlyList<TargetStats> Targets, IReadOnlyList<ExecutorStatsRow> Executors);
+
+/// <param name="SuccessRate">Succeeded attempts / attempts.</param>
+public sealed record ScheduleStats(Guid ScheduleId, string ScheduleName, long Attempts, long Failures, double SuccessRate, double? P95DurationMs, double? P95LatenessMs);
+
+/// <param name="Host">host:port of a webhook URL, or kafka/topic.</param>
+public sealed record TargetStats(string? Host, long Attempts, long Failed, long TimedOut, double FailureRate, double TimeoutRate, double? P95DurationMs);
+
+public static class StatsApi
+{
+    private static readonly Dictionary<string, TimeSpan> Windows = new(StringComparer.Ordinal)
+    {
+        ["1h"] = TimeSpan.FromHours(1),
+        ["24h"] = TimeSpan.FromHours(24),
+        ["7d"] = TimeSpan.FromDays(7),
+    };
+
+    public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/stats", Stats).WithTags("Statistics").WithName("Statistics")
+            .WithSummary("What failed, what fired late, which target hosts are unreliable, what each executor did")
+            .WithDescription("`window` is `1h`, `24h` (default) or `7d`. Schedules, targets and executors are ordered by failures, at most 100 each.");
+        app.MapGet("/api/v1/executors", Executors).WithTags("Statistics").WithName("ListExecutors")
+            .WithSummary("Executors and their last heartbeat; one silent for 30 s is shown as not alive");
+        return app;
+    }
+
+    private static async Task<Results<Ok<StatsResponse>, ValidationProblem>> Stats(StatisticsStore store, TimeProvider time,
+        CancellationToken cancellationToken, string? window = null)
+    {
+        window ??= "24h";
+        if (!Windows.TryGetValue(window, out var length))
+        {
+            return Problems.Invalid("window", $"'{window}' is not a window; use 1h, 24h or 7d");
+        }
+        var since = time.GetUtcNow() - length;
+        var stats = await store.ComputeAsync(SchedulesApi.DefaultTenant, since, cancellationToken);
+        return TypedResults.Ok(new StatsResponse(window, since, stats.Totals,
+            stats.Schedules.Select(s => new ScheduleStats(s.ScheduleId, s.ScheduleName, s.Attempts, s.Failures,
+                Rate(s.Succeeded, s.Attempts), s.P95DurationMs, s.P95LatenessMs)).ToList(),
+            stats.Targets.Select(t => new TargetStats(t.Host, t.Attempts, t.Failed, t.TimedOut, Rate(t.Failed, t.Attempts), Rate(t.TimedOut, t.Attempts),
+                t.P95DurationMs)).ToList(),
+            stats.Executors));
+    }
+
+    private static async Task<Ok<IReadOnlyList<ExecutorResponse>>> Executors(StatisticsStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var executors = await store.ExecutorsAsync(cancellationToken);
+        return TypedResults.Ok<IReadOnlyList<ExecutorResponse>>(executors.Select(e => new ExecutorResponse(e.Id, e.Host, e.Version, e.StartedAt,
+            e.LastSeenAt, e.Attempts, e.Failures, Alive: now - e.LastSeenAt < TimeSpan.FromSeconds(30))).ToList());
+    }
+
+    private static double Rate(long part, long whole) => whole == 0 ? 0 : (double)part / whole;
+}

@@ -1,0 +1,88 @@
+namespace Scheduler.Storage.Statistics;
+
+/// <summary>The SQL behind executors and statistics. Windows are bounded by @Since (attempts started after it).</summary>
+internal static class StatisticsSql
+{
+    public const string Heartbeat =
+        """
+        insert into executors (id, host, version, started_at, last_seen_at, attempts, failures)
+        values (@Id, @Host, @Version, @StartedAt, @Now, @Attempts, @Failures)
+        on conflict (id) do update
+        set host = excluded.host, version = excluded.version, started_at = excluded.started_at,
+            last_seen_at = excluded.last_seen_at, attempts = excluded.attempts, failures = excluded.failures
+        """;
+
+    public const string Executors =
+        """
+        select id, host, version, started_at as StartedAt, last_seen_at as LastSeenAt, attempts, failures
+        from executors order by last_seen_at desc limit 500
+        """;
+
+    // One row per attempt in the window, with what it belongs to; every aggregate below reads this.
+    private const string Window =
+        """
+        with a as (
+            select a.execution_id, a.attempt, a.executor_id, a.outcome, a.duration_ms, a.started_at,
+                   e.schedule_id, e.schedule_name, e.scheduled_for,
+                   case when e.target->>'type' = 'kafka' then 'kafka/' || (e.target->>'topic')
+                        else substring(e.target->>'url' from '^[a-zA-Z]+://([^/?#]+)') end as target_host
+            from execution_attempts a
+            join executions e on e.id = a.execution_id
+            where e.tenant = @Tenant and a.started_at >= @Since
+        )
+        """;
+
+    public const string Totals =
+        Window +
+        """
+        select count(*) as Attempts,
+               count(*) filter (where outcome = 'succeeded') as Succeeded,
+               count(*) filter (where outcome = 'failed') as Failed,
+               count(*) filter (where outcome = 'timeout') as TimedOut,
+               (select count(*) from executions e where e.tenant = @Tenant and e.status = 'dead' and e.completed_at >= @Since) as DeadLettered,
+               percentile_cont(0.95) within group (order by duration_ms) as P95DurationMs,
+               percentile_cont(0.95) within group (order by extract(epoch from started_at - scheduled_for) * 1000)
+                   filter (where attempt = 1) as P95LatenessMs
+        from a
+        """;
+
+    public const string Schedules =
+        Window +
+        """
+        select schedule_id as ScheduleId, min(schedule_name) as ScheduleName, count(*) as Attempts,
+               count(*) filter (where outcome = 'succeeded') as Succeeded,
+               count(*) filter (where outcome <> 'succeeded') as Failures,
+               percentile_cont(0.95) within group (order by duration_ms) as P95DurationMs,
+               percentile_cont(0.95) within group (order by extract(epoch from started_at - scheduled_for) * 1000)
+                   filter (where attempt = 1) as P95LatenessMs
+        from a group by schedule_id
+        -- Most failures first; among equals, the worst failure rate.
+        order by count(*) filter (where outcome <> 'succeeded') desc,
+                 count(*) filter (where outcome <> 'succeeded')::float8 / count(*) desc, schedule_id
+        limit @Limit
+        """;
+
+    public const string Targets =
+        Window +
+        """
+        select target_host as Host, count(*) as Attempts,
+               count(*) filter (where outcome = 'failed') as Failed,
+               count(*) filter (where outcome = 'timeout') as TimedOut,
+               percentile_cont(0.95) within group (order by duration_ms) as P95DurationMs
+        from a group by target_host
+        order by count(*) filter (where outcome <> 'succeeded') desc,
+                 count(*) filter (where outcome <> 'succeeded')::float8 / count(*) desc, target_host
+        limit @Limit
+        """;
+
+    public const string ByExecutor =
+        Window +
+        """
+        select executor_id as ExecutorId, count(*) as Attempts,
+               count(*) filter (where outcome <> 'succeeded') as Failures,
+               max(started_at) as LastAttemptAt
+        from a group by executor_id
+        order by count(*) desc
+        limit @Limit
+        """;
+}

@@ -1,0 +1,70 @@
+using Dapper;
+using Npgsql;
+
+namespace Scheduler.Storage.Statistics;
+
+/// <summary>A row of <c>executors</c> (timestamps as properties: Dapper maps timestamptz to them, not to record parameters).</summary>
+public sealed record ExecutorRecord
+{
+    public string Id { get; init; } = "";
+    public string Host { get; init; } = "";
+    public string Version { get; init; } = "";
+    public DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset LastSeenAt { get; init; }
+    public long Attempts { get; init; }
+    public long Failures { get; init; }
+}
+
+public sealed record TotalsRow(long Attempts, long Succeeded, long Failed, long TimedOut, long DeadLettered, double? P95DurationMs, double? P95LatenessMs);
+
+public sealed record ScheduleStatsRow(Guid ScheduleId, string ScheduleName, long Attempts, long Succeeded, long Failures, double? P95DurationMs, double? P95LatenessMs);
+
+public sealed record TargetStatsRow(string? Host, long Attempts, long Failed, long TimedOut, double? P95DurationMs);
+
+public sealed record ExecutorStatsRow
+{
+    public string ExecutorId { get; init; } = "";
+    public long Attempts { get; init; }
+    public long Failures { get; init; }
+    public DateTimeOffset LastAttemptAt { get; init; }
+}
+
+public sealed record Statistics(TotalsRow Totals, IReadOnlyList<ScheduleStatsRow> Schedules, IReadOnlyList<TargetStatsRow> Targets, IReadOnlyList<ExecutorStatsRow> Executors);
+
+/// <summary>Executors' heartbeats, and statistics computed from the attempt history.</summary>
+public sealed class StatisticsStore(NpgsqlDataSource dataSource)
+{
+    public const int MaxRows = 100;
+
+    public async Task HeartbeatAsync(ExecutorRecord executor, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(StatisticsSql.Heartbeat, new
+        {
+            executor.Id,
+            executor.Host,
+            executor.Version,
+            executor.StartedAt,
+            Now = executor.LastSeenAt,
+            executor.Attempts,
+            executor.Failures,
+        }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<IReadOnlyList<ExecutorRecord>> ExecutorsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<ExecutorRecord>(new CommandDefinition(StatisticsSql.Executors, cancellationToken: cancellationToken))).AsList();
+    }
+
+    public async Task<Statistics> ComputeAsync(string tenant, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var parameters = new { Tenant = tenant, Since = since, Limit = MaxRows };
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var totals = await connection.QuerySingleAsync<TotalsRow>(new CommandDefinition(StatisticsSql.Totals, parameters, cancellationToken: cancellationToken));
+        var schedules = await connection.QueryAsync<ScheduleStatsRow>(new CommandDefinition(StatisticsSql.Schedules, parameters, cancellationToken: cancellationToken));
+        var targets = await connection.QueryAsync<TargetStatsRow>(new CommandDefinition(StatisticsSql.Targets, parameters, cancellationToken: cancellationToken));
+        var executors = await connection.QueryAsync<ExecutorStatsRow>(new CommandDefinition(StatisticsSql.ByExecutor, parameters, cancellationToken: cancellationToken));
+        return new Statistics(totals, schedules.AsList(), targets.AsList(), executors.AsList());
+    }
+}
