@@ -20,9 +20,16 @@ public sealed class ExecutorTelemetry : IDisposable
         DeliveryDuration = _meter.CreateHistogram<double>("scheduleman.delivery.duration", "ms", "How long a delivery attempt took");
         ClaimBatch = _meter.CreateHistogram<long>("scheduleman.claim.batch_size", "{execution}", "Executions claimed by one claim transaction");
         ClaimDuration = _meter.CreateHistogram<double>("scheduleman.claim.duration", "ms", "How long one claim transaction took (the poll's cost)");
+        _meter.CreateObservableGauge("scheduleman.due_backlog", () => Interlocked.Read(ref _dueBacklog), "{trigger}",
+            "Schedules and executions due now and not yet claimed, as this executor last measured");
     }
 
+    private long _dueBacklog;
+
     public static ActivitySource Source { get; } = new(Name);
+
+    /// <summary>Sets the backlog the gauge reports (measured by the firing loop every few seconds).</summary>
+    public void SetDueBacklog(long value) => Interlocked.Exchange(ref _dueBacklog, value);
 
     public Counter<long> Triggers { get; }
     public Histogram<double> Lateness { get; }

@@ -16,9 +16,11 @@ public sealed class FiringLoop(
     ExecutionStore store,
     DueNotifications notifications,
     DatabaseClock clock,
+    ExecutorTelemetry telemetry,
     IOptions<ExecutorOptions> options,
     ILogger<FiringLoop> logger) : BackgroundService
 {
+    private static readonly TimeSpan BacklogInterval = TimeSpan.FromSeconds(5);
     // Released by a hint; a burst of hints wakes the loop once.
     private readonly SemaphoreSlim _wake = new(0, 1);
 
@@ -37,6 +39,7 @@ public sealed class FiringLoop(
 
         var errors = 0;
         var lastSync = DateTimeOffset.MinValue;
+        var lastBacklog = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             TimeSpan sleep;
@@ -50,6 +53,11 @@ public sealed class FiringLoop(
                 }
                 var claimed = await dispatcher.RunOnceAsync(stoppingToken);
                 errors = 0;
+                if (clock.GetUtcNow() - lastBacklog >= BacklogInterval)
+                {
+                    lastBacklog = clock.GetUtcNow();
+                    telemetry.SetDueBacklog(await store.DueBacklogAsync(lastBacklog, stoppingToken));
+                }
                 // A full batch means more is waiting: claim again at once (unless we are at capacity).
                 sleep = claimed >= _options.BatchSize && dispatcher.InFlight < _options.MaxInFlight
                     ? TimeSpan.Zero

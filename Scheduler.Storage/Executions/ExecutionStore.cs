@@ -124,6 +124,13 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
         }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>How many schedules and executions are due now and not yet claimed (bounded at a million each).</summary>
+    public async Task<long> DueBacklogAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(ScheduleSql.DueBacklog, new { Now = now }, cancellationToken: cancellationToken));
+    }
+
     /// <summary>The earliest instant any work becomes due, or null when nothing is pending.</summary>
     public async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
     {

@@ -81,6 +81,13 @@ internal static class ScheduleSql
         where s.id = u.id
         """;
 
+    // Work that is due and not yet claimed (counted up to a bound, through the partial indexes).
+    public const string DueBacklog =
+        """
+        select (select count(*) from (select 1 from schedules where next_fire_at <= @Now limit 1000000) s)
+             + (select count(*) from (select 1 from executions where status = 'pending' and next_attempt_at <= @Now limit 1000000) e)
+        """;
+
     // The earliest instant anything becomes due: the executor sleeps no longer than that.
     public const string NextDue =
         """

@@ -33,8 +33,10 @@ public class HealthTests
                     return await connection.ExecuteScalarAsync<long>("select count(*) from executors where last_seen_at > now() - interval '30 seconds'") == 1;
                 }, TimeSpan.FromSeconds(20), "the executor's heartbeat in the executors table");
             }
-            await WaitFor.ConditionAsync(async () => (await http.GetStringAsync("/metrics")).Contains("scheduleman_claim_duration", StringComparison.Ordinal),
-                TimeSpan.FromSeconds(20), "the claim metrics on the Prometheus endpoint");
+            await WaitFor.ConditionAsync(async () => (await http.GetStringAsync("/metrics")) is var metrics
+                    && metrics.Contains("scheduleman_claim_duration", StringComparison.Ordinal)
+                    && metrics.Contains("scheduleman_due_backlog", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(20), "the claim and backlog metrics on the Prometheus endpoint");
 
             await using var admin = new NpgsqlConnection(server.AdminConnectionString);
             await admin.ExecuteAsync($"alter database {database} allow_connections false");

@@ -68,8 +68,11 @@ public class ClaimTests
         var executions = new ExecutionStore(dataSource, NullLogger<ExecutionStore>.Instance);
 
         Assert.Empty(await executions.ClaimAsync(Claim("a", T0.AddSeconds(4.999)), CancellationToken.None));
+        Assert.Equal(0, await executions.DueBacklogAsync(T0.AddSeconds(4.999), CancellationToken.None));
+        Assert.Equal(30, await executions.DueBacklogAsync(T0.AddSeconds(5), CancellationToken.None));
         Assert.Equal(20, (await executions.ClaimAsync(Claim("a", T0.AddSeconds(5), batch: 20), CancellationToken.None)).Count);
         Assert.Equal(10, (await executions.ClaimAsync(Claim("a", T0.AddSeconds(5), batch: 20), CancellationToken.None)).Count);
+        Assert.Equal(0, await executions.DueBacklogAsync(T0.AddSeconds(5), CancellationToken.None));
 
         await using var connection = await dataSource.OpenConnectionAsync();
         Assert.Equal(30, await connection.ExecuteScalarAsync<int>("select count(*) from schedules where state = 'completed' and next_fire_at is null"));
