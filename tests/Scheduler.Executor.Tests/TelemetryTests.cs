@@ -16,11 +16,18 @@ public class TelemetryTests
         var metrics = new List<Metric>();
         using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(ExecutorTelemetry.Name).AddInMemoryExporter(spans).Build();
         using var metering = Sdk.CreateMeterProviderBuilder().AddMeter(ExecutorTelemetry.Name).AddInMemoryExporter(metrics).Build();
+        using var kafka = Scheduler.WaitEcho.Kafka.MockKafkaCluster.Start();
         await using var harness = await FiringHarness.StartAsync();
         var ok = await harness.CreateAsync(FiringHarness.Webhook("telemetry-ok", harness.Echo.EchoUrl()) with { Delay = "1s" });
+        var toKafka = await harness.CreateAsync(new Scheduler.Common.Schedules.ScheduleRequest
+        {
+            Name = "telemetry-kafka",
+            Delay = "1s",
+            Target = new Scheduler.Common.Schedules.TargetRequest { Type = "kafka", Topic = "traced" },
+        });
         var gone = await harness.CreateAsync(FiringHarness.Webhook("telemetry-gone", harness.Echo.EchoUrl("fail=404")) with { Delay = "1s" });
         harness.Time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal(2, await TestExecutor.DrainAsync(harness.Executor("telemetry")));
+        Assert.Equal(3, await TestExecutor.DrainAsync(harness.Executor("telemetry", kafka: kafka.BootstrapServers)));
         metering.ForceFlush();
         tracing.ForceFlush();
 
@@ -36,9 +43,14 @@ public class TelemetryTests
         var received = Assert.Single(await harness.Echo.ReceivedAsync(ok.Id.ToString()));
         Assert.Contains(deliver.TraceId.ToHexString(), received.Headers["traceparent"], StringComparison.Ordinal);
 
+        var kafkaSpan = Assert.Single(spans, s => s.OperationName == "deliver" && Equals(s.GetTagItem("scheduleman.schedule_id"), toKafka.Id));
+        var message = Assert.Single(KafkaProbe.Read(kafka.BootstrapServers, "traced", m => m.Count >= 1, TimeSpan.FromSeconds(30)));
+        Assert.Contains(kafkaSpan.TraceId.ToHexString(), message.Header("traceparent"), StringComparison.Ordinal);
+
         var triggers = metrics.Single(m => m.Name == "scheduleman.triggers");
         Assert.Contains(Points(triggers), p => Has(p, "target.type", "webhook") && Has(p, "outcome", "succeeded") && p.GetSumLong() >= 1);
         Assert.Contains(Points(triggers), p => Has(p, "outcome", "dead") && p.GetSumLong() >= 1);
+        Assert.Contains(Points(triggers), p => Has(p, "target.type", "kafka") && Has(p, "outcome", "succeeded"));
         Assert.Contains(Points(metrics.Single(m => m.Name == "scheduleman.trigger.lateness")), p => p.GetHistogramCount() >= 2);
         Assert.Contains(Points(metrics.Single(m => m.Name == "scheduleman.claim.batch_size")), p => p.GetHistogramCount() >= 1);
     }
