@@ -100,6 +100,8 @@ public sealed class TriggerDispatcher(
 
     private async Task FireAsync(ClaimedExecution execution)
     {
+        // Each attempt is a trace of its own, not a child of whatever claimed it (local to this async flow).
+        Activity.Current = null;
         try
         {
             try
@@ -116,8 +118,8 @@ public sealed class TriggerDispatcher(
             await _deliverySlots.WaitAsync();
             try
             {
-                // Each attempt is a trace of its own; webhooks and Kafka messages carry it as traceparent.
-                using var span = ExecutorTelemetry.Source.StartActivity("deliver", ActivityKind.Producer, parentContext: default);
+                // Webhooks and Kafka messages carry this span as traceparent.
+                using var span = ExecutorTelemetry.Source.StartActivity("deliver", ActivityKind.Producer);
                 span?.SetTag("scheduleman.execution_id", execution.Id).SetTag("scheduleman.schedule_id", execution.ScheduleId)
                     .SetTag("scheduleman.attempt", execution.Attempt).SetTag("scheduleman.scheduled_for", execution.ScheduledFor.ToString("O"));
                 var startedAt = time.GetUtcNow();

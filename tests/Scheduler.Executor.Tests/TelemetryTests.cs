@@ -36,6 +36,7 @@ public class TelemetryTests
         var deliver = Assert.Single(spans, s => s.OperationName == "deliver" && Equals(s.GetTagItem("scheduleman.execution_id"), okExecution.Id));
         Assert.Equal(("webhook", "succeeded", 1), ((string?)deliver.GetTagItem("target.type"), (string?)deliver.GetTagItem("outcome"), (int?)deliver.GetTagItem("scheduleman.attempt")));
         Assert.Contains(spans, s => s.OperationName == "claim" && Equals(s.GetTagItem("scheduleman.executor"), "telemetry"));
+        Assert.Equal(default, deliver.ParentSpanId); // a root: one trace per attempt
         var failed = Assert.Single(spans, s => s.OperationName == "deliver" && Equals(s.GetTagItem("scheduleman.schedule_id"), gone.Id));
         Assert.Equal((ActivityStatusCode.Error, "dead"), (failed.Status, (string?)failed.GetTagItem("outcome")));
 
