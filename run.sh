@@ -35,7 +35,9 @@ dotnet Scheduler.Storage/bin/Release/net10.0/Scheduler.Storage.dll migrate
 # Each process runs from its build folder (so it finds its appsettings.json); output is prefixed with its name.
 start() {
   local name=$1 project=$2; shift 2
-  (cd "$project/bin/Release/net10.0" && exec "$@" dotnet "$project.dll" --urls "${URLS:-}") > >(sed -u "s/^/[$name] /") 2>&1 &
+  local urls=()
+  [ -n "${URLS:-}" ] && urls=(--urls "$URLS")
+  (cd "$project/bin/Release/net10.0" && exec "$@" dotnet "$project.dll" "${urls[@]}") > >(sed -u "s/^/[$name] /") 2>&1 &
   pids+=($!)
 }
 wait_for() { for _ in $(seq 1 150); do curl -fsS "$1" >/dev/null 2>&1 && return 0; sleep 0.2; done; echo "run.sh: $1 did not answer" >&2; return 1; }

@@ -19,7 +19,10 @@ public static class CrudApiServiceCollectionExtensions
 
     public static IHostApplicationBuilder AddCrudApiServices(this IHostApplicationBuilder builder)
     {
-        builder.Configuration["urls"] ??= DefaultUrls;
+        if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
+        {
+            builder.Configuration["urls"] = DefaultUrls;
+        }
         builder.AddServiceDefaults("scheduleman-api");
         builder.Services.AddSchedulerStorage();
         builder.Services.AddSingleton(TimeProvider.System);

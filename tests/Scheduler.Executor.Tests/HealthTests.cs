@@ -1,4 +1,5 @@
 using Dapper;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -51,5 +52,21 @@ public class HealthTests
         {
             await host.StopAsync();
         }
+    }
+
+    [Fact]
+    public async Task Two_executors_given_a_blank_address_both_start_on_free_ports()
+    {
+        // Regression: run.sh passed --urls "" and the second executor died binding the same default port.
+        var connectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        string[] args = ["--urls", "", $"--ConnectionStrings:Scheduler={connectionString}", "--Logging:LogLevel:Default=Warning"];
+        await using var first = ExecutorApp.Build(args);
+        await using var second = ExecutorApp.Build(args);
+        await first.StartAsync();
+        await second.StartAsync();
+        string Address(WebApplication app) => app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        Assert.NotEqual(Address(first), Address(second));
+        await first.StopAsync();
+        await second.StopAsync();
     }
 }
