@@ -19,10 +19,7 @@ public static class CrudApiServiceCollectionExtensions
 
     public static IHostApplicationBuilder AddCrudApiServices(this IHostApplicationBuilder builder)
     {
-        if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
-        {
-            builder.Configuration["urls"] = DefaultUrls;
-        }
+        builder.ListenByDefaultOn(DefaultUrls);
         builder.AddServiceDefaults("scheduleman-api");
         builder.Services.AddSchedulerStorage();
         builder.Services.AddSingleton(TimeProvider.System);

@@ -11,10 +11,7 @@ public static class ExecutorApp
         var builder = WebApplication.CreateBuilder(args);
         // Many executors may share a machine: by default each takes a free port (logged at start); containers
         // and orchestrators set ASPNETCORE_URLS to a fixed one for their probes and scrapes.
-        if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
-        {
-            builder.Configuration["urls"] = "http://127.0.0.1:0";
-        }
+        builder.ListenByDefaultOn("http://127.0.0.1:0");
         builder.AddServiceDefaults("scheduleman-executor");
         builder.AddExecutorServices();
         var app = builder.Build();

@@ -44,6 +44,20 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Listens on <paramref name="urls"/> unless ASPNETCORE_URLS, <c>--urls</c> or the <c>Urls</c> setting names an
+    /// address; a blank one counts as none. (Defaults live here, not in appsettings.json, where a <c>Urls</c> setting
+    /// would outrank ASPNETCORE_URLS.)
+    /// </summary>
+    public static IHostApplicationBuilder ListenByDefaultOn(this IHostApplicationBuilder builder, string urls)
+    {
+        if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
+        {
+            builder.Configuration["urls"] = urls;
+        }
+        return builder;
+    }
+
     /// <summary><c>/healthz</c> (alive), <c>/readyz</c> (every check tagged "ready"), <c>/metrics</c> (Prometheus).</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {

@@ -10,11 +10,7 @@ public static class WaitEchoApp
     public static WebApplication Build(string[] args, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateBuilder(args);
-        // The default when ASPNETCORE_URLS, --urls and the Urls setting are all absent.
-        if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
-        {
-            builder.Configuration["urls"] = "http://localhost:5003";
-        }
+        builder.ListenByDefaultOn("http://localhost:5003");
         builder.AddServiceDefaults("scheduleman-waitecho");
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new ReceivedLog(builder.Configuration.GetValue("WaitEcho:Capacity", 200_000)));
