@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Scheduler.Common.Time;
 
@@ -18,6 +19,10 @@ public abstract record TargetSpec
     /// <summary>The bound on one delivery attempt (default 3 s, at most 30 s).</summary>
     [JsonConverter(typeof(DurationJsonConverter))]
     public TimeSpan Timeout { get; init; } = DefaultTimeout;
+
+    /// <summary>Reads a target as stored (the product's JSON dialect, <c>type</c> selecting the kind).</summary>
+    public static TargetSpec FromJson(string json) =>
+        JsonSerializer.Deserialize<TargetSpec>(json, SchedulerJson.Options) ?? throw new JsonException("a target cannot be null");
 
     /// <summary>The target type as written in JSON.</summary>
     [JsonIgnore]

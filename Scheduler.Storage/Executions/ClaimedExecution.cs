@@ -1,5 +1,3 @@
-using System.Text.Json;
-using Scheduler.Common;
 using Scheduler.Common.Delivery;
 using Scheduler.Common.Targets;
 
@@ -24,7 +22,7 @@ public sealed class ClaimedExecution
     /// <summary>When this attempt may start: the occurrence, or the retry time.</summary>
     public DateTimeOffset DueAt { get; init; }
 
-    public TargetSpec TargetSpec => JsonSerializer.Deserialize<TargetSpec>(Target, SchedulerJson.Options)!;
+    public TargetSpec TargetSpec => TargetSpec.FromJson(Target);
 
     public TriggerContext Trigger => new(Id, ScheduleId, ScheduleName, ScheduledFor, Attempt);
 }

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using Scheduler.Common;
 using Scheduler.Common.Schedules;
 using Scheduler.Common.Targets;
 
@@ -19,7 +17,7 @@ internal sealed class DueSchedule
     public int MaxAttempts { get; init; }
     public DateTimeOffset NextFireAt { get; init; }
 
-    public TargetSpec TargetSpec => JsonSerializer.Deserialize<TargetSpec>(Target, SchedulerJson.Options)!;
+    public TargetSpec TargetSpec => TargetSpec.FromJson(Target);
 
     public ScheduleTiming Timing => new() { Kind = ScheduleKinds.FromDb(Kind), Cron = Cron, TimeZone = TimeZone, RunAt = RunAt };
 }

@@ -35,7 +35,7 @@ public sealed class ScheduleRecord
         Delay = Delay,
     };
 
-    public TargetSpec TargetSpec => JsonSerializer.Deserialize<TargetSpec>(Target, SchedulerJson.Options)!;
+    public TargetSpec TargetSpec => TargetSpec.FromJson(Target);
 
     public IReadOnlyDictionary<string, string> LabelMap =>
         JsonSerializer.Deserialize<Dictionary<string, string>>(Labels, SchedulerJson.Options) ?? [];

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Npgsql;
 using NpgsqlTypes;
 using Scheduler.Common.Schedules;
+using Scheduler.Storage.Schedules;
 
 namespace Scheduler.Bench;
 
@@ -31,7 +32,7 @@ internal static class ApiReadsBenchmark
         // A cursor deep into the table, as a client paging far would hold.
         var deep = await http.GetFromJsonAsync<JsonObject>($"/api/v1/schedules?limit=1&name=schedule-{schedules * 9 / 10:D7}");
         var deepId = (string)deep!["items"]![0]!["id"]!;
-        var deepCursor = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes($"c:{Guid.Parse(deepId):N}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var deepCursor = new ScheduleCursor(ScheduleSort.Created, Guid.Parse(deepId), null).Encode();
 
         for (var i = 0; i < 200; i++)
         {
