@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Scheduler.Common.Delivery;
 using Scheduler.Common.Time;
 
 namespace Scheduler.WaitEcho.Echo;
@@ -35,24 +34,13 @@ public static class EchoApi
         var request = context.Request;
         var body = await ReadBodyAsync(request, context.RequestAborted);
         var headers = request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        var executionId = headers.GetValueOrDefault(TriggerHeaders.WebhookId);
-        DateTimeOffset? scheduledFor = DateTimeOffset.TryParse(headers.GetValueOrDefault(TriggerHeaders.ScheduledFor),
-            CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var s) ? s : null;
-
-        var status = ChooseStatus(request.Query, executionId, failures);
-        var entry = log.Add(new ReceivedTrigger
+        var trigger = ReceivedTrigger.FromHeaders("http", receivedAt, headers, body);
+        var status = ChooseStatus(request.Query, trigger.ExecutionId, failures);
+        var entry = log.Add(trigger with
         {
-            ReceivedAt = receivedAt,
             Method = request.Method,
             Path = request.Path.Value ?? "",
             Query = request.QueryString.Value ?? "",
-            Headers = headers,
-            Body = body,
-            ExecutionId = executionId,
-            ScheduleId = headers.GetValueOrDefault(TriggerHeaders.ScheduleId),
-            ScheduledFor = scheduledFor,
-            Attempt = int.TryParse(headers.GetValueOrDefault(TriggerHeaders.Attempt), CultureInfo.InvariantCulture, out var a) ? a : null,
-            LatenessMs = scheduledFor is { } due ? (receivedAt - due).TotalMilliseconds : null,
             ResponseStatus = status,
         });
         loggers.CreateLogger("WaitEcho").LogInformation(

@@ -1,3 +1,6 @@
+using System.Globalization;
+using Scheduler.Common.Delivery;
+
 namespace Scheduler.WaitEcho.Echo;
 
 /// <summary>One request WaitEcho received, with what it answered.</summary>
@@ -25,4 +28,24 @@ public sealed record ReceivedTrigger
     public long? Offset { get; init; }
     /// <summary>The status WaitEcho answered with (HTTP; 0 for Kafka).</summary>
     public int ResponseStatus { get; init; }
+
+    /// <summary>What a trigger says about itself in its headers, whichever way it came (HTTP or Kafka).</summary>
+    public static ReceivedTrigger FromHeaders(string transport, DateTimeOffset receivedAt, IReadOnlyDictionary<string, string> headers, string body)
+    {
+        DateTimeOffset? scheduledFor = DateTimeOffset.TryParse(headers.GetValueOrDefault(TriggerHeaders.ScheduledFor),
+            CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null;
+        return new ReceivedTrigger
+        {
+            ReceivedAt = receivedAt,
+            Transport = transport,
+            Headers = headers,
+            Body = body,
+            // Webhooks carry the execution id as webhook-id, Kafka messages as scheduleman-execution-id.
+            ExecutionId = headers.GetValueOrDefault(TriggerHeaders.WebhookId) ?? headers.GetValueOrDefault(TriggerHeaders.ExecutionId),
+            ScheduleId = headers.GetValueOrDefault(TriggerHeaders.ScheduleId),
+            ScheduledFor = scheduledFor,
+            Attempt = int.TryParse(headers.GetValueOrDefault(TriggerHeaders.Attempt), CultureInfo.InvariantCulture, out var attempt) ? attempt : null,
+            LatenessMs = scheduledFor is { } due ? (receivedAt - due).TotalMilliseconds : null,
+        };
+    }
 }

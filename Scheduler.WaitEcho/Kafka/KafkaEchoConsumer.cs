@@ -1,9 +1,7 @@
-using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Options;
-using Scheduler.Common.Delivery;
 using Scheduler.WaitEcho.Echo;
 
 namespace Scheduler.WaitEcho.Kafka;
@@ -59,20 +57,10 @@ internal sealed class KafkaEchoConsumer(
     {
         var receivedAt = time.GetUtcNow();
         var headers = result.Message.Headers.ToDictionary(h => h.Key, h => Encoding.UTF8.GetString(h.GetValueBytes()), StringComparer.OrdinalIgnoreCase);
-        DateTimeOffset? scheduledFor = DateTimeOffset.TryParse(headers.GetValueOrDefault(TriggerHeaders.ScheduledFor),
-            CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var s) ? s : null;
-        var entry = log.Add(new ReceivedTrigger
+        var body = result.Message.Value is { } value ? Encoding.UTF8.GetString(value) : "";
+        var entry = log.Add(ReceivedTrigger.FromHeaders("kafka", receivedAt, headers, body) with
         {
-            ReceivedAt = receivedAt,
-            Transport = "kafka",
             Path = result.Topic,
-            Headers = headers,
-            Body = result.Message.Value is { } value ? Encoding.UTF8.GetString(value) : "",
-            ExecutionId = headers.GetValueOrDefault(TriggerHeaders.ExecutionId),
-            ScheduleId = headers.GetValueOrDefault(TriggerHeaders.ScheduleId),
-            ScheduledFor = scheduledFor,
-            Attempt = int.TryParse(headers.GetValueOrDefault(TriggerHeaders.Attempt), CultureInfo.InvariantCulture, out var a) ? a : null,
-            LatenessMs = scheduledFor is { } due ? (receivedAt - due).TotalMilliseconds : null,
             Key = result.Message.Key,
             Partition = result.Partition.Value,
             Offset = result.Offset.Value,
