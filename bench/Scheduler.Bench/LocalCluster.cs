@@ -1,7 +1,5 @@
 using Scheduler.Testing;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Scheduler.Bench;
 
@@ -11,7 +9,8 @@ namespace Scheduler.Bench;
 /// </summary>
 internal sealed class LocalCluster : IAsyncDisposable
 {
-    private readonly List<Process> _processes = [];
+    private static readonly Dictionary<string, string> Quiet = new() { ["Logging__LogLevel__Default"] = "Warning" };
+    private readonly List<HostProcess> _processes = [];
 
     private LocalCluster(string connectionString) => ConnectionString = connectionString;
 
@@ -22,32 +21,17 @@ internal sealed class LocalCluster : IAsyncDisposable
     public static async Task<LocalCluster> StartAsync() =>
         new(await (await PostgresServer.SharedAsync()).CreateDatabaseAsync());
 
-    /// <summary>Builds (Release) and starts the API; returns its base address.</summary>
-    public async Task<Uri> StartApiAsync()
-    {
-        var port = FreePort();
-        StartHost("Scheduler.Crud.Api", new() { ["ConnectionStrings__Scheduler"] = ConnectionString }, "--urls", $"http://127.0.0.1:{port}");
-        var address = new Uri($"http://127.0.0.1:{port}");
-        await WaitHealthyAsync(address);
-        return address;
-    }
+    /// <summary>Starts the API; returns its base address.</summary>
+    public Task<Uri> StartApiAsync() =>
+        StartWebHostAsync("api", "Scheduler.Crud.Api", new(Quiet) { ["ConnectionStrings__Scheduler"] = ConnectionString });
 
     /// <summary>Starts WaitEcho; returns its base address.</summary>
-    public async Task<Uri> StartWaitEchoAsync()
-    {
-        var port = FreePort();
-        StartHost("Scheduler.WaitEcho", [], "--urls", $"http://127.0.0.1:{port}");
-        var address = new Uri($"http://127.0.0.1:{port}");
-        await WaitHealthyAsync(address);
-        return address;
-    }
+    public Task<Uri> StartWaitEchoAsync() => StartWebHostAsync("waitecho", "Scheduler.WaitEcho", new(Quiet));
 
-    /// <summary>Starts an executor process with the given extra settings.</summary>
-    public Process StartExecutor(string id, Dictionary<string, string>? settings = null)
-    {
-        var environment = new Dictionary<string, string>(settings ?? []) { ["ConnectionStrings__Scheduler"] = ConnectionString, ["Executor__ExecutorId"] = id };
-        return StartHost("Scheduler.Executor", environment);
-    }
+    /// <summary>Starts an executor process (default settings; it serves health on a free port).</summary>
+    public HostProcess StartExecutor(string id) =>
+        Track(HostProcess.Start(id, "Scheduler.Executor",
+            new(Quiet) { ["ConnectionStrings__Scheduler"] = ConnectionString, ["Executor__ExecutorId"] = id }));
 
     /// <summary>Builds the hosts once, in Release.</summary>
     public static async Task BuildAsync()
@@ -58,55 +42,30 @@ internal sealed class LocalCluster : IAsyncDisposable
         }
     }
 
-    private Process StartHost(string project, Dictionary<string, string> environment, params string[] args)
+    private async Task<Uri> StartWebHostAsync(string name, string project, Dictionary<string, string> environment)
     {
-        var bin = Path.Combine(Root, project, "bin", "Release", "net10.0");
-        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = bin, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add($"{project}.dll");
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-        foreach (var (key, value) in environment)
-        {
-            info.Environment[key] = value;
-        }
-        info.Environment["Logging__LogLevel__Default"] = "Warning";
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[{project}] {e.Data}"); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _processes.Add(process);
-        return process;
+        var address = new Uri($"http://127.0.0.1:{Ports.Free()}");
+        Track(HostProcess.Start(name, project, environment, "--urls", address.ToString()));
+        await HostProcess.WaitForHealthAsync(address, name);
+        return address;
     }
 
-    private static async Task WaitHealthyAsync(Uri address)
+    private HostProcess Track(HostProcess process)
     {
-        using var http = new HttpClient { BaseAddress = address };
-        for (var i = 0; i < 300; i++)
-        {
-            try
-            {
-                if ((await http.GetAsync("/healthz")).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(100);
-        }
-        throw new InvalidOperationException($"{address} did not start");
+        _processes.Add(process);
+        return process;
     }
 
     public async ValueTask DisposeAsync()
     {
         foreach (var process in _processes)
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
+            // A host that died during the run explains the numbers (or their absence): show its last words.
+            if (!process.Running)
+            {
+                await Console.Error.WriteLineAsync(process.Tail());
+            }
+            await process.DisposeAsync();
         }
     }
 
@@ -125,12 +84,5 @@ internal sealed class LocalCluster : IAsyncDisposable
         {
             throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed: {await output}{await error}");
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

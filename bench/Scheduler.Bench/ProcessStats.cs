@@ -1,32 +1,33 @@
 using System.Diagnostics;
 using System.Globalization;
+using Scheduler.Testing;
 
 namespace Scheduler.Bench;
 
 /// <summary>CPU time and resident memory of processes, from /proc, sampled while a scenario runs.</summary>
 internal sealed class ProcessStats : IAsyncDisposable
 {
-    private readonly IReadOnlyList<Process> _processes;
+    private readonly IReadOnlyList<int> _pids;
     private readonly Dictionary<int, double> _cpuAtStart = [];
     private readonly Dictionary<int, long> _maxRss = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _sampler;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
-    public ProcessStats(IReadOnlyList<Process> processes)
+    public ProcessStats(IReadOnlyList<HostProcess> processes)
     {
-        _processes = processes;
-        foreach (var process in processes)
+        _pids = processes.Select(p => p.ProcessId).ToList();
+        foreach (var pid in _pids)
         {
-            _cpuAtStart[process.Id] = CpuSeconds(process.Id);
+            _cpuAtStart[pid] = CpuSeconds(pid);
         }
         _sampler = Task.Run(async () =>
         {
             while (!_stop.IsCancellationRequested)
             {
-                foreach (var process in _processes)
+                foreach (var pid in _pids)
                 {
-                    _maxRss[process.Id] = Math.Max(_maxRss.GetValueOrDefault(process.Id), RssBytes(process.Id));
+                    _maxRss[pid] = Math.Max(_maxRss.GetValueOrDefault(pid), RssBytes(pid));
                 }
                 await Task.Delay(250).ContinueWith(_ => { }, TaskScheduler.Default);
             }
@@ -37,7 +38,7 @@ internal sealed class ProcessStats : IAsyncDisposable
     public IReadOnlyList<(double CoreShare, double PeakRssMiB)> Read()
     {
         var elapsed = _clock.Elapsed.TotalSeconds;
-        return _processes.Select(p => ((CpuSeconds(p.Id) - _cpuAtStart[p.Id]) / elapsed, Math.Max(_maxRss.GetValueOrDefault(p.Id), RssBytes(p.Id)) / 1048576.0)).ToList();
+        return _pids.Select(pid => ((CpuSeconds(pid) - _cpuAtStart[pid]) / elapsed, Math.Max(_maxRss.GetValueOrDefault(pid), RssBytes(pid)) / 1048576.0)).ToList();
     }
 
     private static double CpuSeconds(int pid)

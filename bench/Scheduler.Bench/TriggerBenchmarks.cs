@@ -13,8 +13,6 @@ internal static class TriggerBenchmarks
 {
     private sealed record Summary(int Count, int DistinctExecutions, int Early, double? P50, double? P95, double? P99, double? Max);
 
-    private static readonly Dictionary<string, string> Quiet = new() { ["Logging__LogLevel__Default"] = "Warning" };
-
     /// <summary>N one-shots due at one instant, fired by the executors at WaitEcho: fired, acknowledged and recorded per second.</summary>
     public static async Task<string> BurstAsync(int count, int executors)
     {
@@ -22,7 +20,7 @@ internal static class TriggerBenchmarks
         await using var dataSource = NpgsqlDataSource.Create(cluster.ConnectionString);
         var echo = await cluster.StartWaitEchoAsync();
         await ScheduleLoader.LoadOneShotsAsync(dataSource, count, _ => DateTimeOffset.UtcNow.AddHours(1), new Uri(echo, "/echo").ToString(), "burst");
-        var processes = Enumerable.Range(1, executors).Select(i => cluster.StartExecutor($"executor-{i}", Quiet)).ToList();
+        var processes = Enumerable.Range(1, executors).Select(i => cluster.StartExecutor($"executor-{i}")).ToList();
         await Task.Delay(TimeSpan.FromSeconds(5));
 
         var due = await MoveAllToAsync(dataSource, DateTimeOffset.UtcNow.AddSeconds(3));
@@ -51,7 +49,7 @@ internal static class TriggerBenchmarks
         var count = rate * seconds;
         var start = DateTimeOffset.UtcNow.AddSeconds(20);
         await ScheduleLoader.LoadOneShotsAsync(dataSource, count, i => start.AddSeconds((double)i / rate), new Uri(echo, "/echo").ToString(), "steady");
-        var processes = Enumerable.Range(1, executors).Select(i => cluster.StartExecutor($"executor-{i}", Quiet)).ToList();
+        var processes = Enumerable.Range(1, executors).Select(i => cluster.StartExecutor($"executor-{i}")).ToList();
         await Task.Delay(start - DateTimeOffset.UtcNow);
         await using var stats = new ProcessStats(processes);
         await WaitAsync(dataSource, count, TimeSpan.FromSeconds(seconds + 120));
@@ -81,7 +79,7 @@ internal static class TriggerBenchmarks
                 throw new InvalidOperationException("nothing should be due");
             }
         });
-        var executor = cluster.StartExecutor("idle", Quiet);
+        var executor = cluster.StartExecutor("idle");
         await Task.Delay(TimeSpan.FromSeconds(10));
         await using var stats = new ProcessStats([executor]);
         await Task.Delay(TimeSpan.FromSeconds(30));

@@ -35,13 +35,13 @@ public class ClusterTests(ITestOutputHelper output)
             ["Logging__LogLevel__Default"] = "Warning",
             ["Executor__PollInterval"] = "00:00:00.500",
         };
-        int echoPort = HostProcess.FreePort(), apiPort = HostProcess.FreePort();
+        int echoPort = Ports.Free(), apiPort = Ports.Free();
         // WaitEcho is both targets: /echo for webhooks, and a mock Kafka cluster it consumes from.
         await using var echo = HostProcess.Start("waitecho", "Scheduler.WaitEcho",
             new Dictionary<string, string>(environment) { ["WaitEcho__Kafka__Mock"] = "true", ["WaitEcho__Kafka__Topics"] = "cluster" },
             "--urls", $"http://127.0.0.1:{echoPort}");
         using var echoClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{echoPort}") };
-        await WaitForHealthAsync(echoClient, "WaitEcho");
+        await HostProcess.WaitForHealthAsync(echoClient.BaseAddress!, "WaitEcho");
         var kafka = (string)(await echoClient.GetFromJsonAsync<JsonObject>("/kafka"))!["bootstrapServers"]!;
         await using var api = HostProcess.Start("api", "Scheduler.Crud.Api", environment, "--urls", $"http://127.0.0.1:{apiPort}");
         var executors = Enumerable.Range(1, Executors).Select(i => HostProcess.Start($"executor-{i}", "Scheduler.Executor",
@@ -51,7 +51,7 @@ public class ClusterTests(ITestOutputHelper output)
         string Tails() => string.Join('\n', processes.Select(p => p.Tail()));
         try
         {
-            await WaitForHealthAsync(apiClient, "the API");
+            await HostProcess.WaitForHealthAsync(apiClient.BaseAddress!, "the API");
 
             var target = new JsonObject { ["type"] = "webhook", ["url"] = $"http://127.0.0.1:{echoPort}/echo" };
             var schedules = new List<string>();
@@ -205,17 +205,4 @@ public class ClusterTests(ITestOutputHelper output)
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         return (string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
     }
-
-    private static Task WaitForHealthAsync(HttpClient client, string what) =>
-        WaitFor.ConditionAsync(async () =>
-        {
-            try
-            {
-                return (await client.GetAsync("/healthz")).IsSuccessStatusCode;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(60), what);
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -140,7 +138,7 @@ public sealed class PostgresServer
     {
         var script = Path.Combine(RepositoryRoot(), "scripts", "postgres-local.sh");
         var dataDir = Path.Combine(Path.GetTempPath(), $"scheduleman-test-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        var port = FreePort();
+        var port = Ports.Free();
         var (exit, output) = await RunAsync("bash", script, "start", dataDir, port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (exit != 0)
         {
@@ -167,13 +165,6 @@ public sealed class PostgresServer
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         return (process.ExitCode, await stdout + await stderr);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>The folder holding Scheduleman.sln.</summary>

@@ -1,13 +1,13 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using Scheduler.Testing;
 
-namespace Scheduler.Cluster.Tests;
+namespace Scheduler.Testing;
 
-/// <summary>One of the product's hosts as a real process, started from its own build folder.</summary>
-internal sealed class HostProcess : IAsyncDisposable
+/// <summary>
+/// One of the product's hosts as a real process, started from its own build folder (Debug or Release, as the
+/// calling assembly was built): for the cluster test and the benchmark.
+/// </summary>
+public sealed class HostProcess : IAsyncDisposable
 {
     private static readonly string Configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
     private readonly ConcurrentQueue<string> _output = new();
@@ -28,6 +28,8 @@ internal sealed class HostProcess : IAsyncDisposable
     public string Name { get; }
 
     public bool Running => !_process.HasExited;
+
+    public int ProcessId => _process.Id;
 
     public static HostProcess Start(string name, string project, Dictionary<string, string> environment, params string[] args) =>
         new(name, project, args, environment);
@@ -52,12 +54,20 @@ internal sealed class HostProcess : IAsyncDisposable
     /// <summary>The last lines the process printed, for failure messages.</summary>
     public string Tail(int lines = 30) => $"--- {Name} ---\n" + string.Join('\n', _output.TakeLast(lines));
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>Waits until <paramref name="address"/> answers <c>/healthz</c>.</summary>
+    public static Task WaitForHealthAsync(Uri address, string what) =>
+        WaitFor.ConditionAsync(async () =>
+        {
+            using var http = new HttpClient { BaseAddress = address };
+            try
+            {
+                return (await http.GetAsync("/healthz")).IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(60), what);
 
     private Process Launch()
     {
