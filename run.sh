@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Scheduleman on this machine, no Docker needed: a local PostgreSQL (data kept in .data/ across runs),
 # the migrations, the API on http://localhost:8080, two executors and WaitEcho on http://localhost:5003.
-# Ctrl-C stops everything. Settings: SCHEDULER_PG_PORT (default 55432), API_PORT (8080), ECHO_PORT (5003).
+# Ctrl-C stops everything. Settings: SCHEDULER_PG_PORT (default 55432), API_PORT (8080), ECHO_PORT (5003),
+# AUTH=off to run the API without API keys (it says so loudly; for demos only).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -28,6 +29,18 @@ scripts/postgres-local.sh start .data/postgres "$PG_PORT"
 scripts/postgres-local.sh createdb "$PG_PORT" "$DB"
 export ConnectionStrings__Scheduler="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=$DB"
 
+# Local secrets, made once and kept in .data/: the key that encrypts stored webhook secrets, an admin API key,
+# and a signing secret WaitEcho verifies webhook signatures with.
+mkdir -p .data
+keep() { [ -s ".data/$1" ] || (umask 077; eval "$2" > ".data/$1"); cat ".data/$1"; }
+export Secrets__Key; Secrets__Key=$(keep secrets.key 'head -c 32 /dev/urandom | base64')
+API_KEY=$(keep api-key 'printf smk_local_; head -c 24 /dev/urandom | od -An -tx1 | tr -d " \n"')
+SIGNING_SECRET=$(keep webhook-secret 'printf whsec_; head -c 32 /dev/urandom | base64')
+export Auth__BootstrapKey="$API_KEY"
+[ "${AUTH:-on}" = off ] && export Auth__Enabled=false
+# WaitEcho runs on this machine: allow webhooks to reach loopback (internal addresses are refused otherwise).
+export Egress__Allow__0=127.0.0.1 Egress__Allow__1=localhost
+
 echo "run.sh: building…"
 dotnet build Scheduleman.sln -c Release -nologo -v quiet -clp:ErrorsOnly
 dotnet Scheduler.Storage/bin/Release/net10.0/Scheduler.Storage.dll migrate
@@ -43,7 +56,7 @@ start() {
 wait_for() { for _ in $(seq 1 150); do curl -fsS "$1" >/dev/null 2>&1 && return 0; sleep 0.2; done; echo "run.sh: $1 did not answer" >&2; return 1; }
 
 # WaitEcho also hosts a mock Kafka cluster (librdkafka's, a real protocol peer) and consumes topic 'triggers'.
-URLS="http://localhost:$ECHO_PORT" start waitecho Scheduler.WaitEcho env WaitEcho__Kafka__Mock=true
+URLS="http://localhost:$ECHO_PORT" start waitecho Scheduler.WaitEcho env WaitEcho__Kafka__Mock=true WaitEcho__SigningSecret="$SIGNING_SECRET"
 wait_for "http://localhost:$ECHO_PORT/healthz"
 KAFKA=$(curl -fsS "http://localhost:$ECHO_PORT/kafka" | sed -E 's/.*"bootstrapServers":"([^"]*)".*/\1/')
 URLS="http://localhost:$API_PORT" start api Scheduler.Crud.Api
@@ -59,10 +72,14 @@ cat <<INFO
     Kafka      $KAFKA (mock cluster in WaitEcho; WaitEcho consumes topic 'triggers')
     executors  executor-1, executor-2
     PostgreSQL 127.0.0.1:$PG_PORT, database $DB, data in .data/postgres
+    API key    $API_KEY   (admin of tenant 'default'; kept in .data/api-key)$([ "${AUTH:-on}" = off ] && echo "
+    AUTH IS OFF (AUTH=off): every request acts as admin of tenant 'default'")
+    Signing    $SIGNING_SECRET   (WaitEcho verifies signatures made with it; see /received)
 
-  Try: curl -s -X POST localhost:$API_PORT/api/v1/schedules -H 'content-type: application/json' \\
-         -d '{"name":"every-2s","cron":"*/2 * * * * *","target":{"type":"webhook","url":"http://localhost:$ECHO_PORT/echo"}}'
-       curl -s -X POST localhost:$API_PORT/api/v1/schedules -H 'content-type: application/json' \\
+  Try: export KEY=$API_KEY
+       curl -s -X POST localhost:$API_PORT/api/v1/schedules -H "authorization: Bearer \$KEY" -H 'content-type: application/json' \\
+         -d '{"name":"every-2s","cron":"*/2 * * * * *","target":{"type":"webhook","url":"http://localhost:$ECHO_PORT/echo","signingSecret":"$SIGNING_SECRET"}}'
+       curl -s -X POST localhost:$API_PORT/api/v1/schedules -H "authorization: Bearer \$KEY" -H 'content-type: application/json' \\
          -d '{"name":"kafka-every-5s","cron":"*/5 * * * * *","target":{"type":"kafka","topic":"triggers"}}'
   Ctrl-C stops everything.
 

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Scheduler.ServiceDefaults;
 using Scheduler.Common;
 using Scalar.AspNetCore;
+using Scheduler.Crud.Api.Access;
 using Scheduler.Crud.Api.Errors;
 using Scheduler.Crud.Api.Http;
 using Scheduler.Crud.Api.Executions;
@@ -35,6 +36,7 @@ public static class CrudApiServiceCollectionExtensions
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.AddExceptionHandler<DatabaseUnavailableExceptionHandler>();
         builder.Services.AddOpenApi(o => o.Describe());
+        builder.AddAccessControl();
         return builder;
     }
 
@@ -42,6 +44,7 @@ public static class CrudApiServiceCollectionExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAccessControl();
         app.MapOpenApi();
         // The interactive reference; its script is embedded in the package, so it works offline.
         app.MapScalarApiReference(o => o.WithTitle("Scheduleman API"));
@@ -49,6 +52,7 @@ public static class CrudApiServiceCollectionExtensions
         app.MapExecutionsApi();
         app.MapPreviewApi();
         app.MapStatsApi();
+        app.MapApiKeysApi();
         app.MapDefaultEndpoints();
         return app;
     }

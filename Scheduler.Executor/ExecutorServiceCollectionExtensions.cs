@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Scheduler.Common.Security;
 using Scheduler.Executor.Delivery;
 using Scheduler.Executor.Firing;
 using Scheduler.Storage;
@@ -33,6 +35,8 @@ public static class ExecutorServiceCollectionExtensions
         services.AddSingleton<ExecutorTelemetry>();
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<TriggerDispatcher>();
+        services.AddOptions<EgressOptions>().BindConfiguration(EgressOptions.Section);
+        services.AddSingleton(sp => new EgressPolicy(sp.GetRequiredService<IOptions<EgressOptions>>().Value.Allow));
         services.AddSingleton<ITriggerDeliverer, WebhookDeliverer>();
         services.AddSingleton<ITriggerDeliverer, KafkaDeliverer>();
         return services;

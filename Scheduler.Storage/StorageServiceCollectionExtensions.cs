@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Npgsql;
+using Scheduler.Common.Security;
 using Scheduler.Storage.Executions;
 using Scheduler.Storage.Migrations;
 using Scheduler.Storage.Schedules;
@@ -27,7 +30,21 @@ public static class StorageServiceCollectionExtensions
             }
             return NpgsqlDataSource.Create(connectionString);
         });
+        services.AddOptions<SecretOptions>().BindConfiguration(SecretOptions.Section);
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<SecretOptions>>().Value;
+            if (string.IsNullOrWhiteSpace(options.Key))
+            {
+                throw new InvalidOperationException(
+                    "Set Secrets:Key (environment variable Secrets__Key) to base64 of 32 random bytes, e.g. the output of `openssl rand -base64 32`. " +
+                    "It encrypts webhook secrets at rest; the API and every executor need the same key.");
+            }
+            return new SecretBox(options.Key, options.PreviousKeys);
+        });
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<Migrator>();
+        services.AddSingleton<Access.ApiKeyStore>();
         services.AddSingleton<ScheduleStore>();
         services.AddSingleton<ExecutionStore>();
         services.AddSingleton<HistoryStore>();

@@ -14,9 +14,10 @@ cp .data/run-kill9.sh ./.run-kill9.sh && trap 'rm -f ./.run-kill9.sh' EXIT
 runner=$!
 for _ in $(seq 1 180); do grep -q "Ctrl-C stops everything" "$log" && break; sleep 1; done
 api=http://localhost:$API_PORT
+key=$(cat .data/api-key)
 echo "creating $N per-second schedules"
 for i in $(seq 1 "$N"); do
-  curl -fsS -o /dev/null -X POST "$api/api/v1/schedules" -H 'content-type: application/json' \
+  curl -fsS -o /dev/null -X POST "$api/api/v1/schedules" -H "x-api-key: $key" -H 'content-type: application/json' \
     -d "{\"name\":\"load-$i\",\"cron\":\"* * * * * *\",\"target\":{\"type\":\"webhook\",\"url\":\"http://localhost:$ECHO_PORT/echo\"}}"
 done
 sleep $((DURATION / 3))

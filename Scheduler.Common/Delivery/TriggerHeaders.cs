@@ -9,6 +9,9 @@ public static class TriggerHeaders
     /// <summary>Unix seconds when this attempt was sent.</summary>
     public const string WebhookTimestamp = "webhook-timestamp";
 
+    /// <summary>Standard Webhooks signature, <c>v1,&lt;base64 HMAC-SHA256&gt;</c>, when the schedule has a signing secret.</summary>
+    public const string WebhookSignature = "webhook-signature";
+
     /// <summary>The execution id on Kafka messages (webhooks carry it as <see cref="WebhookId"/>).</summary>
     public const string ExecutionId = "scheduleman-execution-id";
 

@@ -52,6 +52,12 @@ public sealed record TargetRequest
     /// <summary>Webhook: fixed JSON body; default is the CloudEvents trigger envelope.</summary>
     public JsonElement? Body { get; init; }
 
+    /// <summary>
+    /// Webhook: a Standard Webhooks secret (<c>whsec_</c> + base64 of 24–64 random bytes) to sign every delivery with.
+    /// Write-only: responses show <c>***</c>, and sending <c>***</c> back on PUT keeps the stored secret.
+    /// </summary>
+    public string? SigningSecret { get; init; }
+
     /// <summary>Kafka: the topic.</summary>
     public string? Topic { get; init; }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Scheduler.Common.Security;
 using Scheduler.Common.Targets;
 using Scheduler.Common.Time;
 using Scheduler.Common.Validation;
@@ -232,14 +233,22 @@ public static partial class ScheduleValidator
             errors.Add("target.method", $"'{Truncate(target.Method!)}' is not supported; use one of {string.Join(", ", Methods)}");
         }
         var body = ValidateJson(target.Body, "target.body", errors);
+        if (target.SigningSecret is { } secret && secret != SensitiveHeaders.Redacted && WebhookSignature.Problem(secret) is { } problem)
+        {
+            errors.Add("target.signingSecret", problem);
+        }
         return errors.IsValid
-            ? new WebhookTarget { Url = url!, Method = method, Headers = headers, Body = body, Timeout = timeout }
+            ? new WebhookTarget { Url = url!, Method = method, Headers = headers, Body = body, Timeout = timeout, SigningSecret = target.SigningSecret }
             : null;
     }
 
     private static KafkaTarget? ValidateKafka(TargetRequest target, TimeSpan timeout, Dictionary<string, string> headers, ValidationErrors errors)
     {
         NotFor("kafka", ("url", target.Url), ("method", target.Method), ("body", target.Body), errors);
+        if (target.SigningSecret is not null)
+        {
+            errors.Add("target.signingSecret", "does not apply to kafka targets");
+        }
         if (string.IsNullOrWhiteSpace(target.Topic))
         {
             errors.Add("target.topic", "is required for kafka targets");
@@ -280,6 +289,10 @@ public static partial class ScheduleValidator
             else if (value is null || value.Length > 8_192 || value.Any(c => c is '\r' or '\n' or '\0'))
             {
                 errors.Add(field, "values must be present, at most 8192 characters, without CR, LF or NUL");
+            }
+            else if (SecretBox.IsProtected(value))
+            {
+                errors.Add(field, "values may not look like stored ciphertext ('enc:v1:…')");
             }
         }
         return headers;

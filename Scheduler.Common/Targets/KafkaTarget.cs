@@ -18,4 +18,6 @@ public sealed record KafkaTarget : TargetSpec
 
     [JsonIgnore]
     public override string Type => "kafka";
+
+    public override TargetSpec MapSecrets(Func<string, string, string> map) => this with { Headers = MapHeaders(Headers, map) };
 }

@@ -1,6 +1,6 @@
 namespace Scheduler.Common.Targets;
 
-/// <summary>Header names whose values are secrets: never echoed back by the API nor logged.</summary>
+/// <summary>Header names whose values are secrets: encrypted at rest, never echoed back by the API nor logged.</summary>
 public static class SensitiveHeaders
 {
     public const string Redacted = "***";
@@ -9,7 +9,4 @@ public static class SensitiveHeaders
 
     public static bool IsSensitive(string name) =>
         Markers.Any(m => name.Contains(m, StringComparison.OrdinalIgnoreCase));
-
-    public static IReadOnlyDictionary<string, string> Redact(IReadOnlyDictionary<string, string> headers) =>
-        headers.ToDictionary(h => h.Key, h => IsSensitive(h.Key) ? Redacted : h.Value, StringComparer.OrdinalIgnoreCase);
 }

@@ -24,6 +24,27 @@ public abstract record TargetSpec
     public static TargetSpec FromJson(string json) =>
         JsonSerializer.Deserialize<TargetSpec>(json, SchedulerJson.Options) ?? throw new JsonException("a target cannot be null");
 
+    /// <summary>
+    /// A copy with every secret (sensitive header values, the signing secret) passed through <paramref name="map"/>,
+    /// which gets the field name (<c>target.headers.Authorization</c>) and the value: to encrypt, decrypt or redact.
+    /// </summary>
+    public abstract TargetSpec MapSecrets(Func<string, string, string> map);
+
+    /// <summary>The secrets by field name, as <see cref="MapSecrets"/> names them.</summary>
+    public Dictionary<string, string> Secrets()
+    {
+        var secrets = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        MapSecrets((field, value) => secrets[field] = value);
+        return secrets;
+    }
+
+    /// <summary>What the API shows: every secret replaced by <see cref="SensitiveHeaders.Redacted"/>.</summary>
+    public TargetSpec Redacted() => MapSecrets((_, _) => SensitiveHeaders.Redacted);
+
+    protected static IReadOnlyDictionary<string, string> MapHeaders(IReadOnlyDictionary<string, string> headers, Func<string, string, string> map) =>
+        headers.ToDictionary(h => h.Key, h => SensitiveHeaders.IsSensitive(h.Key) ? map($"target.headers.{h.Key}", h.Value) : h.Value,
+            StringComparer.OrdinalIgnoreCase);
+
     /// <summary>The target type as written in JSON.</summary>
     [JsonIgnore]
     public abstract string Type { get; }

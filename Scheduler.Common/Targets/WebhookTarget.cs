@@ -15,6 +15,15 @@ public sealed record WebhookTarget : TargetSpec
     /// <summary>The body to send; when absent the CloudEvents trigger envelope is sent.</summary>
     public JsonElement? Body { get; init; }
 
+    /// <summary>Standard Webhooks secret (<c>whsec_…</c>): when set, every delivery carries <c>webhook-signature</c>.</summary>
+    public string? SigningSecret { get; init; }
+
     [JsonIgnore]
     public override string Type => "webhook";
+
+    public override TargetSpec MapSecrets(Func<string, string, string> map) => this with
+    {
+        Headers = MapHeaders(Headers, map),
+        SigningSecret = SigningSecret is null ? null : map("target.signingSecret", SigningSecret),
+    };
 }

@@ -1,5 +1,7 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Scheduler.Common.Validation;
+using Scheduler.Crud.Api.Access;
 using Scheduler.Crud.Api.Http;
 using Scheduler.Crud.Api.Schedules;
 using Scheduler.Storage.Executions;
@@ -13,30 +15,30 @@ public static class ExecutionsApi
 
     public static IEndpointRouteBuilder MapExecutionsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/executions").WithTags("Executions");
+        var group = app.MapGroup("/api/v1/executions").WithTags("Executions").RequireAuthorization(Scopes.Read);
         group.MapGet("/", List).WithName("ListExecutions")
             .WithSummary("List executions, newest first")
             .WithDescription("`status=dead` lists the dead letters. Also `scheduleId`, `limit` (1–500) and `cursor`.");
         group.MapGet("/{id:guid}", Get).WithName("GetExecution").WithSummary("An execution with every attempt (time, duration, HTTP status or error)");
-        group.MapPost("/{id:guid}/redrive", Redrive).WithName("RedriveExecution")
+        group.MapPost("/{id:guid}/redrive", Redrive).WithName("RedriveExecution").RequireAuthorization(Scopes.Write)
             .WithSummary("Redrive a dead execution")
             .WithDescription("Gives it a fresh budget of attempts under the same execution id, delivered to the schedule's current target (so: fix the target, then redrive).");
         return app;
     }
 
-    private static Task<Results<Ok<ExecutionPage>, ValidationProblem>> List(HistoryStore history, CancellationToken cancellationToken,
+    private static Task<Results<Ok<ExecutionPage>, ValidationProblem>> List(ClaimsPrincipal user, HistoryStore history, CancellationToken cancellationToken,
         string? status = null, Guid? scheduleId = null, int? limit = null, string? cursor = null) =>
-        Page(history, scheduleId, status, limit, cursor, cancellationToken);
+        Page(user.Tenant(), history, scheduleId, status, limit, cursor, cancellationToken);
 
-    internal static async Task<Results<Ok<ExecutionPage>, ValidationProblem, ProblemHttpResult>> ListForSchedule(Guid id, HistoryStore history,
+    internal static async Task<Results<Ok<ExecutionPage>, ValidationProblem, ProblemHttpResult>> ListForSchedule(Guid id, ClaimsPrincipal user, HistoryStore history,
         ScheduleStore schedules, CancellationToken cancellationToken, string? status = null, int? limit = null, string? cursor = null)
     {
-        if (await schedules.GetAsync(SchedulesApi.DefaultTenant, id, cancellationToken) is null)
+        if (await schedules.GetAsync(user.Tenant(), id, cancellationToken) is null)
         {
             // A deleted schedule's history is still listed under /executions?scheduleId=….
             return Problems.NotFound("schedule");
         }
-        return await Page(history, id, status, limit, cursor, cancellationToken) switch
+        return await Page(user.Tenant(), history, id, status, limit, cursor, cancellationToken) switch
         {
             { Result: Ok<ExecutionPage> ok } => ok,
             { Result: ValidationProblem invalid } => invalid,
@@ -44,35 +46,35 @@ public static class ExecutionsApi
         };
     }
 
-    private static async Task<Results<Ok<ExecutionResponse>, ProblemHttpResult>> Get(Guid id, HistoryStore history, CancellationToken cancellationToken) =>
-        await history.GetAsync(SchedulesApi.DefaultTenant, id, cancellationToken) is { } found
+    private static async Task<Results<Ok<ExecutionResponse>, ProblemHttpResult>> Get(Guid id, ClaimsPrincipal user, HistoryStore history, CancellationToken cancellationToken) =>
+        await history.GetAsync(user.Tenant(), id, cancellationToken) is { } found
             ? TypedResults.Ok(ExecutionResponse.From(found.Execution, found.Attempts))
             : Problems.NotFound("execution");
 
-    private static async Task<Results<Ok<ExecutionResponse>, ProblemHttpResult>> Redrive(Guid id, HistoryStore history, TimeProvider time,
+    private static async Task<Results<Ok<ExecutionResponse>, ProblemHttpResult>> Redrive(Guid id, ClaimsPrincipal user, HistoryStore history, TimeProvider time,
         CancellationToken cancellationToken)
     {
-        if (await history.RedriveAsync(SchedulesApi.DefaultTenant, id, time.GetUtcNow(), cancellationToken) is { } redriven)
+        if (await history.RedriveAsync(user.Tenant(), id, time.GetUtcNow(), cancellationToken) is { } redriven)
         {
             return TypedResults.Ok(ExecutionResponse.From(redriven));
         }
-        return await history.GetAsync(SchedulesApi.DefaultTenant, id, cancellationToken) is { } existing
+        return await history.GetAsync(user.Tenant(), id, cancellationToken) is { } existing
             ? Problems.Conflict("Only dead executions can be redriven.", $"This execution is {existing.Execution.Status}.")
             : Problems.NotFound("execution");
     }
 
-    internal static async Task<Results<Ok<RedriveResult>, ProblemHttpResult>> RedriveSchedule(Guid id, HistoryStore history, ScheduleStore schedules,
+    internal static async Task<Results<Ok<RedriveResult>, ProblemHttpResult>> RedriveSchedule(Guid id, ClaimsPrincipal user, HistoryStore history, ScheduleStore schedules,
         TimeProvider time, CancellationToken cancellationToken)
     {
-        if (await schedules.GetAsync(SchedulesApi.DefaultTenant, id, cancellationToken) is null)
+        if (await schedules.GetAsync(user.Tenant(), id, cancellationToken) is null)
         {
             return Problems.NotFound("schedule");
         }
-        var redriven = await history.RedriveScheduleAsync(SchedulesApi.DefaultTenant, id, time.GetUtcNow(), cancellationToken);
+        var redriven = await history.RedriveScheduleAsync(user.Tenant(), id, time.GetUtcNow(), cancellationToken);
         return TypedResults.Ok(new RedriveResult(redriven.Count, redriven.Select(e => ExecutionResponse.From(e)).ToList()));
     }
 
-    private static async Task<Results<Ok<ExecutionPage>, ValidationProblem>> Page(HistoryStore history, Guid? scheduleId, string? status,
+    private static async Task<Results<Ok<ExecutionPage>, ValidationProblem>> Page(string tenant, HistoryStore history, Guid? scheduleId, string? status,
         int? limit, string? cursor, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
@@ -101,7 +103,7 @@ public static class ExecutionsApi
         {
             return Problems.Invalid(errors);
         }
-        var page = await history.ListAsync(SchedulesApi.DefaultTenant, scheduleId, status, before, size, cancellationToken);
+        var page = await history.ListAsync(tenant, scheduleId, status, before, size, cancellationToken);
         return TypedResults.Ok(new ExecutionPage(page.Select(e => ExecutionResponse.From(e)).ToList(), page.Count == size ? page[^1].Id.ToString("N") : null));
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 using Scheduler.Common.Schedules;
 using Scheduler.Crud.Api.Preview;
 
@@ -17,6 +18,20 @@ internal static class OpenApiDocumentation
                 "Schedules fire webhooks at their time — by cron (seconds, IANA time zones, DST-correct), at an instant, or after a delay. " +
                 "Every occurrence is an execution with a stable id (sent as `webhook-id` with every attempt); failed deliveries retry " +
                 "with backoff and end as dead letters that can be redriven. Errors are RFC 7807 problem details naming each bad field.";
+            document.Info.Description +=
+                " Every request carries an API key, as `Authorization: Bearer <key>` or `X-Api-Key: <key>`; keys have scope " +
+                "`read`, `write` or `admin` and see only their tenant's schedules.";
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes = new Dictionary<string, IOpenApiSecurityScheme>
+            {
+                ["apiKey"] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    Description = "An API key (`smk_…`), also accepted as the `X-Api-Key` header.",
+                },
+            };
+            document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("apiKey", document)] = [] }];
             // Clients use the address they fetched the document from; keeping it out keeps the document reproducible.
             document.Servers?.Clear();
             return Task.CompletedTask;

@@ -21,7 +21,7 @@ public static class PreviewApi
 {
     public static IEndpointRouteBuilder MapPreviewApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/preview", Preview).WithTags("Schedules").WithName("PreviewSchedule")
+        app.MapPost("/api/v1/preview", Preview).WithTags("Schedules").WithName("PreviewSchedule").RequireAuthorization(Access.Scopes.Read)
             .WithSummary("Preview an unsaved schedule's timing")
             .WithDescription("Validates `cron`/`timeZone`, `runAt` or `delay` exactly as a create would, and returns the next fire times and a plain-language description. Nothing is stored.");
         return app;

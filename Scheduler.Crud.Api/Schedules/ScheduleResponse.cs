@@ -39,12 +39,8 @@ public sealed record ScheduleResponse
         TimeZone = record.TimeZone,
         RunAt = record.RunAt,
         Delay = record.Delay,
-        Target = record.TargetSpec switch
-        {
-            WebhookTarget webhook => webhook with { Headers = SensitiveHeaders.Redact(webhook.Headers) },
-            KafkaTarget kafka => kafka with { Headers = SensitiveHeaders.Redact(kafka.Headers) },
-            var other => other,
-        },
+        // Secrets are write-only: "***" says one is set (send "***" back on PUT to keep it).
+        Target = record.TargetSpec.Redacted(),
         MaxAttempts = record.MaxAttempts,
         State = record.State,
         NextFireAt = record.NextFireAt,

@@ -1,7 +1,11 @@
 using System.Globalization;
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Scheduler.Common.Schedules;
+using Scheduler.Common.Security;
+using Scheduler.Common.Targets;
 using Scheduler.Common.Validation;
+using Scheduler.Crud.Api.Access;
 using Scheduler.Crud.Api.Executions;
 using Scheduler.Crud.Api.Http;
 using Scheduler.Storage.Executions;
@@ -11,9 +15,6 @@ namespace Scheduler.Crud.Api.Schedules;
 
 public static class SchedulesApi
 {
-    /// <summary>Until API keys and tenants exist, every schedule belongs to this tenant.</summary>
-    public const string DefaultTenant = "default";
-
     public const int MaxPageSize = 500;
 
     private static readonly string[] States = ["active", "paused", "completed"];
@@ -21,8 +22,8 @@ public static class SchedulesApi
 
     public static IEndpointRouteBuilder MapSchedulesApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/schedules").WithTags("Schedules");
-        group.MapPost("/", Create).WithName("CreateSchedule")
+        var group = app.MapGroup("/api/v1/schedules").WithTags("Schedules").RequireAuthorization(Scopes.Read);
+        group.MapPost("/", Create).WithName("CreateSchedule").RequireAuthorization(Scopes.Write)
             .WithSummary("Create a schedule")
             .WithDescription("Exactly one of `cron` (5 fields, or 6 with seconds, read in `timeZone`), `runAt` (ISO 8601 with offset) or `delay` (`PT90S`, `90s`, `1h30m`). Returns the schedule with its first `nextFireAt`.");
         group.MapGet("/", List).WithName("ListSchedules")
@@ -30,35 +31,36 @@ public static class SchedulesApi
             .WithDescription("Filters: `name` (contains, case-insensitive), `label` (`key=value`, repeatable), `state`, `targetType`, `nextFireBefore`, `nextFireAfter`. `sort` is `created` (default) or `nextFire`. Pass `nextCursor` back as `cursor` for the next page.");
         group.MapGet("/{id:guid}", Get).WithName("GetSchedule")
             .WithSummary("Get a schedule").WithDescription("The `ETag` header is the schedule's version: send it as `If-Match` on writes to avoid lost updates.");
-        group.MapPut("/{id:guid}", Replace).WithName("ReplaceSchedule")
+        group.MapPut("/{id:guid}", Replace).WithName("ReplaceSchedule").RequireAuthorization(Scopes.Write)
             .WithSummary("Replace a schedule")
             .WithDescription("Replaces the whole definition and reschedules from now (a paused schedule stays paused). Send `If-Match` with the ETag you read to get 412 instead of overwriting someone else's change.");
-        group.MapDelete("/{id:guid}", Delete).WithName("DeleteSchedule")
+        group.MapDelete("/{id:guid}", Delete).WithName("DeleteSchedule").RequireAuthorization(Scopes.Write)
             .WithSummary("Delete a schedule").WithDescription("It stops firing and its name is free again; its executions stay readable.");
-        group.MapPost("/{id:guid}/pause", Pause).WithName("PauseSchedule").WithSummary("Pause a schedule (nothing fires until it is resumed)");
-        group.MapPost("/{id:guid}/resume", Resume).WithName("ResumeSchedule")
+        group.MapPost("/{id:guid}/pause", Pause).WithName("PauseSchedule").RequireAuthorization(Scopes.Write).WithSummary("Pause a schedule (nothing fires until it is resumed)");
+        group.MapPost("/{id:guid}/resume", Resume).WithName("ResumeSchedule").RequireAuthorization(Scopes.Write)
             .WithSummary("Resume a paused schedule").WithDescription("It fires from now on; occurrences while it was paused are skipped. A one-shot whose time passed fires at once.");
-        group.MapPost("/{id:guid}/trigger", Trigger).WithName("TriggerSchedule")
+        group.MapPost("/{id:guid}/trigger", Trigger).WithName("TriggerSchedule").RequireAuthorization(Scopes.Write)
             .WithSummary("Fire a schedule now, out of band").WithDescription("Creates an execution of its own (origin `manual`), delivered by the next executor poll; the schedule's own timing is unchanged.");
         group.MapGet("/{id:guid}/next", Next).WithName("NextFireTimes")
             .WithSummary("The next fire times").WithDescription("`count` from 1 to 100 (default 5). Computed from now, as if the schedule were active.");
         group.MapGet("/{id:guid}/executions", ExecutionsApi.ListForSchedule).WithName("ListScheduleExecutions")
             .WithSummary("The schedule's executions, newest first").WithTags("Executions");
-        group.MapPost("/{id:guid}/executions/redrive", ExecutionsApi.RedriveSchedule).WithName("RedriveScheduleDeadLetters")
+        group.MapPost("/{id:guid}/executions/redrive", ExecutionsApi.RedriveSchedule).WithName("RedriveScheduleDeadLetters").RequireAuthorization(Scopes.Write)
             .WithSummary("Redrive every dead execution of the schedule").WithTags("Executions");
         return app;
     }
 
     private static async Task<Results<Created<ScheduleResponse>, ValidationProblem, ProblemHttpResult>> Create(
-        ScheduleRequest request, ScheduleStore store, TimeProvider time, HttpResponse response, CancellationToken cancellationToken)
+        ScheduleRequest request, ClaimsPrincipal user, ScheduleStore store, EgressPolicy egress, TimeProvider time, HttpResponse response,
+        CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var errors = ScheduleValidator.Validate(request, now, out var definition);
+        var errors = ValidateWrite(request, now, egress, stored: null, out var definition);
         if (!errors.IsValid)
         {
             return Problems.Invalid(errors, "The schedule is invalid.");
         }
-        var created = await store.InsertAsync(DefaultTenant, definition!, now, cancellationToken);
+        var created = await store.InsertAsync(user.Tenant(), definition!, now, cancellationToken);
         if (created is null)
         {
             return Problems.NameTaken(definition!.Name);
@@ -67,10 +69,10 @@ public static class SchedulesApi
         return TypedResults.Created($"/api/v1/schedules/{created.Id}", ScheduleResponse.From(created));
     }
 
-    private static async Task<Results<Ok<ScheduleResponse>, ProblemHttpResult>> Get(Guid id, ScheduleStore store, HttpResponse response,
+    private static async Task<Results<Ok<ScheduleResponse>, ProblemHttpResult>> Get(Guid id, ClaimsPrincipal user, ScheduleStore store, HttpResponse response,
         CancellationToken cancellationToken)
     {
-        if (await store.GetAsync(DefaultTenant, id, cancellationToken) is not { } record)
+        if (await store.GetAsync(user.Tenant(), id, cancellationToken) is not { } record)
         {
             return Problems.NotFound("schedule");
         }
@@ -79,7 +81,7 @@ public static class SchedulesApi
     }
 
     private static async Task<Results<Ok<SchedulePage>, ValidationProblem>> List(
-        ScheduleStore store, HttpRequest request, CancellationToken cancellationToken,
+        ClaimsPrincipal user, ScheduleStore store, HttpRequest request, CancellationToken cancellationToken,
         int? limit = null, string? cursor = null, string? name = null, string? state = null, string? targetType = null,
         string? nextFireBefore = null, string? nextFireAfter = null, string? sort = null)
     {
@@ -132,7 +134,7 @@ public static class SchedulesApi
 
         var page = await store.ListAsync(new ScheduleQuery
         {
-            Tenant = DefaultTenant,
+            Tenant = user.Tenant(),
             Limit = size,
             NameContains = name,
             Labels = labels,
@@ -148,21 +150,26 @@ public static class SchedulesApi
     }
 
     private static async Task<Results<Ok<ScheduleResponse>, ValidationProblem, ProblemHttpResult>> Replace(
-        Guid id, ScheduleRequest request, ScheduleStore store, TimeProvider time, HttpRequest http, CancellationToken cancellationToken)
+        Guid id, ScheduleRequest request, ClaimsPrincipal user, ScheduleStore store, EgressPolicy egress, TimeProvider time, HttpRequest http,
+        CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var errors = ScheduleValidator.Validate(request, now, out var definition);
+        if (await store.GetAsync(user.Tenant(), id, cancellationToken) is not { } current)
+        {
+            return Problems.NotFound("schedule");
+        }
+        var errors = ValidateWrite(request, now, egress, current.TargetSpec, out var definition);
         if (!errors.IsValid)
         {
             return Problems.Invalid(errors, "The schedule is invalid.");
         }
-        return Changed(await store.ReplaceAsync(DefaultTenant, id, Versions.Expected(http), definition!, now, cancellationToken), http.HttpContext.Response, definition!.Name);
+        return Changed(await store.ReplaceAsync(user.Tenant(), id, Versions.Expected(http), definition!, now, cancellationToken), http.HttpContext.Response, definition!.Name);
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(Guid id, ScheduleStore store, TimeProvider time, HttpRequest http,
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(Guid id, ClaimsPrincipal user, ScheduleStore store, TimeProvider time, HttpRequest http,
         CancellationToken cancellationToken)
     {
-        var change = await store.DeleteAsync(DefaultTenant, id, Versions.Expected(http), time.GetUtcNow(), cancellationToken);
+        var change = await store.DeleteAsync(user.Tenant(), id, Versions.Expected(http), time.GetUtcNow(), cancellationToken);
         return change.Status switch
         {
             ScheduleChangeStatus.Done => TypedResults.NoContent(),
@@ -171,28 +178,28 @@ public static class SchedulesApi
         };
     }
 
-    private static async Task<Results<Ok<ScheduleResponse>, ValidationProblem, ProblemHttpResult>> Pause(Guid id, ScheduleStore store, TimeProvider time,
+    private static async Task<Results<Ok<ScheduleResponse>, ValidationProblem, ProblemHttpResult>> Pause(Guid id, ClaimsPrincipal user, ScheduleStore store, TimeProvider time,
         HttpRequest http, CancellationToken cancellationToken) =>
-        Changed(await store.PauseAsync(DefaultTenant, id, Versions.Expected(http), time.GetUtcNow(), cancellationToken), http.HttpContext.Response, null);
+        Changed(await store.PauseAsync(user.Tenant(), id, Versions.Expected(http), time.GetUtcNow(), cancellationToken), http.HttpContext.Response, null);
 
-    private static async Task<Results<Ok<ScheduleResponse>, ValidationProblem, ProblemHttpResult>> Resume(Guid id, ScheduleStore store, TimeProvider time,
+    private static async Task<Results<Ok<ScheduleResponse>, ValidationProblem, ProblemHttpResult>> Resume(Guid id, ClaimsPrincipal user, ScheduleStore store, TimeProvider time,
         HttpRequest http, CancellationToken cancellationToken) =>
-        Changed(await store.ResumeAsync(DefaultTenant, id, Versions.Expected(http), time.GetUtcNow(), cancellationToken), http.HttpContext.Response, null);
+        Changed(await store.ResumeAsync(user.Tenant(), id, Versions.Expected(http), time.GetUtcNow(), cancellationToken), http.HttpContext.Response, null);
 
-    private static async Task<Results<Accepted<ExecutionResponse>, ProblemHttpResult>> Trigger(Guid id, HistoryStore history, TimeProvider time,
+    private static async Task<Results<Accepted<ExecutionResponse>, ProblemHttpResult>> Trigger(Guid id, ClaimsPrincipal user, HistoryStore history, TimeProvider time,
         CancellationToken cancellationToken) =>
-        await history.TriggerAsync(DefaultTenant, id, time.GetUtcNow(), cancellationToken) is { } execution
+        await history.TriggerAsync(user.Tenant(), id, time.GetUtcNow(), cancellationToken) is { } execution
             ? TypedResults.Accepted($"/api/v1/executions/{execution.Id}", ExecutionResponse.From(execution))
             : Problems.NotFound("schedule");
 
-    private static async Task<Results<Ok<NextFireTimes>, ValidationProblem, ProblemHttpResult>> Next(Guid id, ScheduleStore store, TimeProvider time,
+    private static async Task<Results<Ok<NextFireTimes>, ValidationProblem, ProblemHttpResult>> Next(Guid id, ClaimsPrincipal user, ScheduleStore store, TimeProvider time,
         CancellationToken cancellationToken, int? count = null)
     {
         if (count is < 1 or > 100)
         {
             return Problems.Invalid("count", $"must be between 1 and 100, got {count}");
         }
-        if (await store.GetAsync(DefaultTenant, id, cancellationToken) is not { } record)
+        if (await store.GetAsync(user.Tenant(), id, cancellationToken) is not { } record)
         {
             return Problems.NotFound("schedule");
         }
@@ -216,6 +223,40 @@ public static class SchedulesApi
             default:
                 return Problems.NotFound("schedule");
         }
+    }
+
+    /// <summary>
+    /// The request validated, its webhook URL checked against the egress policy, and each <c>***</c> secret
+    /// replaced by the one already stored (secrets are write-only, so this is how a client keeps one).
+    /// </summary>
+    private static ValidationErrors ValidateWrite(ScheduleRequest request, DateTimeOffset now, EgressPolicy egress, TargetSpec? stored,
+        out ScheduleDefinition? definition)
+    {
+        var errors = ScheduleValidator.Validate(request, now, out definition);
+        if (definition is null)
+        {
+            return errors;
+        }
+        if (definition.Target is WebhookTarget webhook && egress.Refusal(webhook.Url) is { } refusal)
+        {
+            errors.Add("target.url", refusal);
+        }
+        var storedSecrets = stored?.Secrets() ?? [];
+        var target = definition.Target.MapSecrets((field, value) =>
+        {
+            if (value != SensitiveHeaders.Redacted)
+            {
+                return value;
+            }
+            if (storedSecrets.TryGetValue(field, out var kept))
+            {
+                return kept;
+            }
+            errors.Add(field, $"'{SensitiveHeaders.Redacted}' keeps the stored secret, but there is none; send the secret itself");
+            return value;
+        });
+        definition = errors.IsValid ? definition with { Target = target } : null;
+        return errors;
     }
 
     private static DateTimeOffset? Instant(string? text, string field, ValidationErrors errors)

@@ -1,6 +1,7 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Scheduler.Crud.Api.Access;
 using Scheduler.Crud.Api.Http;
-using Scheduler.Crud.Api.Schedules;
 using Scheduler.Storage.Statistics;
 
 namespace Scheduler.Crud.Api.Statistics;
@@ -30,15 +31,15 @@ public static class StatsApi
 
     public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/stats", Stats).WithTags("Statistics").WithName("Statistics")
+        app.MapGet("/api/v1/stats", Stats).WithTags("Statistics").RequireAuthorization(Scopes.Read).WithName("Statistics")
             .WithSummary("What failed, what fired late, which target hosts are unreliable, what each executor did")
             .WithDescription("`window` is `1h`, `24h` (default) or `7d`. Schedules, targets and executors are ordered by failures, at most 100 each.");
-        app.MapGet("/api/v1/executors", Executors).WithTags("Statistics").WithName("ListExecutors")
+        app.MapGet("/api/v1/executors", Executors).WithTags("Statistics").RequireAuthorization(Scopes.Read).WithName("ListExecutors")
             .WithSummary("Executors and their last heartbeat; one silent for 30 s is shown as not alive");
         return app;
     }
 
-    private static async Task<Results<Ok<StatsResponse>, ValidationProblem>> Stats(StatisticsStore store, TimeProvider time,
+    private static async Task<Results<Ok<StatsResponse>, ValidationProblem>> Stats(ClaimsPrincipal user, StatisticsStore store, TimeProvider time,
         CancellationToken cancellationToken, string? window = null)
     {
         window ??= "24h";
@@ -47,7 +48,7 @@ public static class StatsApi
             return Problems.Invalid("window", $"'{window}' is not a window; use 1h, 24h or 7d");
         }
         var since = time.GetUtcNow() - length;
-        var stats = await store.ComputeAsync(SchedulesApi.DefaultTenant, since, cancellationToken);
+        var stats = await store.ComputeAsync(user.Tenant(), since, cancellationToken);
         return TypedResults.Ok(new StatsResponse(window, since, stats.Totals,
             stats.Schedules.Select(s => new ScheduleStats(s.ScheduleId, s.ScheduleName, s.Attempts, s.Failures,
                 Rate(s.Succeeded, s.Attempts), s.P95DurationMs, s.P95LatenessMs)).ToList(),

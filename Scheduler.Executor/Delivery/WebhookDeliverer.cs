@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Text.Json;
 using Scheduler.Common.Delivery;
+using Scheduler.Common.Security;
 using Scheduler.Common.Targets;
 using Scheduler.Storage.Executions;
 
@@ -12,13 +14,15 @@ namespace Scheduler.Executor.Delivery;
 /// Calls a webhook: the configured method, URL, headers and body (default: the CloudEvents envelope),
 /// plus <c>webhook-id</c> (the execution id) and <c>webhook-timestamp</c>. 2xx succeeds; timeouts, network
 /// errors, 5xx, 408 and 429 are retried (honouring <c>Retry-After</c>); other statuses are final.
+/// Every address is checked against the <see cref="EgressPolicy"/> as the connection is made, and redirects
+/// are never followed (a 3xx is a final failure naming where it pointed).
 /// </summary>
 public sealed class WebhookDeliverer : ITriggerDeliverer, IDisposable
 {
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
 
-    public WebhookDeliverer(TimeProvider time)
+    public WebhookDeliverer(TimeProvider time, EgressPolicy egress)
     {
         _time = time;
         _http = new HttpClient(new SocketsHttpHandler
@@ -28,6 +32,9 @@ public sealed class WebhookDeliverer : ITriggerDeliverer, IDisposable
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
             AllowAutoRedirect = false,
             UseCookies = false,
+            // A proxy would connect on our behalf, past the address check.
+            UseProxy = false,
+            ConnectCallback = (context, cancellationToken) => ConnectAsync(egress, context.DnsEndPoint, cancellationToken),
         })
         {
             // Each attempt is bounded by its target's timeout instead.
@@ -52,12 +59,18 @@ public sealed class WebhookDeliverer : ITriggerDeliverer, IDisposable
                 return DeliveryResult.Success(status);
             }
             var retryable = status >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
-            var detail = await ReadSnippetAsync(response, linked.Token);
+            var detail = status is >= 300 and < 400
+                ? $": redirect to {response.Headers.Location?.ToString() ?? "nowhere"} not followed; point the schedule at the final URL"
+                : await ReadSnippetAsync(response, linked.Token);
             return new DeliveryResult(AttemptResult.Failed, status, $"HTTP {status} {response.ReasonPhrase}{detail}", retryable, RetryAfter(response));
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             return new DeliveryResult(AttemptResult.TimedOut, null, $"no response within {webhook.Timeout.TotalSeconds:0.###} s", Retryable: true);
+        }
+        catch (HttpRequestException e) when (e.InnerException is EgressRefusedException refused)
+        {
+            return new DeliveryResult(AttemptResult.Failed, null, $"refused by the egress policy: {refused.Message}", Retryable: false);
         }
         catch (HttpRequestException e)
         {
@@ -69,32 +82,69 @@ public sealed class WebhookDeliverer : ITriggerDeliverer, IDisposable
     {
         var request = new HttpRequestMessage(new HttpMethod(webhook.Method), webhook.Url);
         var trigger = execution.Trigger;
+        var body = ReadOnlyMemory<byte>.Empty;
         if (webhook.Method != "GET")
         {
-            if (webhook.Body is { } body)
+            string contentType;
+            if (webhook.Body is { } fixedBody)
             {
-                request.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body));
-                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                body = JsonSerializer.SerializeToUtf8Bytes(fixedBody);
+                contentType = "application/json";
             }
             else
             {
-                var envelope = TriggerEnvelope.Encode(trigger, out var contentType);
-                request.Content = new ReadOnlyMemoryContent(envelope);
-                request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+                body = TriggerEnvelope.Encode(trigger, out contentType);
             }
+            request.Content = new ReadOnlyMemoryContent(body);
+            request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
         }
         foreach (var (name, value) in webhook.Headers)
         {
             request.Headers.TryAddWithoutValidation(name, value);
         }
-        request.Headers.TryAddWithoutValidation(TriggerHeaders.WebhookId, trigger.ExecutionId.ToString());
-        request.Headers.TryAddWithoutValidation(TriggerHeaders.WebhookTimestamp,
-            _time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
+        var id = trigger.ExecutionId.ToString();
+        var timestamp = _time.GetUtcNow().ToUnixTimeSeconds();
+        request.Headers.TryAddWithoutValidation(TriggerHeaders.WebhookId, id);
+        request.Headers.TryAddWithoutValidation(TriggerHeaders.WebhookTimestamp, timestamp.ToString(CultureInfo.InvariantCulture));
+        if (webhook.SigningSecret is { } secret)
+        {
+            request.Headers.TryAddWithoutValidation(TriggerHeaders.WebhookSignature, WebhookSignature.Sign(secret, id, timestamp, body.Span));
+        }
         request.Headers.TryAddWithoutValidation(TriggerHeaders.ScheduleId, trigger.ScheduleId.ToString());
         request.Headers.TryAddWithoutValidation(TriggerHeaders.ScheduledFor,
             trigger.ScheduledFor.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
         request.Headers.TryAddWithoutValidation(TriggerHeaders.Attempt, trigger.Attempt.ToString(CultureInfo.InvariantCulture));
         return request;
+    }
+
+    /// <summary>Resolves the host, refuses it if any address is off limits, then connects to the checked addresses only.</summary>
+    private static async ValueTask<Stream> ConnectAsync(EgressPolicy egress, DnsEndPoint endPoint, CancellationToken cancellationToken)
+    {
+        var addresses = IPAddress.TryParse(endPoint.Host, out var literal)
+            ? [literal]
+            : await Dns.GetHostAddressesAsync(endPoint.Host, cancellationToken);
+        if (!egress.AllowsHost(endPoint.Host))
+        {
+            // One bad address refuses the name: a rebinding name often mixes a public and an internal answer.
+            foreach (var address in addresses)
+            {
+                if (egress.Refusal(address) is { } reason)
+                {
+                    throw new EgressRefusedException(literal is null ? $"{endPoint.Host} resolves to {reason}" : reason);
+                }
+            }
+        }
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(addresses, endPoint.Port, cancellationToken);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     private TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch

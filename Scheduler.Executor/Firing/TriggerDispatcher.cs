@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scheduler.Common.Retry;
+using Scheduler.Common.Security;
 using Scheduler.Executor.Delivery;
 using Scheduler.Storage.Executions;
 
@@ -18,6 +19,7 @@ public sealed class TriggerDispatcher(
     IEnumerable<ITriggerDeliverer> deliverers,
     TimeProvider time,
     ExecutorTelemetry telemetry,
+    SecretBox secrets,
     IOptions<ExecutorOptions> options,
     ILogger<TriggerDispatcher> logger) : IDisposable
 {
@@ -168,8 +170,10 @@ public sealed class TriggerDispatcher(
         var targetType = "unknown";
         try
         {
-            var target = execution.TargetSpec;
-            targetType = target.Type;
+            var stored = execution.TargetSpec;
+            targetType = stored.Type;
+            // Secrets are decrypted only here, for the moment of delivery.
+            var target = stored.MapSecrets((_, value) => secrets.Reveal(value));
             if (!_deliverers.TryGetValue(target.Type, out var deliverer))
             {
                 return (new DeliveryResult(AttemptResult.Failed, null, $"this executor cannot deliver to '{target.Type}' targets", Retryable: true), targetType);

@@ -4,11 +4,12 @@ using Dapper;
 using Npgsql;
 using Scheduler.Common;
 using Scheduler.Common.Schedules;
+using Scheduler.Common.Security;
 
 namespace Scheduler.Storage.Schedules;
 
 /// <summary>The API's side of <c>schedules</c>. Every change bumps <c>version</c> (the ETag).</summary>
-public sealed class ScheduleStore(NpgsqlDataSource dataSource)
+public sealed class ScheduleStore(NpgsqlDataSource dataSource, SecretBox secrets)
 {
     /// <summary>Inserts a new schedule; returns null when a live schedule of that name exists in the tenant.</summary>
     public async Task<ScheduleRecord?> InsertAsync(string tenant, ScheduleDefinition definition, DateTimeOffset now, CancellationToken cancellationToken)
@@ -159,7 +160,7 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
         }
     }
 
-    private static object DefinitionParameters(Guid id, string tenant, ScheduleDefinition definition, string state, DateTimeOffset? nextFireAt, DateTimeOffset now) => new
+    private object DefinitionParameters(Guid id, string tenant, ScheduleDefinition definition, string state, DateTimeOffset? nextFireAt, DateTimeOffset now) => new
     {
         Id = id,
         Tenant = tenant,
@@ -171,7 +172,8 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
         definition.Timing.TimeZone,
         definition.Timing.RunAt,
         definition.Timing.Delay,
-        Target = JsonSerializer.Serialize(definition.Target, SchedulerJson.Options),
+        // Secrets are encrypted before they leave the process: the database never holds them in clear.
+        Target = JsonSerializer.Serialize(definition.Target.MapSecrets((_, value) => secrets.Protect(value)), SchedulerJson.Options),
         definition.MaxAttempts,
         State = state,
         NextFireAt = nextFireAt,

@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Scheduler.Common.Delivery;
+using Scheduler.Common.Security;
 using Scheduler.Common.Time;
 
 namespace Scheduler.WaitEcho.Echo;
@@ -8,11 +11,11 @@ namespace Scheduler.WaitEcho.Echo;
 /// <summary>
 /// <c>/echo</c> records every request. Query knobs make it misbehave: <c>delay=5s</c> answers late,
 /// <c>fail=500</c> answers with that status, <c>failRate=0.3</c> fails that share at random,
-/// <c>failFirst=2</c> fails the first two attempts of each execution id.
+/// <c>failFirst=2</c> fails the first two attempts of each execution id, <c>redirect=URL</c> answers 302 to that URL.
 /// </summary>
 public static class EchoApi
 {
-    private const int MaxBodyChars = 64 * 1024;
+    private const int MaxBodyBytes = 256 * 1024;
 
     public static IEndpointRouteBuilder MapEchoApi(this IEndpointRouteBuilder app)
     {
@@ -28,16 +31,22 @@ public static class EchoApi
         return app;
     }
 
-    private static async Task<IResult> Echo(HttpContext context, ReceivedLog log, TimeProvider time, FailureCounter failures, ILoggerFactory loggers)
+    private static async Task<IResult> Echo(HttpContext context, ReceivedLog log, TimeProvider time, FailureCounter failures, ILoggerFactory loggers,
+        IConfiguration configuration)
     {
         var receivedAt = time.GetUtcNow();
         var request = context.Request;
-        var body = await ReadBodyAsync(request, context.RequestAborted);
+        var bytes = await ReadBodyAsync(request, context.RequestAborted);
+        var body = Encoding.UTF8.GetString(bytes);
         var headers = request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         var trigger = ReceivedTrigger.FromHeaders("http", receivedAt, headers, body);
         var status = ChooseStatus(request.Query, trigger.ExecutionId, failures);
+        var secret = configuration["WaitEcho:SigningSecret"];
         var entry = log.Add(trigger with
         {
+            Signature = string.IsNullOrEmpty(secret) ? null : WebhookSignature.Verify(secret, headers.GetValueOrDefault(TriggerHeaders.WebhookId),
+                headers.GetValueOrDefault(TriggerHeaders.WebhookTimestamp), headers.GetValueOrDefault(TriggerHeaders.WebhookSignature), bytes,
+                receivedAt, TimeSpan.FromMinutes(5)),
             Method = request.Method,
             Path = request.Path.Value ?? "",
             Query = request.QueryString.Value ?? "",
@@ -47,6 +56,10 @@ public static class EchoApi
             "#{Sequence} {Method} {Path} execution {ExecutionId} attempt {Attempt}, {Lateness:0.0} ms late -> {Status}",
             entry.Sequence, entry.Method, entry.Path, entry.ExecutionId, entry.Attempt, entry.LatenessMs, status);
 
+        if (status == StatusCodes.Status302Found)
+        {
+            return TypedResults.Redirect(request.Query["redirect"].ToString());
+        }
         if (request.Query.TryGetValue("delay", out var delayText) && Durations.TryParse(delayText, out var delay, out _))
         {
             await Task.Delay(delay, time, context.RequestAborted);
@@ -56,6 +69,10 @@ public static class EchoApi
 
     private static int ChooseStatus(IQueryCollection query, string? executionId, FailureCounter failures)
     {
+        if (Uri.TryCreate(query["redirect"], UriKind.Absolute, out _))
+        {
+            return StatusCodes.Status302Found;
+        }
         var failStatus = int.TryParse(query["fail"], CultureInfo.InvariantCulture, out var f) && f is >= 400 and <= 599 ? f : 500;
         if (query.ContainsKey("fail") && !query.ContainsKey("failFirst") && !query.ContainsKey("failRate"))
         {
@@ -76,12 +93,17 @@ public static class EchoApi
     private static Ok<IReadOnlyList<ReceivedTrigger>> Received(ReceivedLog log, string? scheduleId, string? executionId, long? after, int? limit) =>
         TypedResults.Ok(log.Find(scheduleId, executionId, after ?? 0, Math.Clamp(limit ?? 10_000, 1, log.Capacity)));
 
-    private static async Task<string> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        // Triggers are small: read the body whole, keep the first 64 Ki characters.
-        using var reader = new StreamReader(request.Body);
-        var body = await reader.ReadToEndAsync(cancellationToken);
-        return body.Length <= MaxBodyChars ? body : body[..MaxBodyChars];
+        // Triggers are small: keep the first 256 KiB, enough to check any signature the scheduler makes.
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0 && buffer.Length < MaxBodyBytes)
+        {
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
     }
 }
 

@@ -26,6 +26,12 @@ public sealed record ReceivedTrigger
     public string? Key { get; init; }
     public int? Partition { get; init; }
     public long? Offset { get; init; }
+    /// <summary>
+    /// The Standard Webhooks signature check when WaitEcho has a secret (<c>WaitEcho:SigningSecret</c>):
+    /// <c>valid</c>, <c>invalid</c>, <c>missing</c> or <c>stale</c>; null when it has none.
+    /// </summary>
+    public string? Signature { get; init; }
+
     /// <summary>The status WaitEcho answered with (HTTP; 0 for Kafka).</summary>
     public int ResponseStatus { get; init; }
 

@@ -4,6 +4,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Scheduler.Common.Schedules;
 using Scheduler.Storage.Schedules;
+using Scheduler.Testing;
 
 namespace Scheduler.Bench;
 
@@ -22,6 +23,7 @@ internal static class ApiReadsBenchmark
 
         var api = await cluster.StartApiAsync();
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = api };
+        http.DefaultRequestHeaders.Add("X-Api-Key", TestSettings.AdminKey);
         async Task Get(string url)
         {
             using var response = await http.GetAsync(url);

@@ -47,6 +47,7 @@ public class ClusterTests(ITestOutputHelper output)
         var executors = Enumerable.Range(1, Executors).Select(i => HostProcess.Start($"executor-{i}", "Scheduler.Executor",
             new Dictionary<string, string>(environment) { ["Executor__ExecutorId"] = $"executor-{i}", ["Kafka__BootstrapServers"] = kafka })).ToList();
         using var apiClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{apiPort}") };
+        apiClient.DefaultRequestHeaders.Add("X-Api-Key", TestSettings.AdminKey);
         var processes = executors.Append(api).Append(echo).ToList();
         string Tails() => string.Join('\n', processes.Select(p => p.Tail()));
         try

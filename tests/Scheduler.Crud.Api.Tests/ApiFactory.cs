@@ -15,11 +15,33 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     public async Task InitializeAsync() => ConnectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
 
+    /// <summary>Configuration on top of <see cref="TestSettings"/>.</summary>
+    public Dictionary<string, string> Settings { get; init; } = [];
+
+    /// <summary>Clients carry the admin key unless a test asks for <see cref="CreateAnonymousClient"/>.</summary>
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestSettings.AdminKey);
+    }
+
+    /// <summary>A client without credentials.</summary>
+    public HttpClient CreateAnonymousClient()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = null;
+        return client;
+    }
+
     /// <summary>When set, the API runs on this clock.</summary>
     public TimeProvider? Time { get; init; }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        foreach (var (key, value) in TestSettings.Configuration.Concat(Settings))
+        {
+            builder.UseSetting(key, value);
+        }
         builder.UseSetting("ConnectionStrings:Scheduler", ConnectionString);
         if (Time is { } time)
         {

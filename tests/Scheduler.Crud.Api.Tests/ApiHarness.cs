@@ -24,12 +24,17 @@ internal sealed class ApiHarness : IAsyncDisposable
     public FakeTimeProvider Time { get; }
     public HttpClient Client { get; }
 
-    public static async Task<ApiHarness> StartAsync()
+    /// <param name="apiSettings">Configuration of the API on top of the test defaults.</param>
+    /// <param name="executorSettings">Configuration of the executor on top of the test defaults.</param>
+    /// <param name="echoSigningSecret">The secret WaitEcho checks signatures with.</param>
+    public static async Task<ApiHarness> StartAsync(Dictionary<string, string>? apiSettings = null, Dictionary<string, string?>? executorSettings = null,
+        string? echoSigningSecret = null)
     {
         var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
-        var api = new ApiFactory { Time = time };
+        var api = new ApiFactory { Time = time, Settings = apiSettings ?? [] };
         await ((Xunit.IAsyncLifetime)api).InitializeAsync();
-        return new ApiHarness(api, await WaitEchoServer.StartAsync(time), new TestExecutor(api.ConnectionString, time, "executor"), time);
+        return new ApiHarness(api, await WaitEchoServer.StartAsync(time, signingSecret: echoSigningSecret),
+            new TestExecutor(api.ConnectionString, time, "executor", settings: executorSettings), time);
     }
 
     public JsonObject Webhook(string name, string timing, string query = "") => JsonNode.Parse($$"""

@@ -24,7 +24,11 @@ public class HealthTests
     public async Task Api_is_alive_but_not_ready_before_the_schema_is_migrated()
     {
         var empty = await (await PostgresServer.SharedAsync()).CreateEmptyDatabaseAsync();
-        await using var api = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseSetting("ConnectionStrings:Scheduler", empty));
+        await using var api = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        {
+            b.UseSetting("ConnectionStrings:Scheduler", empty);
+            b.UseSetting("Secrets:Key", TestSettings.SecretKey);
+        });
         var client = api.CreateClient();
         var ready = await client.GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);

@@ -20,7 +20,7 @@ internal sealed class FiringHarness : IAsyncDisposable
         DataSource = dataSource;
         Echo = echo;
         Time = time;
-        Schedules = new ScheduleStore(dataSource);
+        Schedules = new ScheduleStore(dataSource, TestSettings.Secrets);
     }
 
     public string ConnectionString { get; }

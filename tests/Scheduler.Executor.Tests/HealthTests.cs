@@ -59,7 +59,7 @@ public class HealthTests
     {
         // Regression: run.sh passed --urls "" and the second executor died binding the same default port.
         var connectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
-        string[] args = ["--urls", "", $"--ConnectionStrings:Scheduler={connectionString}", "--Logging:LogLevel:Default=Warning"];
+        string[] args = ["--urls", "", $"--ConnectionStrings:Scheduler={connectionString}", "--Logging:LogLevel:Default=Warning", .. TestSettings.Arguments];
         await using var first = ExecutorApp.Build(args);
         await using var second = ExecutorApp.Build(args);
         await first.StartAsync();

@@ -21,7 +21,7 @@ public class RealTimeTests
         var connectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
         await using var echo = await WaitEchoServer.StartAsync();
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        var store = new ScheduleStore(dataSource);
+        var store = new ScheduleStore(dataSource, TestSettings.Secrets);
         var now = DateTimeOffset.UtcNow;
 
         async Task<ScheduleRecord> Create(ScheduleRequest request)
@@ -72,7 +72,7 @@ public class RealTimeTests
         var connectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
         await using var echo = await WaitEchoServer.StartAsync();
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        var store = new ScheduleStore(dataSource);
+        var store = new ScheduleStore(dataSource, TestSettings.Secrets);
         async Task<ScheduleRecord> CreateDelayed(string name)
         {
             var now = DateTimeOffset.UtcNow;
@@ -113,5 +113,6 @@ public class RealTimeTests
             $"--Executor:PollInterval={pollInterval}",
             $"--Executor:LeaseMargin={leaseMargin}",
             "--Logging:LogLevel:Default=Warning",
+            .. TestSettings.Arguments,
         ]);
 }

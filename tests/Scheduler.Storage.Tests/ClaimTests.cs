@@ -39,7 +39,7 @@ public class ClaimTests
     public async Task Claim_skips_rows_locked_by_another_executor()
     {
         await using var dataSource = await DatabaseAsync();
-        var store = new ScheduleStore(dataSource);
+        var store = new ScheduleStore(dataSource, TestSettings.Secrets);
         var ids = await InsertOneShotsAsync(store, 10, T0.AddSeconds(1));
 
         // Another executor's claim transaction holds three of the schedules.
@@ -64,7 +64,7 @@ public class ClaimTests
     public async Task Claim_takes_nothing_before_its_time_and_a_bounded_batch_after()
     {
         await using var dataSource = await DatabaseAsync();
-        await InsertOneShotsAsync(new ScheduleStore(dataSource), 30, T0.AddSeconds(5));
+        await InsertOneShotsAsync(new ScheduleStore(dataSource, TestSettings.Secrets), 30, T0.AddSeconds(5));
         var executions = new ExecutionStore(dataSource, NullLogger<ExecutionStore>.Instance);
 
         Assert.Empty(await executions.ClaimAsync(Claim("a", T0.AddSeconds(4.999)), CancellationToken.None));
@@ -82,7 +82,7 @@ public class ClaimTests
     public async Task Claim_query_is_served_by_the_partial_due_index()
     {
         await using var dataSource = await DatabaseAsync();
-        await InsertOneShotsAsync(new ScheduleStore(dataSource), 5, T0.AddDays(30));
+        await InsertOneShotsAsync(new ScheduleStore(dataSource, TestSettings.Secrets), 5, T0.AddDays(30));
         await using var connection = await dataSource.OpenConnectionAsync();
         // Tiny tables are cheapest to scan; what matters is that the partial index matches the claim's predicate.
         await connection.ExecuteAsync("set enable_seqscan = off");

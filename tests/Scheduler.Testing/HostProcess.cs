@@ -78,7 +78,7 @@ public sealed class HostProcess : IAsyncDisposable
         {
             info.ArgumentList.Add(arg);
         }
-        foreach (var (key, value) in _environment)
+        foreach (var (key, value) in TestSettings.Environment.Concat(_environment))
         {
             info.Environment[key] = value;
         }

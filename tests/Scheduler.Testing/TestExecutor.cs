@@ -13,12 +13,15 @@ public sealed class TestExecutor : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
-    public TestExecutor(string connectionString, TimeProvider time, string id, Action<ExecutorOptions>? configure = null, string? kafkaBootstrapServers = null)
+    public TestExecutor(string connectionString, TimeProvider time, string id, Action<ExecutorOptions>? configure = null, string? kafkaBootstrapServers = null,
+        IDictionary<string, string?>? settings = null)
     {
         var services = new ServiceCollection();
         services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder()
+            .AddInMemoryCollection(TestSettings.Configuration.ToDictionary(s => s.Key, s => (string?)s.Value))
             .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Scheduler"] = connectionString })
+            .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
             .Build());
         services.AddSchedulerStorage();
         services.AddSingleton(time);

@@ -29,12 +29,20 @@ public sealed class WaitEchoServer : IAsyncDisposable
     public string EchoUrl(string query = "") => new Uri(BaseAddress, "/echo" + (query.Length > 0 ? "?" + query : "")).ToString();
 
     /// <param name="kafkaBootstrapServers">When given, WaitEcho also consumes <paramref name="kafkaTopics"/> from these brokers.</param>
-    public static async Task<WaitEchoServer> StartAsync(TimeProvider? time = null, string? kafkaBootstrapServers = null, string kafkaTopics = "triggers")
+    /// <param name="signingSecret">When given, WaitEcho checks Standard Webhooks signatures with it.</param>
+    public static async Task<WaitEchoServer> StartAsync(TimeProvider? time = null, string? kafkaBootstrapServers = null, string kafkaTopics = "triggers",
+        string? signingSecret = null)
     {
-        string[] args = kafkaBootstrapServers is null
-            ? ["--urls", "http://127.0.0.1:0"]
-            : ["--urls", "http://127.0.0.1:0", $"--WaitEcho:Kafka:BootstrapServers={kafkaBootstrapServers}", $"--WaitEcho:Kafka:Topics={kafkaTopics}"];
-        var app = WaitEchoApp.Build(args, services =>
+        List<string> args = ["--urls", "http://127.0.0.1:0"];
+        if (kafkaBootstrapServers is not null)
+        {
+            args.AddRange([$"--WaitEcho:Kafka:BootstrapServers={kafkaBootstrapServers}", $"--WaitEcho:Kafka:Topics={kafkaTopics}"]);
+        }
+        if (signingSecret is not null)
+        {
+            args.Add($"--WaitEcho:SigningSecret={signingSecret}");
+        }
+        var app = WaitEchoApp.Build([.. args], services =>
         {
             if (time is not null)
             {

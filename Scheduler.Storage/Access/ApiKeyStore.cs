@@ -1,0 +1,80 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using Npgsql;
+
+namespace Scheduler.Storage.Access;
+
+/// <summary>An API key as stored: never the key itself, only its hash and first characters.</summary>
+public sealed class ApiKeyRecord
+{
+    public Guid Id { get; init; }
+    public string Tenant { get; init; } = "";
+    public string Name { get; init; } = "";
+    public string Scope { get; init; } = "";
+    public string Prefix { get; init; } = "";
+    public DateTime CreatedAt { get; init; }
+    public DateTime? RevokedAt { get; init; }
+}
+
+/// <summary>A key just created: the only moment its secret text exists outside its holder.</summary>
+public sealed record CreatedApiKey(ApiKeyRecord Record, string Key);
+
+/// <summary>API keys (<c>smk_</c> + 43 base64url characters), their tenants and scopes.</summary>
+public sealed class ApiKeyStore(NpgsqlDataSource dataSource, TimeProvider time)
+{
+    public const string KeyPrefix = "smk_";
+
+    /// <summary>Scopes from least to most powerful; each includes those before it.</summary>
+    public static readonly string[] Scopes = ["read", "write", "admin"];
+
+    public static string NewKey() => KeyPrefix + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+
+    public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
+
+    public async Task<CreatedApiKey> CreateAsync(string tenant, string name, string scope, CancellationToken cancellationToken)
+    {
+        if (!Scopes.Contains(scope))
+        {
+            throw new ArgumentException($"'{scope}' is not a scope; use one of {string.Join(", ", Scopes)}", nameof(scope));
+        }
+        var key = NewKey();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var record = await connection.QuerySingleAsync<ApiKeyRecord>(new CommandDefinition("""
+            insert into api_keys (id, tenant, name, scope, key_hash, prefix, created_at)
+            values (@Id, @Tenant, @Name, @Scope, @Hash, @Prefix, @Now)
+            returning id, tenant, name, scope, prefix, created_at as CreatedAt, revoked_at as RevokedAt
+            """, new { Id = Guid.CreateVersion7(), Tenant = tenant, Name = name, Scope = scope, Hash = Hash(key), Prefix = key[..12], Now = time.GetUtcNow() },
+            cancellationToken: cancellationToken));
+        return new CreatedApiKey(record, key);
+    }
+
+    /// <summary>The live (not revoked) key with this text, or null.</summary>
+    public async Task<ApiKeyRecord?> FindAsync(string key, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<ApiKeyRecord>(new CommandDefinition("""
+            select id, tenant, name, scope, prefix, created_at as CreatedAt, revoked_at as RevokedAt
+            from api_keys where key_hash = @Hash and revoked_at is null
+            """, new { Hash = Hash(key) }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<IReadOnlyList<ApiKeyRecord>> ListAsync(string tenant, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<ApiKeyRecord>(new CommandDefinition("""
+            select id, tenant, name, scope, prefix, created_at as CreatedAt, revoked_at as RevokedAt
+            from api_keys where tenant = @Tenant order by created_at, id limit 1000
+            """, new { Tenant = tenant }, cancellationToken: cancellationToken))).AsList();
+    }
+
+    /// <summary>Revokes the tenant's key; false when there is no such live key.</summary>
+    public async Task<bool> RevokeAsync(string tenant, Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "update api_keys set revoked_at = @Now where tenant = @Tenant and id = @Id and revoked_at is null",
+            new { Tenant = tenant, Id = id, Now = time.GetUtcNow() }, cancellationToken: cancellationToken)) == 1;
+    }
+}
