@@ -56,10 +56,19 @@ public static partial class ScheduleValidator
         {
             errors.Add("name", "must not contain control characters");
         }
+        else if (name.Any(IsBidiControl))
+        {
+            // Names are shown in lists and logs: text direction overrides there can disguise one name as another.
+            errors.Add("name", "must not contain bidirectional control characters (U+202A–U+202E, U+2066–U+2069)");
+        }
 
         if (request.Description is { Length: > MaxDescriptionLength })
         {
             errors.Add("description", $"is {request.Description.Length} characters long; the limit is {MaxDescriptionLength}");
+        }
+        else if (request.Description?.Contains('\0', StringComparison.Ordinal) == true)
+        {
+            errors.Add("description", "must not contain NUL (\\u0000)");
         }
         ValidateLabels(request.Labels, errors);
 
@@ -102,11 +111,11 @@ public static partial class ScheduleValidator
         {
             if (key.Length is 0 or > 63 || key.Any(char.IsControl))
             {
-                errors.Add($"labels.{key}", "label keys must be 1–63 characters without control characters");
+                errors.Add($"labels.{FieldKey(key)}", "label keys must be 1–63 characters without control characters");
             }
-            if (value is null || value.Length > 256 || value.Any(char.IsControl))
+            else if (value is null || value.Length > 256 || value.Any(char.IsControl))
             {
-                errors.Add($"labels.{key}", "label values must be present, at most 256 characters, without control characters");
+                errors.Add($"labels.{FieldKey(key)}", "label values must be present, at most 256 characters, without control characters");
             }
         }
     }
@@ -222,9 +231,17 @@ public static partial class ScheduleValidator
         {
             errors.Add("target.url", "is longer than 2048 characters");
         }
+        else if (target.Url.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)))
+        {
+            errors.Add("target.url", "must not contain spaces or control characters; percent-encode them");
+        }
         else if (!Uri.TryCreate(target.Url, UriKind.Absolute, out url) || url.Scheme is not ("http" or "https"))
         {
             errors.Add("target.url", $"'{Truncate(target.Url)}' is not an absolute http or https URL");
+        }
+        else if (!HasValidHost(url))
+        {
+            errors.Add("target.url", $"'{Truncate(url.Host)}' is not a valid host name (IDNA)");
         }
 
         var method = (target.Method ?? "POST").ToUpperInvariant();
@@ -277,7 +294,7 @@ public static partial class ScheduleValidator
         }
         foreach (var (name, value) in headers)
         {
-            var field = $"target.headers.{Truncate(name)}";
+            var field = $"target.headers.{FieldKey(name)}";
             if (name.Length is 0 or > 256 || (http ? !HeaderToken().IsMatch(name) : name.Any(char.IsControl)))
             {
                 errors.Add(field, http ? "is not a valid HTTP header name" : "header names must be 1–256 characters without control characters");
@@ -289,6 +306,10 @@ public static partial class ScheduleValidator
             else if (value is null || value.Length > 8_192 || value.Any(c => c is '\r' or '\n' or '\0'))
             {
                 errors.Add(field, "values must be present, at most 8192 characters, without CR, LF or NUL");
+            }
+            else if (http && value.Any(c => c is not ('\t' or (>= ' ' and <= '~'))))
+            {
+                errors.Add(field, "HTTP header values must be printable ASCII; percent- or base64-encode anything else");
             }
             else if (SecretBox.IsProtected(value))
             {
@@ -304,12 +325,76 @@ public static partial class ScheduleValidator
         {
             return null;
         }
-        if (JsonSerializer.SerializeToUtf8Bytes(element).Length > MaxBodyBytes)
+        try
         {
-            errors.Add(field, $"is larger than {MaxBodyBytes / 1024} KiB");
+            if (JsonSerializer.SerializeToUtf8Bytes(element).Length > MaxBodyBytes)
+            {
+                errors.Add(field, $"is larger than {MaxBodyBytes / 1024} KiB");
+            }
+            else if (UnstorableText(element) is { } problem)
+            {
+                errors.Add(field, problem);
+            }
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            // The JSON reader refuses to unescape an unpaired surrogate such as "\udfff".
+            errors.Add(field, "must not contain unpaired UTF-16 surrogates (e.g. a lone \\udfff)");
         }
         return element.Clone();
     }
+
+    /// <summary>PostgreSQL's jsonb holds neither NUL nor unpaired surrogates: say so instead of failing to store.</summary>
+    private static string? UnstorableText(JsonElement element)
+    {
+        static string? Check(string? text) => text switch
+        {
+            null => null,
+            _ when text.Contains('\0', StringComparison.Ordinal) => "must not contain NUL (\\u0000) in any string",
+            _ when HasUnpairedSurrogate(text) => "must not contain unpaired UTF-16 surrogates (e.g. a lone \\ud800)",
+            _ => null,
+        };
+        return element.ValueKind switch
+        {
+            JsonValueKind.String => Check(element.GetString()),
+            JsonValueKind.Array => element.EnumerateArray().Select(UnstorableText).FirstOrDefault(p => p is not null),
+            JsonValueKind.Object => element.EnumerateObject().Select(p => Check(p.Name) ?? UnstorableText(p.Value)).FirstOrDefault(p => p is not null),
+            _ => null,
+        };
+    }
+
+    private static bool HasUnpairedSurrogate(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool HasValidHost(Uri url)
+    {
+        try
+        {
+            return url.IdnHost.Length > 0;
+        }
+        catch (UriFormatException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsBidiControl(char c) => c is (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
+
+    /// <summary>A client's key as part of an error's field name: short, and without control characters.</summary>
+    private static string FieldKey(string key) => new(Truncate(key).Select(c => char.IsControl(c) ? '\uFFFD' : c).ToArray());
 
     private static void NotFor(string type, (string Name, object? Value) a, (string Name, object? Value) b, (string Name, object? Value) c, ValidationErrors errors)
     {
