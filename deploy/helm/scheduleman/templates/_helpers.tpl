@@ -24,3 +24,20 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
       name: {{ include "scheduleman.databaseSecret" . }}
       key: connection-string
 {{- end -}}
+
+{{- define "scheduleman.securitySecret" -}}
+{{- default (printf "%s-security" (include "scheduleman.fullname" .)) .Values.security.existingSecret -}}
+{{- end -}}
+
+{{/* What the API and executors share: the key of stored secrets, and the egress allow-list. */}}
+{{- define "scheduleman.securityEnv" -}}
+- name: Secrets__Key
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "scheduleman.securitySecret" . }}
+      key: secrets-key
+{{- range $i, $entry := .Values.security.egressAllow }}
+- name: Egress__Allow__{{ $i }}
+  value: {{ $entry | quote }}
+{{- end }}
+{{- end -}}
