@@ -5,6 +5,7 @@ using Scalar.AspNetCore;
 using Scheduler.Crud.Api.Access;
 using Scheduler.Crud.Api.Errors;
 using Scheduler.Crud.Api.Http;
+using Scheduler.Crud.Api.Pages;
 using Scheduler.Crud.Api.Executions;
 using Scheduler.Crud.Api.Preview;
 using Scheduler.Crud.Api.Schedules;
@@ -37,6 +38,12 @@ public static class CrudApiServiceCollectionExtensions
         builder.Services.AddExceptionHandler<DatabaseUnavailableExceptionHandler>();
         builder.Services.AddOpenApi(o => o.Describe());
         builder.AddAccessControl();
+        // The web UI: server-rendered pages on the same stores and validation as the API; every page needs a signed-in key.
+        builder.Services.AddRazorPages(o =>
+        {
+            o.Conventions.AuthorizeFolder("/", Scopes.Read);
+            o.Conventions.AddPageRoute("/Schedules/Edit", "/schedules/new");
+        });
         return builder;
     }
 
@@ -53,6 +60,9 @@ public static class CrudApiServiceCollectionExtensions
         app.MapPreviewApi();
         app.MapStatsApi();
         app.MapApiKeysApi();
+        app.MapStaticAssets();
+        app.MapRazorPages();
+        app.MapLogout();
         app.MapDefaultEndpoints();
         return app;
     }

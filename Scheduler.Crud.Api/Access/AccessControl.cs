@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
 using Scheduler.Common.Security;
 using Scheduler.Storage.Access;
@@ -25,6 +26,25 @@ public sealed class LimitOptions
 /// <summary>Who may call the API and how much: API keys and tenants, scopes, rate limits, body size, the egress policy.</summary>
 public static class AccessControl
 {
+    /// <summary>Picks the scheme per request: API keys in headers, else the browser's cookie.</summary>
+    public const string CallerScheme = "Caller";
+
+    public const string BrowserScheme = "Browser";
+
+    private static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api");
+
+    private static Task Status(HttpResponse response, int status)
+    {
+        response.StatusCode = status;
+        return Task.CompletedTask;
+    }
+
+    private static Task Redirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context)
+    {
+        context.Response.Redirect(context.RedirectUri);
+        return Task.CompletedTask;
+    }
+
     public static IHostApplicationBuilder AddAccessControl(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -33,8 +53,43 @@ public static class AccessControl
         services.AddOptions<EgressOptions>().BindConfiguration(EgressOptions.Section);
         services.AddSingleton(sp => new EgressPolicy(sp.GetRequiredService<IOptions<EgressOptions>>().Value.Allow));
         services.AddMemoryCache();
-        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddSingleton<ApiKeyResolver>();
+        services.AddAuthentication(CallerScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddCookie(BrowserScheme, o =>
+            {
+                // The web UI: signed in with an API key, remembered in an HttpOnly, same-site cookie.
+                o.LoginPath = "/login";
+                o.AccessDeniedPath = "/denied";
+                o.Cookie.Name = "scheduleman";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                o.SlidingExpiration = true;
+                o.Events.OnValidatePrincipal = async context =>
+                {
+                    // A revoked key signs its browsers out too.
+                    var resolver = context.HttpContext.RequestServices.GetRequiredService<ApiKeyResolver>();
+                    var hash = context.Principal?.FindFirstValue(Scopes.KeyHashClaim);
+                    if (hash is null || await resolver.ResolveHashAsync(Convert.FromHexString(hash), BrowserScheme, context.HttpContext.RequestAborted) is null)
+                    {
+                        context.RejectPrincipal();
+                    }
+                };
+                // The API answers problem details, not redirects to a login page.
+                o.Events.OnRedirectToLogin = context => IsApi(context.Request) ? Status(context.Response, 401) : Redirect(context);
+                o.Events.OnRedirectToAccessDenied = context => IsApi(context.Request) ? Status(context.Response, 403) : Redirect(context);
+            })
+            .AddPolicyScheme(CallerScheme, null, o => o.ForwardDefaultSelector = context =>
+            {
+                var request = context.Request;
+                var hasKey = request.Headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName) || request.Headers.ContainsKey("Authorization");
+                var auth = context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
+                return !auth.Enabled || hasKey || (IsApi(request) && !request.Cookies.ContainsKey("scheduleman"))
+                    ? ApiKeyAuthenticationHandler.SchemeName
+                    : BrowserScheme;
+            });
         services.AddScopePolicies();
         services.AddRateLimiter(o =>
         {

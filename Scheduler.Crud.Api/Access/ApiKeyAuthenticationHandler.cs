@@ -1,30 +1,23 @@
 using System.Net.Http.Headers;
 using System.Security.Claims;
-using System.Security.Cryptography;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
-using Scheduler.Storage.Access;
 
 namespace Scheduler.Crud.Api.Access;
 
 /// <summary>
-/// Authenticates <c>Authorization: Bearer &lt;key&gt;</c> or <c>X-Api-Key: &lt;key&gt;</c> against the stored key hashes
-/// (cached for <see cref="CacheFor"/>, so a revoked key stops working within that time).
+/// Authenticates <c>Authorization: Bearer &lt;key&gt;</c> or <c>X-Api-Key: &lt;key&gt;</c> with the <see cref="ApiKeyResolver"/>.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
     IOptions<AuthOptions> authOptions,
-    ApiKeyStore keys,
-    IMemoryCache cache) : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, loggerFactory, encoder)
+    ApiKeyResolver resolver) : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, loggerFactory, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-Api-Key";
-    public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(10);
-
     private readonly AuthOptions _auth = authOptions.Value;
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -32,31 +25,15 @@ public sealed class ApiKeyAuthenticationHandler(
         if (!_auth.Enabled)
         {
             Response.Headers["Scheduleman-Auth"] = "disabled";
-            return Success("auth-disabled", _auth.BootstrapTenant, Scopes.Admin);
+            return Success(ApiKeyResolver.Identity("auth-disabled", _auth.BootstrapTenant, Scopes.Admin, null, SchemeName));
         }
         if (PresentedKey() is not { } key)
         {
             return AuthenticateResult.NoResult();
         }
-        if (_auth.BootstrapKey is { Length: > 0 } bootstrap &&
-            CryptographicOperations.FixedTimeEquals(ApiKeyStore.Hash(key), ApiKeyStore.Hash(bootstrap)))
-        {
-            return Success("bootstrap", _auth.BootstrapTenant, Scopes.Admin);
-        }
-        if (!key.StartsWith(ApiKeyStore.KeyPrefix, StringComparison.Ordinal) || key.Length > 100)
-        {
-            return AuthenticateResult.Fail("that is not an API key this service issued");
-        }
-        // Cached by hash, so the key text is not kept in memory longer than the request.
-        var cacheKey = "apikey:" + Convert.ToHexString(ApiKeyStore.Hash(key));
-        var record = await cache.GetOrCreateAsync(cacheKey, entry =>
-        {
-            entry.AbsoluteExpirationRelativeToNow = CacheFor;
-            return keys.FindAsync(key, Context.RequestAborted);
-        });
-        return record is null
-            ? AuthenticateResult.Fail("the API key is unknown or revoked")
-            : Success(record.Id.ToString(), record.Tenant, record.Scope);
+        return await resolver.ResolveAsync(key, SchemeName, Context.RequestAborted) is { } identity
+            ? Success(identity)
+            : AuthenticateResult.Fail("the API key is unknown or revoked");
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
@@ -87,12 +64,8 @@ public sealed class ApiKeyAuthenticationHandler(
         return null;
     }
 
-    private static AuthenticateResult Success(string keyId, string tenant, string scope)
-    {
-        var identity = new ClaimsIdentity(
-            [new Claim(Scopes.KeyIdClaim, keyId), new Claim(Scopes.TenantClaim, tenant), new Claim(Scopes.ScopeClaim, scope)], SchemeName);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
-    }
+    private static AuthenticateResult Success(ClaimsIdentity identity) =>
+        AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
 
     private Task Problem(int status, string title, string detail)
     {

@@ -28,7 +28,7 @@ public static class ApiKeysApi
             .WithDescription("`scope` is `read`, `write` or `admin` (each includes the ones before it). The response holds the key itself: it is shown only this once.");
         group.MapGet("/", List).WithName("ListApiKeys").WithSummary("Your tenant's API keys, without their secret text (admin)");
         group.MapDelete("/{id:guid}", Revoke).WithName("RevokeApiKey")
-            .WithSummary("Revoke an API key (admin)").WithDescription($"Requests with it fail within {ApiKeyAuthenticationHandler.CacheFor.TotalSeconds:0} s.");
+            .WithSummary("Revoke an API key (admin)").WithDescription($"Requests with it fail at once on this replica, on the others within {ApiKeyResolver.CacheFor.TotalSeconds:0} s.");
         return app;
     }
 
@@ -58,6 +58,6 @@ public static class ApiKeysApi
     private static async Task<Ok<IReadOnlyList<ApiKeyResponse>>> List(ClaimsPrincipal user, ApiKeyStore keys, CancellationToken cancellationToken) =>
         TypedResults.Ok<IReadOnlyList<ApiKeyResponse>>((await keys.ListAsync(user.Tenant(), cancellationToken)).Select(ApiKeyResponse.From).ToList());
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> Revoke(Guid id, ClaimsPrincipal user, ApiKeyStore keys, CancellationToken cancellationToken) =>
+    private static async Task<Results<NoContent, ProblemHttpResult>> Revoke(Guid id, ClaimsPrincipal user, ApiKeyResolver keys, CancellationToken cancellationToken) =>
         await keys.RevokeAsync(user.Tenant(), id, cancellationToken) ? TypedResults.NoContent() : Problems.NotFound("API key");
 }

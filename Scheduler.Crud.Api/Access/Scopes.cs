@@ -12,6 +12,7 @@ public static class Scopes
     public const string TenantClaim = "scheduleman:tenant";
     public const string ScopeClaim = "scheduleman:scope";
     public const string KeyIdClaim = "scheduleman:key";
+    public const string KeyHashClaim = "scheduleman:key-hash";
 
     private static readonly string[] Levels = [Read, Write, Admin];
 
@@ -20,6 +21,9 @@ public static class Scopes
     /// <summary>The caller's tenant: every query is scoped by it.</summary>
     public static string Tenant(this ClaimsPrincipal user) =>
         user.FindFirstValue(TenantClaim) ?? throw new InvalidOperationException("the request was not authenticated");
+
+    /// <summary>True when the caller's scope includes <paramref name="required"/>.</summary>
+    public static bool Allows(this ClaimsPrincipal user, string required) => Held(user, required);
 
     public static IServiceCollection AddScopePolicies(this IServiceCollection services) =>
         services.AddAuthorizationBuilder()

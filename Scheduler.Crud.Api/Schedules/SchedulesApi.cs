@@ -229,17 +229,20 @@ public static class SchedulesApi
     /// The request validated, its webhook URL checked against the egress policy, and each <c>***</c> secret
     /// replaced by the one already stored (secrets are write-only, so this is how a client keeps one).
     /// </summary>
-    private static ValidationErrors ValidateWrite(ScheduleRequest request, DateTimeOffset now, EgressPolicy egress, TargetSpec? stored,
+    internal static ValidationErrors ValidateWrite(ScheduleRequest request, DateTimeOffset now, EgressPolicy egress, TargetSpec? stored,
         out ScheduleDefinition? definition)
     {
         var errors = ScheduleValidator.Validate(request, now, out definition);
-        if (definition is null)
-        {
-            return errors;
-        }
-        if (definition.Target is WebhookTarget webhook && egress.Refusal(webhook.Url) is { } refusal)
+        // Checked even when other fields are wrong, so that every problem is reported at once.
+        if (request.Target is { Type: "webhook", Url: { } text } && !errors.Has("target.url") &&
+            Uri.TryCreate(text, UriKind.Absolute, out var url) && egress.Refusal(url) is { } refusal)
         {
             errors.Add("target.url", refusal);
+        }
+        if (definition is null || !errors.IsValid)
+        {
+            definition = null;
+            return errors;
         }
         var storedSecrets = stored?.Secrets() ?? [];
         var target = definition.Target.MapSecrets((field, value) =>

@@ -59,11 +59,12 @@ public static class StatsApi
 
     private static async Task<Ok<IReadOnlyList<ExecutorResponse>>> Executors(StatisticsStore store, TimeProvider time, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        var executors = await store.ExecutorsAsync(cancellationToken);
-        return TypedResults.Ok<IReadOnlyList<ExecutorResponse>>(executors.Select(e => new ExecutorResponse(e.Id, e.Host, e.Version, e.StartedAt,
-            e.LastSeenAt, e.Attempts, e.Failures, Alive: now - e.LastSeenAt < TimeSpan.FromSeconds(30))).ToList());
+        return TypedResults.Ok(Describe(await store.ExecutorsAsync(cancellationToken), time.GetUtcNow()));
     }
+
+    internal static IReadOnlyList<ExecutorResponse> Describe(IEnumerable<ExecutorRecord> executors, DateTimeOffset now) =>
+        executors.Select(e => new ExecutorResponse(e.Id, e.Host, e.Version, e.StartedAt, e.LastSeenAt, e.Attempts, e.Failures,
+            Alive: now - e.LastSeenAt < TimeSpan.FromSeconds(30))).ToList();
 
     private static double Rate(long part, long whole) => whole == 0 ? 0 : (double)part / whole;
 }

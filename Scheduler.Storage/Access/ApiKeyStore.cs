@@ -51,13 +51,16 @@ public sealed class ApiKeyStore(NpgsqlDataSource dataSource, TimeProvider time)
     }
 
     /// <summary>The live (not revoked) key with this text, or null.</summary>
-    public async Task<ApiKeyRecord?> FindAsync(string key, CancellationToken cancellationToken)
+    public Task<ApiKeyRecord?> FindAsync(string key, CancellationToken cancellationToken) => FindByHashAsync(Hash(key), cancellationToken);
+
+    /// <summary>The live (not revoked) key with this hash, or null.</summary>
+    public async Task<ApiKeyRecord?> FindByHashAsync(byte[] hash, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<ApiKeyRecord>(new CommandDefinition("""
             select id, tenant, name, scope, prefix, created_at as CreatedAt, revoked_at as RevokedAt
             from api_keys where key_hash = @Hash and revoked_at is null
-            """, new { Hash = Hash(key) }, cancellationToken: cancellationToken));
+            """, new { Hash = hash }, cancellationToken: cancellationToken));
     }
 
     public async Task<IReadOnlyList<ApiKeyRecord>> ListAsync(string tenant, CancellationToken cancellationToken)
@@ -69,12 +72,12 @@ public sealed class ApiKeyStore(NpgsqlDataSource dataSource, TimeProvider time)
             """, new { Tenant = tenant }, cancellationToken: cancellationToken))).AsList();
     }
 
-    /// <summary>Revokes the tenant's key; false when there is no such live key.</summary>
-    public async Task<bool> RevokeAsync(string tenant, Guid id, CancellationToken cancellationToken)
+    /// <summary>Revokes the tenant's key; returns its hash, or null when there is no such live key.</summary>
+    public async Task<byte[]?> RevokeAsync(string tenant, Guid id, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(
-            "update api_keys set revoked_at = @Now where tenant = @Tenant and id = @Id and revoked_at is null",
-            new { Tenant = tenant, Id = id, Now = time.GetUtcNow() }, cancellationToken: cancellationToken)) == 1;
+        return await connection.QuerySingleOrDefaultAsync<byte[]>(new CommandDefinition(
+            "update api_keys set revoked_at = @Now where tenant = @Tenant and id = @Id and revoked_at is null returning key_hash",
+            new { Tenant = tenant, Id = id, Now = time.GetUtcNow() }, cancellationToken: cancellationToken));
     }
 }

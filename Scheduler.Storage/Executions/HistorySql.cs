@@ -23,6 +23,14 @@ internal static class HistorySql
         limit @Limit
         """;
 
+    // Each schedule's newest occurrence, by the (schedule_id, scheduled_for) index: one probe per schedule.
+    public const string Latest =
+        $"""
+        select {Columns} from unnest(@Ids::uuid[]) as s(id)
+        cross join lateral (
+            select * from executions x where x.tenant = @Tenant and x.schedule_id = s.id order by x.scheduled_for desc limit 1) e
+        """;
+
     public const string Get = $"select {Columns} from executions e where e.tenant = @Tenant and e.id = @Id";
 
     public const string Attempts =
@@ -37,8 +45,13 @@ internal static class HistorySql
         $"""
         insert into executions as e (id, schedule_id, tenant, schedule_name, scheduled_for, origin, status, attempt,
                                      max_attempts, next_attempt_at, target, created_at)
-        select @Id, s.id, s.tenant, s.name, @Now, 'manual', 'pending', 0, s.max_attempts, @Now, s.target, @Now
+        select @Id, s.id, s.tenant, s.name, t.at, 'manual', 'pending', 0, s.max_attempts, @Now, s.target, @Now
         from schedules s
+        -- An occurrence may already hold this very instant (one schedule has one execution per instant): take the next free microsecond.
+        cross join lateral (
+            select @Now + n * interval '1 microsecond' as at from generate_series(0, 1000) n
+            where not exists (select 1 from executions x where x.schedule_id = s.id and x.scheduled_for = @Now + n * interval '1 microsecond')
+            order by n limit 1) t
         where s.tenant = @Tenant and s.id = @ScheduleId and s.state <> 'deleted'
         returning {Columns}
         """;

@@ -15,6 +15,15 @@ public sealed class HistoryStore(NpgsqlDataSource dataSource)
             cancellationToken: cancellationToken))).AsList();
     }
 
+    /// <summary>The latest execution of each of these schedules (for lists that show the last outcome).</summary>
+    public async Task<IReadOnlyDictionary<Guid, ExecutionRecord>> LatestAsync(string tenant, IReadOnlyCollection<Guid> scheduleIds,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<ExecutionRecord>(new CommandDefinition(HistorySql.Latest,
+            new { Tenant = tenant, Ids = scheduleIds.ToArray() }, cancellationToken: cancellationToken))).ToDictionary(e => e.ScheduleId);
+    }
+
     public async Task<(ExecutionRecord Execution, IReadOnlyList<AttemptRecord> Attempts)?> GetAsync(string tenant, Guid id, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -32,10 +41,21 @@ public sealed class HistoryStore(NpgsqlDataSource dataSource)
     public async Task<ExecutionRecord?> TriggerAsync(string tenant, Guid scheduleId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var execution = await connection.QuerySingleOrDefaultAsync<ExecutionRecord>(new CommandDefinition(HistorySql.Trigger,
-            new { Id = Guid.CreateVersion7(now), Tenant = tenant, ScheduleId = scheduleId, Now = now }, cancellationToken: cancellationToken));
+        ExecutionRecord? execution;
+        try
+        {
+            execution = await InsertTriggerAsync();
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            // Another trigger took the same instant at the same moment; the retry sees it and takes the next one.
+            execution = await InsertTriggerAsync();
+        }
         await DueNotifications.NotifyIfSoonAsync(connection, execution?.NextAttemptAt, now, cancellationToken);
         return execution;
+
+        Task<ExecutionRecord?> InsertTriggerAsync() => connection.QuerySingleOrDefaultAsync<ExecutionRecord>(new CommandDefinition(HistorySql.Trigger,
+            new { Id = Guid.CreateVersion7(now), Tenant = tenant, ScheduleId = scheduleId, Now = now }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Redrives one dead execution; null when it does not exist or is not dead.</summary>

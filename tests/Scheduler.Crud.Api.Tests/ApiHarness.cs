@@ -27,12 +27,18 @@ internal sealed class ApiHarness : IAsyncDisposable
     /// <param name="apiSettings">Configuration of the API on top of the test defaults.</param>
     /// <param name="executorSettings">Configuration of the executor on top of the test defaults.</param>
     /// <param name="echoSigningSecret">The secret WaitEcho checks signatures with.</param>
+    /// <param name="kestrel">Serve the API on a real socket (for a browser) instead of in memory.</param>
     public static async Task<ApiHarness> StartAsync(Dictionary<string, string>? apiSettings = null, Dictionary<string, string?>? executorSettings = null,
-        string? echoSigningSecret = null)
+        string? echoSigningSecret = null, bool kestrel = false)
     {
         var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
         var api = new ApiFactory { Time = time, Settings = apiSettings ?? [] };
         await ((Xunit.IAsyncLifetime)api).InitializeAsync();
+        if (kestrel)
+        {
+            api.UseKestrel(0);
+            api.StartServer();
+        }
         return new ApiHarness(api, await WaitEchoServer.StartAsync(time, signingSecret: echoSigningSecret),
             new TestExecutor(api.ConnectionString, time, "executor", settings: executorSettings), time);
     }

@@ -51,6 +51,22 @@ public class ScheduleControlTests
     }
 
     [Fact]
+    public async Task Trigger_at_the_instant_an_occurrence_already_holds_is_its_own_execution()
+    {
+        await using var h = await ApiHarness.StartAsync();
+        var schedule = await h.CreateAsync(h.Webhook("every-2s-busy", "\"cron\": \"*/2 * * * * *\""));
+        var id = (string)schedule["id"]!;
+        h.AdvanceTo(schedule["nextFireAt"]);
+        Assert.Equal(1, await h.Executor.DrainAsync());
+        // The clock has not moved: the manual execution wants the instant the occurrence has.
+        var first = await h.PostAsync($"/api/v1/schedules/{id}/trigger", HttpStatusCode.Accepted);
+        var second = await h.PostAsync($"/api/v1/schedules/{id}/trigger", HttpStatusCode.Accepted);
+        Assert.NotEqual((string?)first["scheduledFor"], (string?)second["scheduledFor"]);
+        Assert.Equal(2, await h.Executor.DrainAsync());
+        Assert.Equal(3, (await h.Echo.ReceivedAsync(id)).Select(r => r.ExecutionId).Distinct().Count());
+    }
+
+    [Fact]
     public async Task Dead_letter_redriven_after_fixing_the_target_is_delivered_with_the_same_execution_id()
     {
         await using var h = await ApiHarness.StartAsync();

@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Text.Json;
+using Scheduler.Common;
+using Scheduler.Common.Schedules;
+using Scheduler.Common.Targets;
+using Scheduler.Common.Time;
+using Scheduler.Common.Validation;
+using Scheduler.Storage.Schedules;
+
+namespace Scheduler.Crud.Api.Ui;
+
+/// <summary>
+/// The create/edit form as posted: plain text fields, turned into the API's <see cref="ScheduleRequest"/> so that
+/// the browser gets exactly the validation the API applies. Labels are <c>key=value</c> lines, headers
+/// <c>Name: value</c> lines, bodies JSON.
+/// </summary>
+public sealed class ScheduleForm
+{
+    public string? Name { get; set; }
+    public string? Description { get; set; }
+    public string? Labels { get; set; }
+    public string Kind { get; set; } = "cron";
+    public string? Cron { get; set; }
+    public string? TimeZone { get; set; }
+    public string? RunAt { get; set; }
+    public string? Delay { get; set; }
+    public string TargetType { get; set; } = "webhook";
+    public string? Url { get; set; }
+    public string? Method { get; set; }
+    public string? Headers { get; set; }
+    public string? Body { get; set; }
+    public string? Topic { get; set; }
+    public string? Key { get; set; }
+    public string? Timeout { get; set; }
+    public string? SigningSecret { get; set; }
+    public string? MaxAttempts { get; set; }
+
+    /// <summary>The request, or the errors of fields that are not even well-formed (JSON bodies, lines, numbers).</summary>
+    public ScheduleRequest ToRequest(ValidationErrors errors)
+    {
+        var webhook = TargetType == "webhook";
+        return new ScheduleRequest
+        {
+            Name = Name,
+            Description = Blank(Description),
+            Labels = Pairs(Labels, '=', "labels", errors),
+            Cron = Kind == "cron" ? Cron ?? "" : null,
+            TimeZone = Kind == "cron" ? Blank(TimeZone) : null,
+            RunAt = Kind == "runAt" ? RunAt ?? "" : null,
+            Delay = Kind == "delay" ? Delay ?? "" : null,
+            MaxAttempts = string.IsNullOrWhiteSpace(MaxAttempts) ? null
+                : int.TryParse(MaxAttempts, NumberStyles.Integer, CultureInfo.InvariantCulture, out var attempts) ? attempts
+                : Invalid<int?>(errors, "maxAttempts", $"'{MaxAttempts}' is not a whole number"),
+            Target = new TargetRequest
+            {
+                Type = TargetType,
+                Url = webhook ? Url ?? "" : null,
+                Method = webhook ? Blank(Method) : null,
+                Headers = Pairs(Headers, ':', "target.headers", errors),
+                Body = webhook ? Json(Body, "target.body", errors) : null,
+                Topic = webhook ? null : Topic ?? "",
+                Key = webhook ? null : Blank(Key),
+                Value = webhook ? null : Json(Body, "target.value", errors),
+                Timeout = Blank(Timeout),
+                SigningSecret = webhook ? Blank(SigningSecret) : null,
+            },
+        };
+    }
+
+    /// <summary>A stored schedule as the form shows it; secrets as <c>***</c>, which keeps them when saved.</summary>
+    public static ScheduleForm From(ScheduleRecord record)
+    {
+        var target = record.TargetSpec.Redacted();
+        var form = new ScheduleForm
+        {
+            Name = record.Name,
+            Description = record.Description,
+            Labels = string.Join('\n', record.LabelMap.Select(l => $"{l.Key}={l.Value}")),
+            Kind = record.Kind,
+            Cron = record.Cron,
+            TimeZone = record.TimeZone,
+            RunAt = record.RunAt?.ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture),
+            Delay = record.Delay is { } delay ? Durations.Format(delay) : null,
+            TargetType = target.Type,
+            Timeout = Durations.Format(target.Timeout),
+            MaxAttempts = record.MaxAttempts.ToString(CultureInfo.InvariantCulture),
+        };
+        switch (target)
+        {
+            case WebhookTarget w:
+                form.Url = w.Url.ToString();
+                form.Method = w.Method;
+                form.Headers = Lines(w.Headers);
+                form.Body = w.Body is { } body ? JsonSerializer.Serialize(body, SchedulerJson.Options) : null;
+                form.SigningSecret = w.SigningSecret;
+                break;
+            case KafkaTarget k:
+                form.Topic = k.Topic;
+                form.Key = k.Key;
+                form.Headers = Lines(k.Headers);
+                form.Body = k.Value is { } value ? JsonSerializer.Serialize(value, SchedulerJson.Options) : null;
+                break;
+        }
+        return form;
+    }
+
+    private static string Lines(IReadOnlyDictionary<string, string> headers) => string.Join('\n', headers.Select(h => $"{h.Key}: {h.Value}"));
+
+    private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
+    private static Dictionary<string, string>? Pairs(string? text, char separator, string field, ValidationErrors errors)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+        var pairs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (line.Split(separator, 2) is [{ Length: > 0 } key, var value])
+            {
+                pairs[key.Trim()] = value.Trim();
+            }
+            else
+            {
+                errors.Add(field, $"'{(line.Length > 40 ? line[..40] + "…" : line)}' is not {(separator == '=' ? "key=value" : "Name: value")}");
+            }
+        }
+        return pairs;
+    }
+
+    private static JsonElement? Json(string? text, string field, ValidationErrors errors)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            errors.Add(field, $"is not JSON: {e.Message.Split(" Path:")[0]}");
+            return null;
+        }
+    }
+
+    private static T Invalid<T>(ValidationErrors errors, string field, string message)
+    {
+        errors.Add(field, message);
+        return default!;
+    }
+}

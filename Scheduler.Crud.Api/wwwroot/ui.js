@@ -1,0 +1,101 @@
+// Scheduleman web UI: local times, the live preview, showing the fields of the chosen kind, confirmations.
+(() => {
+  "use strict";
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+  const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+
+  function ago(date) {
+    const seconds = (date - Date.now()) / 1000;
+    for (const [unit, size] of [["day", 86400], ["hour", 3600], ["minute", 60], ["second", 1]]) {
+      if (Math.abs(seconds) >= size || unit === "second") return relative.format(Math.round(seconds / size), unit);
+    }
+  }
+
+  // Times arrive in UTC; show them in the viewer's zone and keep UTC in the tooltip.
+  function localize(root) {
+    for (const el of root.querySelectorAll("time[datetime]")) {
+      const date = new Date(el.getAttribute("datetime"));
+      el.textContent = format.format(date);
+      el.title = date.toISOString().replace(".000Z", "Z").replace("T", " ") + " UTC";
+      if (el.hasAttribute("data-relative")) el.dataset.ago = "(" + ago(date) + ")";
+    }
+  }
+
+  function showChosen(form) {
+    for (const block of form.querySelectorAll("[data-when]")) {
+      const [name, value] = block.dataset.when.split("=");
+      const chosen = form.querySelector(`input[name="${name}"]:checked`);
+      block.hidden = !chosen || chosen.value !== value;
+    }
+  }
+
+  function setError(form, id, message) {
+    const el = form.querySelector(`[data-error-for="${id}"]`);
+    const input = form.querySelector(`#${id}`);
+    if (!el || !input) return;
+    el.hidden = !message;
+    el.textContent = message || "";
+    input.setAttribute("aria-invalid", message ? "true" : "false");
+    input.closest(".field")?.classList.toggle("invalid", !!message);
+  }
+
+  let pending;
+  async function preview(form) {
+    const kind = form.querySelector('input[name="kind"]:checked')?.value;
+    const value = id => form.querySelector(`#${id}`)?.value.trim() || null;
+    const body = kind === "cron" ? { cron: value("cron") ?? "", timeZone: value("timeZone") }
+      : kind === "runAt" ? { runAt: value("runAt") ?? "" } : { delay: value("delay") ?? "" };
+    const list = document.getElementById("preview-times");
+    const description = document.getElementById("preview-description");
+    pending?.abort();
+    pending = new AbortController();
+    try {
+      const response = await fetch("/api/v1/preview", {
+        method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...body, count: 5 }),
+        signal: pending.signal, credentials: "same-origin",
+      });
+      const result = await response.json();
+      for (const id of ["cron", "timeZone", "runAt", "delay"]) setError(form, id, null);
+      list.replaceChildren();
+      if (!response.ok) {
+        description.textContent = "Not valid yet: see the message beside the field.";
+        for (const [field, messages] of Object.entries(result.errors || {})) setError(form, field, `${field}: ${messages.join(" ")}`);
+        return;
+      }
+      description.textContent = result.description;
+      for (const at of result.fireTimes) {
+        const item = document.createElement("li");
+        const time = document.createElement("time");
+        time.setAttribute("datetime", at);
+        time.setAttribute("data-relative", "");
+        item.append(time);
+        list.append(item);
+      }
+      localize(list);
+    } catch (e) {
+      if (e.name !== "AbortError") description.textContent = "Preview unavailable.";
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    localize(document);
+    for (const el of document.querySelectorAll("[data-zone]")) el.textContent = zone;
+    for (const form of document.querySelectorAll("form[data-confirm]")) {
+      form.addEventListener("submit", event => { if (!confirm(form.dataset.confirm)) event.preventDefault(); });
+    }
+    const form = document.querySelector("form.schedule-form");
+    if (form) {
+      showChosen(form);
+      let timer;
+      const schedulePreview = () => { clearTimeout(timer); timer = setTimeout(() => preview(form), 250); };
+      form.addEventListener("change", event => {
+        if (event.target.type === "radio") showChosen(form);
+        if (event.target.name === "kind") schedulePreview();
+      });
+      form.addEventListener("input", event => { if (event.target.dataset.preview) schedulePreview(); });
+      preview(form);
+      document.getElementById("error-summary")?.focus();
+    }
+  });
+})();

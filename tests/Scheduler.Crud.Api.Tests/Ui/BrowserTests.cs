@@ -1,0 +1,219 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using Scheduler.Testing;
+
+namespace Scheduler.Crud.Api.Tests.Ui;
+
+/// <summary>
+/// The web UI in headless Chromium (Debian's <c>chromium</c>, driven by Playwright): the API on a real socket,
+/// WaitEcho and an executor on the same fake clock. Screenshots go to the test output folder, and to
+/// <c>docs/ui/</c> when UPDATE_SCREENSHOTS=1.
+/// </summary>
+public sealed class BrowserTests : IAsyncLifetime
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install -y chromium (.ci/run installs it)");
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+    }
+
+    private static Uri Address(ApiHarness h) =>
+        new(h.Api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    /// <summary>A signed-in page, in Berlin's time zone (so local and UTC differ), at a laptop or a phone's size.</summary>
+    private async Task<IPage> SignInAsync(ApiHarness h, bool phone = false)
+    {
+        var context = await _browser.NewContextAsync(new()
+        {
+            BaseURL = Address(h).ToString(),
+            TimezoneId = "Europe/Berlin",
+            Locale = "en-GB",
+            ViewportSize = phone ? new() { Width = 390, Height = 844 } : new() { Width = 1280, Height = 900 },
+        });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(15_000);
+        // Confirmation dialogs (delete, revoke) are answered yes.
+        page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
+        await page.GotoAsync("/schedules");
+        Assert.EndsWith("/login?ReturnUrl=%2Fschedules", page.Url, StringComparison.Ordinal);
+        await page.GetByLabel("API key").FillAsync("not-a-key");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("unknown or revoked");
+        await page.GetByLabel("API key").FillAsync(TestSettings.AdminKey);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/schedules$"));
+        return page;
+    }
+
+    private static async Task ScreenshotAsync(IPage page, string name)
+    {
+        var file = Path.Combine(AppContext.BaseDirectory, "screenshots", name + ".png");
+        await page.ScreenshotAsync(new() { Path = file, FullPage = true });
+        if (Environment.GetEnvironmentVariable("UPDATE_SCREENSHOTS") == "1")
+        {
+            var docs = Path.Combine(PostgresServer.RepositoryRoot(), "docs", "ui");
+            Directory.CreateDirectory(docs);
+            File.Copy(file, Path.Combine(docs, name + ".png"), overwrite: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_schedule_created_in_the_form_appears_with_its_next_execution_fires_and_shows_its_success()
+    {
+        await using var h = await ApiHarness.StartAsync(kestrel: true);
+        var page = await SignInAsync(h);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "New schedule" }).ClickAsync();
+        await page.GetByLabel("Name (required)").FillAsync("nightly-report");
+        await page.GetByLabel("Labels").FillAsync("team=data");
+        await page.GetByLabel("Cron expression").FillAsync("0 */15 * * * *");
+        await page.GetByLabel("Time zone").FillAsync("Europe/London");
+        // The live preview: five fire times and the schedule in words.
+        await Assertions.Expect(page.Locator("#preview-times li")).ToHaveCountAsync(5);
+        await Assertions.Expect(page.Locator("#preview-description")).ToContainTextAsync("every 15 minutes");
+        await page.GetByLabel("URL").FillAsync(h.Echo.EchoUrl());
+        await page.GetByLabel("Headers").FillAsync("Authorization: Bearer from-the-form");
+        await ScreenshotAsync(page, "create");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create schedule" }).ClickAsync();
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("Created nightly-report");
+        var id = page.Url.Split('/')[^1];
+        await ScreenshotAsync(page, "schedule");
+
+        // It is listed with its next execution, shown in the viewer's zone with UTC on hover.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Schedules", Exact = true }).ClickAsync();
+        var row = page.Locator("table.schedules tbody tr", new() { HasText = "nightly-report" });
+        await Assertions.Expect(row).ToContainTextAsync("cron");
+        var next = (string)(await h.GetAsync($"/api/v1/schedules/{id}"))["nextFireAt"]!;
+        var time = row.Locator("time").First;
+        Assert.Equal(DateTimeOffset.Parse(next, System.Globalization.CultureInfo.InvariantCulture),
+            DateTimeOffset.Parse(await time.GetAttributeAsync("datetime") ?? "", System.Globalization.CultureInfo.InvariantCulture));
+        Assert.EndsWith("UTC", await time.GetAttributeAsync("title"), StringComparison.Ordinal);
+        Assert.DoesNotContain("UTC", await time.TextContentAsync(), StringComparison.Ordinal);
+        await ScreenshotAsync(page, "schedules");
+
+        // It fires at WaitEcho, and its history shows the success.
+        h.AdvanceTo(next);
+        Assert.Equal(1, await h.Executor.DrainAsync());
+        var received = Assert.Single(await h.Echo.ReceivedAsync(id));
+        Assert.Equal("Bearer from-the-form", received.Headers["authorization"]);
+        await row.GetByRole(AriaRole.Link, new() { Name = "nightly-report" }).ClickAsync();
+        var execution = page.Locator("table.executions tbody tr").First;
+        await Assertions.Expect(execution).ToContainTextAsync("succeeded");
+        await execution.Locator("summary").ClickAsync();
+        await Assertions.Expect(execution.Locator("ol.attempts")).ToContainTextAsync("200");
+        await ScreenshotAsync(page, "history");
+
+        // Pause and trigger from the page.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Pause" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("paused");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Trigger now" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("Triggered");
+        Assert.Equal(1, await h.Executor.DrainAsync());
+        Assert.Equal(2, (await h.Echo.ReceivedAsync(id)).Count);
+    }
+
+    [Fact]
+    public async Task An_invalid_cron_shows_the_reason_beside_the_field_live_and_on_submit()
+    {
+        await using var h = await ApiHarness.StartAsync(kestrel: true);
+        var page = await SignInAsync(h, phone: true);
+        await page.GotoAsync("/schedules/new");
+        await page.GetByLabel("Name (required)").FillAsync("broken");
+        await page.GetByLabel("Cron expression").FillAsync("61 * * * *");
+        var beside = page.Locator("[data-error-for=cron]");
+        await Assertions.Expect(beside).ToBeVisibleAsync();
+        await Assertions.Expect(beside).ToContainTextAsync("cron:");
+        await Assertions.Expect(page.GetByLabel("Cron expression")).ToHaveAttributeAsync("aria-invalid", "true");
+
+        await page.GetByLabel("URL").FillAsync("http://169.254.169.254/latest/meta-data/");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create schedule" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#error-summary")).ToContainTextAsync("cron:");
+        await Assertions.Expect(page.Locator("[data-error-for=cron]")).ToContainTextAsync("cron:");
+        await Assertions.Expect(page.Locator("[data-error-for=url]")).ToContainTextAsync("link-local");
+        // What was typed is kept, and nothing was stored.
+        await Assertions.Expect(page.GetByLabel("Name (required)")).ToHaveValueAsync("broken");
+        Assert.Empty((await h.GetAsync("/api/v1/schedules"))["items"]!.AsArray());
+        await ScreenshotAsync(page, "invalid-phone");
+    }
+
+    [Fact]
+    public async Task A_dead_letter_is_redriven_from_the_page()
+    {
+        await using var h = await ApiHarness.StartAsync(kestrel: true);
+        var body = h.Webhook("flaky", "\"delay\": \"1s\"", "fail=503");
+        body["maxAttempts"] = 1;
+        var schedule = await h.CreateAsync(body);
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, await h.Executor.DrainAsync());
+        // The target is fixed (WaitEcho stops failing for a plain /echo); the schedule is given a later delay to stay editable.
+        body["target"]!["url"] = h.Echo.EchoUrl();
+        body["delay"] = "1h";
+        Assert.True((await h.Client.PutAsJsonAsync($"/api/v1/schedules/{schedule["id"]}", body)).IsSuccessStatusCode);
+
+        var page = await SignInAsync(h);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Dead letters" }).ClickAsync();
+        var row = page.Locator("table.dead-letters tbody tr", new() { HasText = "flaky" });
+        await Assertions.Expect(row).ToContainTextAsync("HTTP 503");
+        await ScreenshotAsync(page, "dead-letters");
+        await row.GetByRole(AriaRole.Button, new() { Name = "Redrive" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("Redriven");
+        await Assertions.Expect(page.Locator("table.dead-letters")).ToHaveCountAsync(0);
+
+        Assert.Equal(1, await h.Executor.DrainAsync());
+        var executions = (await h.GetAsync($"/api/v1/schedules/{schedule["id"]}/executions"))["items"]!.AsArray();
+        var execution = Assert.Single(executions)!;
+        Assert.Equal("succeeded", (string?)execution["status"]);
+        await page.GotoAsync($"/executions/{execution["id"]}");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("succeeded");
+        await Assertions.Expect(page.Locator("table tbody tr")).ToHaveCountAsync(2);
+    }
+
+    [Fact]
+    public async Task The_overview_and_key_pages_work_and_a_read_key_cannot_write()
+    {
+        await using var h = await ApiHarness.StartAsync(kestrel: true);
+        var page = await SignInAsync(h);
+        await page.GotoAsync("/");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview" })).ToBeVisibleAsync();
+        await ScreenshotAsync(page, "overview");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "API keys" }).ClickAsync();
+        await page.GetByLabel("Name").FillAsync("dashboard");
+        await page.GetByLabel("Scope").SelectOptionAsync("read");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create key" }).ClickAsync();
+        var key = (await page.Locator("#new-key").TextContentAsync())!.Trim();
+        Assert.StartsWith("smk_", key, StringComparison.Ordinal);
+
+        // Signed in with the read key: lists work, the form is refused.
+        var reader = await (await _browser.NewContextAsync(new() { BaseURL = Address(h).ToString() })).NewPageAsync();
+        await reader.GotoAsync("/login");
+        await reader.GetByLabel("API key").FillAsync(key);
+        await reader.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(reader.GetByRole(AriaRole.Heading, new() { Name = "Overview" })).ToBeVisibleAsync();
+        await Assertions.Expect(reader.GetByRole(AriaRole.Link, new() { Name = "New schedule" })).ToHaveCountAsync(0);
+        await reader.GotoAsync("/schedules/new");
+        await Assertions.Expect(reader.GetByRole(AriaRole.Heading, new() { Name = "Not allowed" })).ToBeVisibleAsync();
+
+        // Revoking the key signs its browser out.
+        await page.GetByRole(AriaRole.Row, new() { Name = "dashboard" }).GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("Revoked");
+        await reader.GotoAsync("/schedules");
+        Assert.Contains("/login", reader.Url, StringComparison.Ordinal);
+    }
+}
