@@ -162,6 +162,43 @@ public class WebhookSecurityTests
     }
 
     [Fact]
+    public async Task Secrets_appear_in_no_log_line_trace_attribute_or_attempt_error()
+    {
+        var logs = new CapturedLogs();
+        var tags = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = _ => true,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a => tags.Enqueue($"{a.DisplayName} {string.Join(' ', a.TagObjects)} {a.StatusDescription} {string.Join(' ', a.Events.Select(e => e.Name + string.Join(' ', e.Tags)))}"),
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        await using var h = await ApiHarness.StartAsync(echoSigningSecret: SigningSecret);
+        await using var executor = new TestExecutor(h.Api.ConnectionString, h.Time, "logged", logs: logs);
+        var body = h.Webhook("failing-with-secrets", "\"delay\": \"1s\"", "fail=500");
+        body["maxAttempts"] = 2;
+        body["target"]!["signingSecret"] = SigningSecret;
+        body["target"]!["headers"] = new JsonObject { ["Authorization"] = Token, ["X-Api-Key"] = "k3y-of-the-target" };
+        var schedule = await h.CreateAsync(body);
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        await executor.DrainAsync();
+        h.Time.Advance(TimeSpan.FromMinutes(1));
+        await executor.DrainAsync();
+        Assert.Equal(2, (await h.Echo.ReceivedAsync((string)schedule["id"]!)).Count);
+
+        var history = await h.Client.GetStringAsync($"/api/v1/executions?scheduleId={schedule["id"]}");
+        Assert.Contains("HTTP 500", history, StringComparison.Ordinal);
+        Assert.NotEmpty(logs.Lines);
+        Assert.NotEmpty(tags);
+        foreach (var secret in new[] { "s3cr3t-token-0f-the-target", "k3y-of-the-target", SigningSecret[6..] })
+        {
+            Assert.DoesNotContain(logs.Lines, l => l.Contains(secret, StringComparison.Ordinal));
+            Assert.DoesNotContain(tags, t => t.Contains(secret, StringComparison.Ordinal));
+            Assert.DoesNotContain(secret, history, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Redirects_are_not_followed()
     {
         await using var h = await ApiHarness.StartAsync();

@@ -14,10 +14,17 @@ public sealed class TestExecutor : IAsyncDisposable
     private readonly ServiceProvider _services;
 
     public TestExecutor(string connectionString, TimeProvider time, string id, Action<ExecutorOptions>? configure = null, string? kafkaBootstrapServers = null,
-        IDictionary<string, string?>? settings = null)
+        IDictionary<string, string?>? settings = null, ILoggerProvider? logs = null)
     {
         var services = new ServiceCollection();
-        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        services.AddLogging(l =>
+        {
+            l.SetMinimumLevel(logs is null ? LogLevel.Warning : LogLevel.Trace);
+            if (logs is not null)
+            {
+                l.AddProvider(logs);
+            }
+        });
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder()
             .AddInMemoryCollection(TestSettings.Configuration.ToDictionary(s => s.Key, s => (string?)s.Value))
             .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Scheduler"] = connectionString })
