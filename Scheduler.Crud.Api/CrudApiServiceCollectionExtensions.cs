@@ -42,6 +42,13 @@ public static class CrudApiServiceCollectionExtensions
         builder.Services.AddRazorPages(o =>
         {
             o.Conventions.AuthorizeFolder("/", Scopes.Read);
+            o.Conventions.AddFolderApplicationModelConvention("/", page =>
+            {
+                if (page.ViewEnginePath != "/Login")
+                {
+                    page.Filters.Add(new Ui.WriteScopeForChanges());
+                }
+            });
             o.Conventions.AddPageRoute("/Schedules/Edit", "/schedules/new");
         });
         return builder;

@@ -22,23 +22,8 @@ public sealed class DeadLettersModel(HistoryStore history, TimeProvider time) : 
         NextCursor = Dead.Count == PageSize ? Dead[^1].Id.ToString("N") : null;
     }
 
-    public async Task<IActionResult> OnPostRedriveAsync(Guid execution)
-    {
-        if (!User.Allows(Scopes.Write))
-        {
-            return Forbid();
-        }
-        TempData["Flash"] = await history.RedriveAsync(User.Tenant(), execution, time.GetUtcNow(), HttpContext.RequestAborted) is null
-            ? "Only dead executions can be redriven." : "Redriven: it will be delivered again.";
-        return Redirect("/dead-letters");
-    }
-
     public async Task<IActionResult> OnPostRedriveAllAsync()
     {
-        if (!User.Allows(Scopes.Write))
-        {
-            return Forbid();
-        }
         await OnGetAsync();
         var redriven = 0;
         foreach (var e in Dead)

