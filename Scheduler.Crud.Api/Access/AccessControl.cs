@@ -31,17 +31,13 @@ public static class AccessControl
 
     public const string BrowserScheme = "Browser";
 
+    private const string BrowserCookie = "scheduleman";
+
     private static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api");
 
     private static Task Status(HttpResponse response, int status)
     {
         response.StatusCode = status;
-        return Task.CompletedTask;
-    }
-
-    private static Task Redirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context)
-    {
-        context.Response.Redirect(context.RedirectUri);
         return Task.CompletedTask;
     }
 
@@ -61,7 +57,7 @@ public static class AccessControl
                 // The web UI: signed in with an API key, remembered in an HttpOnly, same-site cookie.
                 o.LoginPath = "/login";
                 o.AccessDeniedPath = "/denied";
-                o.Cookie.Name = "scheduleman";
+                o.Cookie.Name = BrowserCookie;
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Strict;
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
@@ -77,16 +73,18 @@ public static class AccessControl
                         context.RejectPrincipal();
                     }
                 };
-                // The API answers problem details, not redirects to a login page.
-                o.Events.OnRedirectToLogin = context => IsApi(context.Request) ? Status(context.Response, 401) : Redirect(context);
-                o.Events.OnRedirectToAccessDenied = context => IsApi(context.Request) ? Status(context.Response, 403) : Redirect(context);
+                // The API answers problem details, not redirects to a login page; pages keep the usual redirects.
+                var toLogin = o.Events.OnRedirectToLogin;
+                var toDenied = o.Events.OnRedirectToAccessDenied;
+                o.Events.OnRedirectToLogin = context => IsApi(context.Request) ? Status(context.Response, 401) : toLogin(context);
+                o.Events.OnRedirectToAccessDenied = context => IsApi(context.Request) ? Status(context.Response, 403) : toDenied(context);
             })
             .AddPolicyScheme(CallerScheme, null, o => o.ForwardDefaultSelector = context =>
             {
                 var request = context.Request;
                 var hasKey = request.Headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName) || request.Headers.ContainsKey("Authorization");
                 var auth = context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
-                return !auth.Enabled || hasKey || (IsApi(request) && !request.Cookies.ContainsKey("scheduleman"))
+                return !auth.Enabled || hasKey || (IsApi(request) && !request.Cookies.ContainsKey(BrowserCookie))
                     ? ApiKeyAuthenticationHandler.SchemeName
                     : BrowserScheme;
             });

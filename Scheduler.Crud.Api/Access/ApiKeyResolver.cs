@@ -14,17 +14,19 @@ public sealed class ApiKeyResolver(IOptions<AuthOptions> auth, ApiKeyStore keys,
 {
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(10);
 
+    private readonly AuthOptions _auth = auth.Value;
+    private readonly byte[]? _bootstrapHash = auth.Value.BootstrapKey is { Length: > 0 } bootstrap ? ApiKeyStore.Hash(bootstrap) : null;
+
     public Task<ClaimsIdentity?> ResolveAsync(string key, string authenticationType, CancellationToken cancellationToken) =>
         key.Length > 200 ? Task.FromResult<ClaimsIdentity?>(null) : ResolveHashAsync(ApiKeyStore.Hash(key), authenticationType, cancellationToken);
 
     public async Task<ClaimsIdentity?> ResolveHashAsync(byte[] hash, string authenticationType, CancellationToken cancellationToken)
     {
-        var options = auth.Value;
-        if (options.BootstrapKey is { Length: > 0 } bootstrap && CryptographicOperations.FixedTimeEquals(hash, ApiKeyStore.Hash(bootstrap)))
+        if (_bootstrapHash is not null && CryptographicOperations.FixedTimeEquals(hash, _bootstrapHash))
         {
-            return Identity("bootstrap", options.BootstrapTenant, Scopes.Admin, hash, authenticationType);
+            return Identity("bootstrap", _auth.BootstrapTenant, Scopes.Admin, hash, authenticationType);
         }
-        var record = await cache.GetOrCreateAsync("apikey:" + Convert.ToHexString(hash), entry =>
+        var record = await cache.GetOrCreateAsync(CacheKey(hash), entry =>
         {
             entry.AbsoluteExpirationRelativeToNow = CacheFor;
             return keys.FindByHashAsync(hash, cancellationToken);
@@ -39,9 +41,11 @@ public sealed class ApiKeyResolver(IOptions<AuthOptions> auth, ApiKeyStore keys,
         {
             return false;
         }
-        cache.Remove("apikey:" + Convert.ToHexString(hash));
+        cache.Remove(CacheKey(hash));
         return true;
     }
+
+    private static string CacheKey(byte[] hash) => "apikey:" + Convert.ToHexString(hash);
 
     public static ClaimsIdentity Identity(string keyId, string tenant, string scope, byte[]? hash, string authenticationType)
     {

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Scheduler.Common.Validation;
 using Scheduler.Crud.Api.Http;
 using Scheduler.Storage.Access;
 
@@ -35,9 +36,23 @@ public static class ApiKeysApi
     private static async Task<Results<Created<CreatedApiKeyResponse>, ValidationProblem>> Create(ApiKeyRequest request, ClaimsPrincipal user,
         ApiKeyStore keys, CancellationToken cancellationToken)
     {
-        var errors = new Common.Validation.ValidationErrors();
-        var name = request.Name?.Trim();
-        if (string.IsNullOrEmpty(name) || name.Length > 200 || name.Any(char.IsControl))
+        var errors = Validate(request, out var name);
+        if (!errors.IsValid)
+        {
+            return Problems.Invalid(errors, "The API key request is invalid.");
+        }
+        var created = await keys.CreateAsync(user.Tenant(), name, request.Scope!, cancellationToken);
+        var r = created.Record;
+        return TypedResults.Created($"/api/v1/api-keys/{r.Id}",
+            new CreatedApiKeyResponse(r.Id, r.Name, r.Scope, created.Key, new DateTimeOffset(r.CreatedAt, TimeSpan.Zero)));
+    }
+
+    /// <summary>What is wrong with a key request, if anything; <paramref name="name"/> is the name trimmed.</summary>
+    internal static ValidationErrors Validate(ApiKeyRequest request, out string name)
+    {
+        var errors = new ValidationErrors();
+        name = request.Name?.Trim() ?? "";
+        if (name.Length is 0 or > 200 || name.Any(char.IsControl))
         {
             errors.Add("name", "is required: 1–200 characters without control characters");
         }
@@ -45,14 +60,7 @@ public static class ApiKeysApi
         {
             errors.Add("scope", $"must be one of {string.Join(", ", ApiKeyStore.Scopes)}");
         }
-        if (!errors.IsValid)
-        {
-            return Problems.Invalid(errors, "The API key request is invalid.");
-        }
-        var created = await keys.CreateAsync(user.Tenant(), name!, request.Scope!, cancellationToken);
-        var r = created.Record;
-        return TypedResults.Created($"/api/v1/api-keys/{r.Id}",
-            new CreatedApiKeyResponse(r.Id, r.Name, r.Scope, created.Key, new DateTimeOffset(r.CreatedAt, TimeSpan.Zero)));
+        return errors;
     }
 
     private static async Task<Ok<IReadOnlyList<ApiKeyResponse>>> List(ClaimsPrincipal user, ApiKeyStore keys, CancellationToken cancellationToken) =>

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Scheduler.Storage.Access;
 
 namespace Scheduler.Crud.Api.Access;
 
@@ -14,24 +15,21 @@ public static class Scopes
     public const string KeyIdClaim = "scheduleman:key";
     public const string KeyHashClaim = "scheduleman:key-hash";
 
-    private static readonly string[] Levels = [Read, Write, Admin];
-
-    public static bool Includes(string held, string required) => Array.IndexOf(Levels, held) >= Array.IndexOf(Levels, required);
+    public static bool Includes(string held, string required) =>
+        Array.IndexOf(ApiKeyStore.Scopes, held) >= Array.IndexOf(ApiKeyStore.Scopes, required);
 
     /// <summary>The caller's tenant: every query is scoped by it.</summary>
     public static string Tenant(this ClaimsPrincipal user) =>
         user.FindFirstValue(TenantClaim) ?? throw new InvalidOperationException("the request was not authenticated");
 
     /// <summary>True when the caller's scope includes <paramref name="required"/>.</summary>
-    public static bool Allows(this ClaimsPrincipal user, string required) => Held(user, required);
+    public static bool Allows(this ClaimsPrincipal user, string required) =>
+        user.FindFirstValue(ScopeClaim) is { } held && Includes(held, required);
 
     public static IServiceCollection AddScopePolicies(this IServiceCollection services) =>
         services.AddAuthorizationBuilder()
-            .AddPolicy(Read, p => p.RequireAssertion(c => Held(c.User, Read)))
-            .AddPolicy(Write, p => p.RequireAssertion(c => Held(c.User, Write)))
-            .AddPolicy(Admin, p => p.RequireAssertion(c => Held(c.User, Admin)))
+            .AddPolicy(Read, p => p.RequireAssertion(c => c.User.Allows(Read)))
+            .AddPolicy(Write, p => p.RequireAssertion(c => c.User.Allows(Write)))
+            .AddPolicy(Admin, p => p.RequireAssertion(c => c.User.Allows(Admin)))
             .Services;
-
-    private static bool Held(ClaimsPrincipal user, string required) =>
-        user.FindFirstValue(ScopeClaim) is { } held && Includes(held, required);
 }

@@ -18,14 +18,14 @@ public sealed class KeysModel(ApiKeyStore keys, ApiKeyResolver resolver) : PageM
 
     public async Task<IActionResult> OnPostCreateAsync(string? keyName, string? scope)
     {
-        var name = keyName?.Trim();
-        if (string.IsNullOrEmpty(name) || name.Length > 200 || name.Any(char.IsControl) || scope is null || !ApiKeyStore.Scopes.Contains(scope))
+        var errors = ApiKeysApi.Validate(new ApiKeyRequest(keyName, scope), out var name);
+        if (errors.IsValid)
         {
-            Error = "name: 1–200 characters without control characters; scope: read, write or admin";
+            Created = await keys.CreateAsync(User.Tenant(), name, scope!, HttpContext.RequestAborted);
         }
         else
         {
-            Created = await keys.CreateAsync(User.Tenant(), name, scope, HttpContext.RequestAborted);
+            Error = errors.ToString();
         }
         await OnGetAsync();
         return Page();
