@@ -344,16 +344,14 @@ public static partial class ScheduleValidator
         return element.Clone();
     }
 
-    /// <summary>PostgreSQL's jsonb holds neither NUL nor unpaired surrogates: say so instead of failing to store.</summary>
+    /// <summary>
+    /// PostgreSQL's jsonb cannot hold NUL: say so instead of failing to store. (It cannot hold unpaired surrogates
+    /// either, but the JSON reader already refuses to unescape those: see the caller.)
+    /// </summary>
     private static string? UnstorableText(JsonElement element)
     {
-        static string? Check(string? text) => text switch
-        {
-            null => null,
-            _ when text.Contains('\0', StringComparison.Ordinal) => "must not contain NUL (\\u0000) in any string",
-            _ when HasUnpairedSurrogate(text) => "must not contain unpaired UTF-16 surrogates (e.g. a lone \\ud800)",
-            _ => null,
-        };
+        static string? Check(string? text) =>
+            text?.Contains('\0', StringComparison.Ordinal) == true ? "must not contain NUL (\\u0000) in any string" : null;
         return element.ValueKind switch
         {
             JsonValueKind.String => Check(element.GetString()),
@@ -361,22 +359,6 @@ public static partial class ScheduleValidator
             JsonValueKind.Object => element.EnumerateObject().Select(p => Check(p.Name) ?? UnstorableText(p.Value)).FirstOrDefault(p => p is not null),
             _ => null,
         };
-    }
-
-    private static bool HasUnpairedSurrogate(string text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(text[i]))
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static bool HasValidHost(Uri url)

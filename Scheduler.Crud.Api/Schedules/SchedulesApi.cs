@@ -17,8 +17,8 @@ public static class SchedulesApi
 {
     public const int MaxPageSize = 500;
 
-    private static readonly string[] States = ["active", "paused", "completed"];
-    private static readonly string[] TargetTypes = ["webhook", "kafka"];
+    internal static readonly string[] States = ["active", "paused", "completed"];
+    internal static readonly string[] TargetTypes = ["webhook", "kafka"];
 
     public static IEndpointRouteBuilder MapSchedulesApi(this IEndpointRouteBuilder app)
     {

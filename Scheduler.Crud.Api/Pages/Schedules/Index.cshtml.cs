@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Scheduler.Common.Schedules;
 using Scheduler.Crud.Api.Access;
+using Scheduler.Crud.Api.Schedules;
 using Scheduler.Storage.Executions;
 using Scheduler.Storage.Schedules;
 
@@ -52,8 +53,8 @@ public sealed class SchedulesModel(ScheduleStore schedules, HistoryStore history
             Limit = PageSize,
             NameContains = string.IsNullOrWhiteSpace(Name) ? null : Name.Trim()[..Math.Min(Name.Trim().Length, ScheduleValidator.MaxNameLength)],
             Labels = labels,
-            State = State is "active" or "paused" or "completed" ? State : null,
-            TargetType = TargetType is "webhook" or "kafka" ? TargetType : null,
+            State = SchedulesApi.States.Contains(State) ? State : null,
+            TargetType = SchedulesApi.TargetTypes.Contains(TargetType) ? TargetType : null,
             Sort = order,
             After = after,
         }, HttpContext.RequestAborted);
