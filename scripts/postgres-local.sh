@@ -5,6 +5,7 @@
 #   postgres-local.sh destroy DATA_DIR      stop it at once and delete its data (throwaway test clusters)
 #   postgres-local.sh createdb PORT NAME    create a database unless it exists
 #   postgres-local.sh install               install the Debian package when no binaries are found
+#   postgres-local.sh find                  print the directory of the binaries (exit 1 when there are none)
 # PostgreSQL refuses to run as root, so as root the cluster runs as the 'postgres' user.
 set -euo pipefail
 
@@ -37,6 +38,7 @@ as_owner() {
 cmd=${1:-}
 case "$cmd" in
   install) install_postgres ;;
+  find) find_bindir ;;
   start)
     data=$(readlink -m "${2:?data dir}"); port=${3:?port}
     install_postgres
@@ -81,5 +83,5 @@ CONF
       "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qc "create database \"$name\"" >/dev/null
     fi
     ;;
-  *) echo "usage: $0 start DATA_DIR PORT | stop DATA_DIR | destroy DATA_DIR | createdb PORT NAME | install" >&2; exit 2 ;;
+  *) echo "usage: $0 start DATA_DIR PORT | stop DATA_DIR | destroy DATA_DIR | createdb PORT NAME | install | find" >&2; exit 2 ;;
 esac

@@ -25,8 +25,9 @@ internal sealed class LocalCluster : IAsyncDisposable
     public Task<Uri> StartApiAsync() =>
         StartWebHostAsync("api", "Scheduler.Crud.Api", new(Quiet) { ["ConnectionStrings__Scheduler"] = ConnectionString });
 
-    /// <summary>Starts WaitEcho; returns its base address.</summary>
-    public Task<Uri> StartWaitEchoAsync() => StartWebHostAsync("waitecho", "Scheduler.WaitEcho", new(Quiet));
+    /// <summary>Starts WaitEcho, keeping at least <paramref name="expected"/> received triggers; returns its base address.</summary>
+    public Task<Uri> StartWaitEchoAsync(int expected) =>
+        StartWebHostAsync("waitecho", "Scheduler.WaitEcho", new(Quiet) { ["WaitEcho__Capacity"] = $"{Math.Max(200_000, expected + expected / 10)}" });
 
     /// <summary>Starts an executor process (default settings; it serves health on a free port).</summary>
     public HostProcess StartExecutor(string id) =>

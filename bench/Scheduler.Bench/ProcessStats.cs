@@ -34,11 +34,15 @@ internal sealed class ProcessStats : IAsyncDisposable
         });
     }
 
-    /// <summary>Per process: share of one core used since start (1.0 = a whole core), and peak RSS in MiB.</summary>
-    public IReadOnlyList<(double CoreShare, double PeakRssMiB)> Read()
+    /// <summary>Per process: CPU seconds used since start, that as a share of one core (1.0 = a whole core), and peak RSS in MiB.</summary>
+    public IReadOnlyList<(double CpuSeconds, double CoreShare, double PeakRssMiB)> Read()
     {
         var elapsed = _clock.Elapsed.TotalSeconds;
-        return _pids.Select(pid => ((CpuSeconds(pid) - _cpuAtStart[pid]) / elapsed, Math.Max(_maxRss.GetValueOrDefault(pid), RssBytes(pid)) / 1048576.0)).ToList();
+        return _pids.Select(pid =>
+        {
+            var cpu = CpuSeconds(pid) - _cpuAtStart[pid];
+            return (cpu, cpu / elapsed, Math.Max(_maxRss.GetValueOrDefault(pid), RssBytes(pid)) / 1048576.0);
+        }).ToList();
     }
 
     private static double CpuSeconds(int pid)

@@ -11,59 +11,69 @@ namespace Scheduler.Bench;
 /// <summary>The trigger path's scenarios: burst, steady, idle cost, and the database's own ceiling.</summary>
 internal static class TriggerBenchmarks
 {
-    private sealed record Summary(int Count, int DistinctExecutions, int Early, double? P50, double? P95, double? P99, double? Max);
+    private sealed record Summary(long Received, int Count, int DistinctExecutions, int Early, double? P50, double? P95, double? P99, double? Max);
+
+    /// <summary>Where the load puts every one-shot before a scenario moves them to their real instants: far enough that none fires early.</summary>
+    private static readonly DateTimeOffset Parked = DateTimeOffset.UtcNow.AddDays(1);
 
     /// <summary>N one-shots due at one instant, fired by the executors at WaitEcho: fired, acknowledged and recorded per second.</summary>
-    public static async Task<string> BurstAsync(int count, int executors)
+    public static async Task<ScenarioResult> BurstAsync(int count, int executors)
     {
         await using var cluster = await LocalCluster.StartAsync();
         await using var dataSource = NpgsqlDataSource.Create(cluster.ConnectionString);
-        var echo = await cluster.StartWaitEchoAsync();
-        await ScheduleLoader.LoadOneShotsAsync(dataSource, count, _ => DateTimeOffset.UtcNow.AddHours(1), new Uri(echo, "/echo").ToString(), "burst");
+        var echo = await cluster.StartWaitEchoAsync(count);
+        await ScheduleLoader.LoadOneShotsAsync(dataSource, count, _ => Parked, new Uri(echo, "/echo").ToString(), "burst");
         var processes = Enumerable.Range(1, executors).Select(i => cluster.StartExecutor($"executor-{i}")).ToList();
         await Task.Delay(TimeSpan.FromSeconds(5));
 
-        var due = await MoveAllToAsync(dataSource, DateTimeOffset.UtcNow.AddSeconds(3));
-        await Task.Delay(due - DateTimeOffset.UtcNow);
+        var due = await UnparkAsync(dataSource, TimeSpan.FromSeconds(3));
+        await DelayUntilAsync(due);
         await using var stats = new ProcessStats(processes);
         var clock = Stopwatch.StartNew();
         await WaitAsync(dataSource, count, TimeSpan.FromMinutes(10));
         var drain = clock.Elapsed;
-        var summary = await SummaryAsync(echo);
         var resources = stats.Read();
-        return Table($"Burst: {count:N0} one-shots due at one instant, {executors} executors, webhook to WaitEcho",
+        var summary = await SummaryAsync(echo);
+        var rate = count / drain.TotalSeconds;
+        var cpuPerTrigger = resources.Sum(r => r.CpuSeconds) / count * 1e6;
+        return new(Table($"Burst: {count:N0} one-shots due at one instant, {executors} executors, webhook to WaitEcho",
             ("triggers fired, acknowledged and recorded", $"{count:N0}"),
             ("time to drain (from the due instant)", $"{drain.TotalSeconds:0.00} s"),
-            ("end-to-end throughput", $"{count / drain.TotalSeconds:N0} triggers/s"),
+            ("end-to-end throughput", $"{rate:N0} triggers/s"),
             ("deliveries at WaitEcho / distinct executions / early", $"{summary.Count:N0} / {summary.DistinctExecutions:N0} / {summary.Early}"),
             ("lateness at WaitEcho p50 / p99 / max", $"{summary.P50:0} / {summary.P99:0} / {summary.Max:0} ms"),
-            ("executor CPU (cores) / peak RSS", string.Join(", ", resources.Select(r => $"{r.CoreShare:0.00} / {r.PeakRssMiB:0} MiB"))));
+            ("executor CPU (cores) / peak RSS", string.Join(", ", resources.Select(r => $"{r.CoreShare:0.00} / {r.PeakRssMiB:0} MiB"))),
+            ("executor CPU per trigger (all executors)", $"{cpuPerTrigger:0} µs")),
+            rate, Check(summary, count));
     }
 
     /// <summary>A steady stream: one-shots spread evenly at <paramref name="rate"/> per second for <paramref name="seconds"/>.</summary>
-    public static async Task<string> SteadyAsync(int rate, int seconds, int executors)
+    public static async Task<ScenarioResult> SteadyAsync(int rate, int seconds, int executors)
     {
         await using var cluster = await LocalCluster.StartAsync();
         await using var dataSource = NpgsqlDataSource.Create(cluster.ConnectionString);
-        var echo = await cluster.StartWaitEchoAsync();
         var count = rate * seconds;
-        var start = DateTimeOffset.UtcNow.AddSeconds(20);
-        await ScheduleLoader.LoadOneShotsAsync(dataSource, count, i => start.AddSeconds((double)i / rate), new Uri(echo, "/echo").ToString(), "steady");
+        var echo = await cluster.StartWaitEchoAsync(count);
+        await ScheduleLoader.LoadOneShotsAsync(dataSource, count, i => Parked.AddSeconds((double)i / rate), new Uri(echo, "/echo").ToString(), "steady");
         var processes = Enumerable.Range(1, executors).Select(i => cluster.StartExecutor($"executor-{i}")).ToList();
-        await Task.Delay(start - DateTimeOffset.UtcNow);
+        await Task.Delay(TimeSpan.FromSeconds(5));
+
+        var start = await UnparkAsync(dataSource, TimeSpan.FromSeconds(3));
+        await DelayUntilAsync(start);
         await using var stats = new ProcessStats(processes);
         await WaitAsync(dataSource, count, TimeSpan.FromSeconds(seconds + 120));
         var resources = stats.Read();
         var summary = await SummaryAsync(echo);
-        return Table($"Steady: {rate:N0} triggers/s spread evenly over {seconds} s ({count:N0} one-shots), {executors} executors",
+        return new(Table($"Steady: {rate:N0} triggers/s spread evenly over {seconds} s ({count:N0} one-shots), {executors} executors",
             ("deliveries / distinct executions", $"{summary.Count:N0} / {summary.DistinctExecutions:N0}"),
             ("early", $"{summary.Early}"),
             ("lateness at WaitEcho p50 / p95 / p99 / max", $"{summary.P50:0.0} / {summary.P95:0.0} / {summary.P99:0.0} / {summary.Max:0.0} ms"),
-            ("executor CPU (cores) / peak RSS", string.Join(", ", resources.Select(r => $"{r.CoreShare:0.00} / {r.PeakRssMiB:0} MiB"))));
+            ("executor CPU (cores) / peak RSS", string.Join(", ", resources.Select(r => $"{r.CoreShare:0.00} / {r.PeakRssMiB:0} MiB")))),
+            rate, Check(summary, count));
     }
 
     /// <summary>Many schedules due far in the future: what one poll costs, and what an idle executor burns.</summary>
-    public static async Task<string> IdleAsync(int count)
+    public static async Task<ScenarioResult> IdleAsync(int count)
     {
         await using var cluster = await LocalCluster.StartAsync();
         await using var dataSource = NpgsqlDataSource.Create(cluster.ConnectionString);
@@ -83,15 +93,15 @@ internal static class TriggerBenchmarks
         await Task.Delay(TimeSpan.FromSeconds(10));
         await using var stats = new ProcessStats([executor]);
         await Task.Delay(TimeSpan.FromSeconds(30));
-        var (cpu, rss) = stats.Read()[0];
-        return Table($"Idle cost: {count:N0} schedules due in 30+ days",
+        var (_, cpu, rss) = stats.Read()[0];
+        return new(Table($"Idle cost: {count:N0} schedules due in 30+ days",
             ("one poll (claim transaction) p50 / p99 / max", $"{polls.P50:0.00} / {polls.P99:0.00} / {polls.Max:0.00} ms"),
             ("idle executor CPU over 30 s (default 1 s poll)", $"{cpu * 100:0.00} % of a core"),
-            ("idle executor RSS", $"{rss:0} MiB"));
+            ("idle executor RSS", $"{rss:0} MiB")), 0, []);
     }
 
     /// <summary>The database work alone (claim, then record the outcome), driven as hard as it goes: the ceiling for the end-to-end rate.</summary>
-    public static async Task<(string Table, double PerSecond)> CeilingAsync(int count, int workers)
+    public static async Task<ScenarioResult> CeilingAsync(int count, int workers)
     {
         await using var cluster = await LocalCluster.StartAsync();
         await using var dataSource = NpgsqlDataSource.Create(cluster.ConnectionString);
@@ -115,30 +125,94 @@ internal static class TriggerBenchmarks
             }
         }));
         var perSecond = done / clock.Elapsed.TotalSeconds;
-        return (Table($"Ceiling: the SQL alone (claim + record, batches of 500, {workers} workers), {count:N0} due one-shots",
+        return new(Table($"Ceiling: the SQL alone (claim + record, batches of 500, {workers} workers), {count:N0} due one-shots",
             ("triggers claimed and recorded", $"{done:N0}"),
-            ("rate", $"{perSecond:N0} triggers/s")), perSecond);
+            ("rate", $"{perSecond:N0} triggers/s")), perSecond,
+            done == count ? [] : [$"ceiling: {done:N0} of {count:N0} one-shots were claimed and recorded"]);
     }
 
-    private static async Task<DateTimeOffset> MoveAllToAsync(NpgsqlDataSource dataSource, DateTimeOffset at)
+    /// <summary>
+    /// Moves every parked one-shot by the same amount, so the first comes due <paramref name="lead"/> after the move
+    /// commits. The moved rows become claimable only at commit, so a move that took longer than its lead (a slow day,
+    /// a large load) is rolled back and done again with a lead that covers it: the due instant is always ahead.
+    /// </summary>
+    private static async Task<DateTimeOffset> UnparkAsync(NpgsqlDataSource dataSource, TimeSpan lead)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
-        await connection.ExecuteAsync("update schedules set run_at = @At, next_fire_at = @At", new { At = at }, commandTimeout: 300);
-        return at;
+        var first = await connection.ExecuteScalarAsync<DateTime>("select min(next_fire_at) from schedules");
+        while (true)
+        {
+            var clock = Stopwatch.StartNew();
+            await using var transaction = await connection.BeginTransactionAsync();
+            var due = DateTimeOffset.UtcNow + lead;
+            var shift = due - new DateTimeOffset(first, TimeSpan.Zero);
+            await connection.ExecuteAsync("update schedules set run_at = run_at + @Shift, next_fire_at = next_fire_at + @Shift",
+                new { Shift = shift }, transaction, commandTimeout: 600);
+            if (DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1) < due)
+            {
+                await transaction.CommitAsync();
+                return due;
+            }
+            await transaction.RollbackAsync();
+            var longer = clock.Elapsed * 2 + TimeSpan.FromSeconds(2);
+            await Console.Error.WriteLineAsync($"moving the one-shots to their instants took {clock.Elapsed.TotalSeconds:0.0} s, more than the " +
+                $"{lead.TotalSeconds:0.0} s lead; again with {longer.TotalSeconds:0.0} s");
+            lead = longer;
+        }
     }
 
+    private static Task DelayUntilAsync(DateTimeOffset instant)
+    {
+        var wait = instant - DateTimeOffset.UtcNow;
+        return wait > TimeSpan.Zero ? Task.Delay(wait) : Task.CompletedTask;
+    }
+
+    /// <summary>Waits until <paramref name="count"/> executions succeeded; fails early, with the counts per status, when some are dead.</summary>
     private static async Task WaitAsync(NpgsqlDataSource dataSource, int count, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         await using var connection = await dataSource.OpenConnectionAsync();
-        while (await connection.ExecuteScalarAsync<long>("select count(*) from executions where status = 'succeeded'") < count)
+        while (true)
         {
-            if (DateTime.UtcNow > deadline)
+            var byStatus = (await connection.QueryAsync<(string Status, long Count)>("select status, count(*) from executions group by status"))
+                .ToDictionary(r => r.Status, r => r.Count);
+            var succeeded = byStatus.GetValueOrDefault("succeeded");
+            if (succeeded >= count)
             {
-                throw new TimeoutException($"not all {count} triggers were recorded within {timeout}");
+                return;
+            }
+            var settled = succeeded + byStatus.GetValueOrDefault("dead");
+            if (settled >= count || DateTime.UtcNow > deadline)
+            {
+                var counts = string.Join(", ", byStatus.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value:N0}"));
+                throw new InvalidOperationException($"{succeeded:N0} of {count:N0} triggers succeeded " +
+                    $"{(settled >= count ? "and the rest are dead" : $"within {timeout}")}; executions: {(counts.Length == 0 ? "none" : counts)}");
             }
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>Every trigger arrived exactly once and none early: the checks each trigger scenario must pass.</summary>
+    private static List<string> Check(Summary summary, int expected)
+    {
+        var failures = new List<string>();
+        if (summary.Received != summary.Count)
+        {
+            failures.Add($"WaitEcho kept {summary.Count:N0} of the {summary.Received:N0} triggers it received (its capacity is too small to count them)");
+        }
+        if (summary.DistinctExecutions != expected)
+        {
+            failures.Add($"{summary.DistinctExecutions:N0} distinct executions arrived, {expected:N0} expected");
+        }
+        if (summary.Count != summary.DistinctExecutions)
+        {
+            failures.Add($"{summary.Count - summary.DistinctExecutions:N0} deliveries were duplicates of an execution that had arrived");
+        }
+        if (summary.Early != 0)
+        {
+            failures.Add($"{summary.Early:N0} triggers arrived early");
+        }
+        return failures;
     }
 
     private static async Task<Summary> SummaryAsync(Uri echo)
@@ -147,6 +221,6 @@ internal static class TriggerBenchmarks
         return (await http.GetFromJsonAsync<Summary>("/received/summary"))!;
     }
 
-    private static string Table(string title, params (string Figure, string Value)[] rows) =>
+    internal static string Table(string title, params (string Figure, string Value)[] rows) =>
         $"{title}\n\n| figure | result |\n|---|---|\n" + string.Join('\n', rows.Select(r => $"| {r.Figure} | {r.Value} |")) + "\n";
 }

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The README's test command: installs what the tests need when it is missing, then runs `dotnet test "$@"`.
+#   ./test.sh                                   every test
+#   ./test.sh tests/Scheduler.Common.Tests      one project (any dotnet test arguments pass through)
+# Installs only as root with apt-get (as on CI and a fresh machine of this project's kind); otherwise it names
+# what to install and stops before running anything. SCHEDULER_TEST_SKIP_INSTALL=1 skips the check.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+missing=()   # Debian packages to install
+
+# need BINARY PACKAGE: the package that provides BINARY is installed when BINARY is absent.
+need() {
+  [ -x "$1" ] || command -v "$1" >/dev/null 2>&1 || missing+=("$2")
+}
+
+if [ "${SCHEDULER_TEST_SKIP_INSTALL:-0}" != 1 ]; then
+  command -v dotnet >/dev/null || { echo "test.sh: the .NET 10 SDK is required (dotnet on PATH)" >&2; exit 1; }
+  # PostgreSQL for the fixture, unless the tests are pointed at a server (SCHEDULER_TEST_DB).
+  if [ -z "${SCHEDULER_TEST_DB:-}" ] && ! scripts/postgres-local.sh find >/dev/null 2>&1; then
+    missing+=(postgresql)
+  fi
+  # The browser tests drive Debian's Chromium (Playwright's own browser download cannot be used here).
+  need /usr/bin/chromium chromium
+
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      echo "test.sh: installing ${missing[*]} (apt-get)" >&2
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    else
+      echo "test.sh: the tests need these Debian packages: ${missing[*]}" >&2
+      echo "  install them (sudo apt-get install -y ${missing[*]}) and run ./test.sh again," >&2
+      echo "  or set SCHEDULER_TEST_SKIP_INSTALL=1 to run what can run without them." >&2
+      exit 1
+    fi
+  fi
+fi
+
+exec dotnet test "$@"
