@@ -59,6 +59,7 @@ public static class CrudApiServiceCollectionExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAccessControl();
+        app.UseQueryStringGuard();
         app.MapOpenApi();
         // The interactive reference; its script is embedded in the package, so it works offline.
         app.MapScalarApiReference(o => o.WithTitle("Scheduleman API"));

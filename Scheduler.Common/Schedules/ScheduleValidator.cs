@@ -243,6 +243,12 @@ public static partial class ScheduleValidator
         {
             errors.Add("target.url", $"'{Truncate(url.Host)}' is not a valid host name (IDNA)");
         }
+        else if (url.UserInfo.Length > 0)
+        {
+            // A URL is shown, listed, logged and traced; credentials in it would be too. Headers have the secret machinery.
+            errors.Add("target.url", "must not carry credentials (user:password@host): put them in a header instead, " +
+                "e.g. Authorization: Basic …, which is encrypted at rest and never shown or logged, or sign deliveries with signingSecret");
+        }
 
         var method = (target.Method ?? "POST").ToUpperInvariant();
         if (!Methods.Contains(method))

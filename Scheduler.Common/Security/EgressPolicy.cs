@@ -100,12 +100,12 @@ public sealed class EgressPolicy
         {
             return "only http and https URLs are allowed";
         }
-        var host = url.IdnHost;
+        var host = url.IdnHost.TrimEnd('.');
         if (AllowsHost(host))
         {
             return null;
         }
-        if (IPAddress.TryParse(host.Trim('[', ']'), out var address))
+        if (LiteralAddress(host) is { } address)
         {
             return Refusal(address) is { } reason ? $"{reason}; allow-list it in Egress:Allow to call it" : null;
         }
@@ -114,6 +114,17 @@ public sealed class EgressPolicy
             return $"{host} is a loopback name; allow-list it in Egress:Allow to call it";
         }
         return null;
+    }
+
+    /// <summary>
+    /// The address a host names literally, however it is spelled (<c>[::1]</c>, <c>2130706433</c>, <c>0x7f.1</c>, and
+    /// with the trailing dot of a fully qualified name, which resolvers ignore); null for a name. The write-time and
+    /// the connect-time checks both read hosts through this, so no spelling passes one and not the other.
+    /// </summary>
+    public static IPAddress? LiteralAddress(string host)
+    {
+        var text = host.Trim('[', ']').TrimEnd('.');
+        return text.Length > 0 && IPAddress.TryParse(text, out var address) ? address : null;
     }
 
     // ::ffff:10.0.0.1 reaches 10.0.0.1: judge the IPv4 address it stands for.

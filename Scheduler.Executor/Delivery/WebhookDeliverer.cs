@@ -120,9 +120,8 @@ public sealed class WebhookDeliverer : ITriggerDeliverer, IDisposable
     /// <summary>Resolves the host, refuses it if any address is off limits, then connects to the checked addresses only.</summary>
     private static async ValueTask<Stream> ConnectAsync(EgressPolicy egress, DnsEndPoint endPoint, CancellationToken cancellationToken)
     {
-        var addresses = IPAddress.TryParse(endPoint.Host, out var literal)
-            ? [literal]
-            : await Dns.GetHostAddressesAsync(endPoint.Host, cancellationToken);
+        var literal = EgressPolicy.LiteralAddress(endPoint.Host);
+        var addresses = literal is not null ? [literal] : await Dns.GetHostAddressesAsync(endPoint.Host, cancellationToken);
         if (!egress.AllowsHost(endPoint.Host))
         {
             // One bad address refuses the name: a rebinding name often mixes a public and an internal answer.

@@ -56,6 +56,14 @@ public class EgressPolicyTests
     [InlineData("http://2130706433/", "loopback")]
     [InlineData("http://localhost:5003/echo", "loopback name")]
     [InlineData("http://api.localhost/", "loopback name")]
+    // Issue 14: a fully qualified literal (trailing dot) resolves to the same address; Uri leaves it uncanonicalised.
+    [InlineData("http://169.254.169.254./latest/meta-data/", "link-local")]
+    [InlineData("http://127.0.0.1.:8080/", "loopback")]
+    [InlineData("http://2130706433./", "loopback")]
+    [InlineData("http://0x7f.0.0.1./", "loopback")]
+    [InlineData("http://0251.0376.0251.0376./", "link-local")]
+    [InlineData("http://10.1./", "private")]
+    [InlineData("http://localhost./", "loopback name")]
     [InlineData("ftp://files.example.com/", "only http and https")]
     public void Urls_known_to_be_internal_are_refused_when_written(string url, string reason)
     {
