@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 missing=()   # Debian packages to install
+REDOCLY_VERSION=2.77.0
 
 # need BINARY PACKAGE: the package that provides BINARY is installed when BINARY is absent.
 need() {
@@ -34,6 +35,12 @@ if [ "${SCHEDULER_TEST_SKIP_INSTALL:-0}" != 1 ]; then
       echo "  or set SCHEDULER_TEST_SKIP_INSTALL=1 to run what can run without them." >&2
       exit 1
     fi
+  fi
+  # The OpenAPI linter (Redocly CLI, from npm) that OpenApiTests runs over docs/openapi.json, kept in .tools/.
+  if [ ! -x .tools/node_modules/.bin/redocly ]; then
+    command -v npm >/dev/null || { echo "test.sh: npm (Node.js 20.19+) is needed to install the OpenAPI linter" >&2; exit 1; }
+    echo "test.sh: installing the OpenAPI linter (@redocly/cli $REDOCLY_VERSION) into .tools/" >&2
+    npm install --prefix .tools --no-save --no-audit --no-fund --loglevel=error "@redocly/cli@$REDOCLY_VERSION" >/dev/null
   fi
 fi
 

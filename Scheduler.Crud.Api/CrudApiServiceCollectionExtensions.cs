@@ -63,11 +63,13 @@ public static class CrudApiServiceCollectionExtensions
         app.MapOpenApi();
         // The interactive reference; its script is embedded in the package, so it works offline.
         app.MapScalarApiReference(o => o.WithTitle("Scheduleman API"));
-        app.MapSchedulesApi();
-        app.MapExecutionsApi();
-        app.MapPreviewApi();
-        app.MapStatsApi();
-        app.MapApiKeysApi();
+        // Every API operation documents the problems it can answer (ProblemResponses); the pages are not part of the contract.
+        var api = app.MapGroup("").WithProblemResponses();
+        api.MapSchedulesApi();
+        api.MapExecutionsApi();
+        api.MapPreviewApi();
+        api.MapStatsApi();
+        api.MapApiKeysApi();
         app.MapStaticAssets();
         app.MapRazorPages();
         app.MapLogout();

@@ -55,7 +55,7 @@ public sealed record ExecutionResponse
 /// <summary>One delivery attempt: when, how long, and the HTTP status or error.</summary>
 public sealed record AttemptResponse(int Attempt, string ExecutorId, DateTimeOffset StartedAt, double DurationMs, string Outcome, int? StatusCode, string? Error);
 
-/// <summary>A page of executions, newest first; pass <see cref="NextCursor"/> as <c>cursor</c> for the next.</summary>
+/// <summary>A page of executions, newest first; pass <c>nextCursor</c> as <c>cursor</c> for the next (absent on the last page).</summary>
 public sealed record ExecutionPage(IReadOnlyList<ExecutionResponse> Items, string? NextCursor);
 
 /// <summary>What a bulk redrive did.</summary>

@@ -21,6 +21,7 @@ public static class ExecutionsApi
             .WithDescription("`status=dead` lists the dead letters. Also `scheduleId`, `limit` (1–500) and `cursor`.");
         group.MapGet("/{id:guid}", Get).WithName("GetExecution").WithSummary("An execution with every attempt (time, duration, HTTP status or error)");
         group.MapPost("/{id:guid}/redrive", Redrive).WithName("RedriveExecution").RequireAuthorization(Scopes.Write)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Redrive a dead execution")
             .WithDescription("Gives it a fresh budget of attempts under the same execution id, delivered to the schedule's current target (so: fix the target, then redrive).");
         return app;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Scheduler.Common.Schedules;
@@ -32,13 +33,57 @@ internal static class OpenApiDocumentation
                 },
             };
             document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("apiKey", document)] = [] }];
-            // Clients use the address they fetched the document from; keeping it out keeps the document reproducible.
-            document.Servers?.Clear();
+            // Relative to where the document is served (OpenAPI 3.1): true of every deployment, and the same document each time.
+            document.Servers = [new OpenApiServer { Url = "/", Description = "The host this document was fetched from (./run.sh: http://localhost:8080)." }];
+            document.Info.License = new OpenApiLicense { Name = "Proprietary", Identifier = "LicenseRef-Proprietary" };
+            document.Tags = new HashSet<OpenApiTag>
+            {
+                new() { Name = "Schedules", Description = "What fires, when, and where to: create, change, pause, trigger and preview schedules." },
+                new() { Name = "Executions", Description = "One execution per occurrence, with every attempt; dead letters and their redrive." },
+                new() { Name = "Statistics", Description = "Failures, lateness and durations per schedule, target host and executor; the executors alive." },
+                new() { Name = "API keys", Description = "The tenant's keys (admin): create one (shown once), list, revoke." },
+            };
+            return Task.CompletedTask;
+        });
+        // An operation that can answer 412 takes If-Match (Versions.Expected reads it from the request itself).
+        options.AddOperationTransformer((operation, _, _) =>
+        {
+            if (operation.Responses?.ContainsKey("412") == true)
+            {
+                operation.Parameters ??= [];
+                operation.Parameters.Add(new OpenApiParameter
+                {
+                    Name = "If-Match",
+                    In = ParameterLocation.Header,
+                    Description = "The `ETag` you read. When the schedule changed since, nothing is changed and the answer is 412.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                });
+            }
             return Task.CompletedTask;
         });
         options.AddSchemaTransformer((schema, context, _) =>
         {
             var type = context.JsonTypeInfo.Type;
+            // The serializer leaves null members out (SchedulerJson), so a member that may be null may also be absent.
+            if (schema.Required is { Count: > 0 } required && schema.Properties is { } properties)
+            {
+                foreach (var name in required.Where(n => properties.TryGetValue(n, out var p) && p.Type is { } t && t.HasFlag(JsonSchemaType.Null)).ToList())
+                {
+                    required.Remove(name);
+                }
+            }
+            // RFC 7807 allows extension members, and every problem carries one: traceId, to find the request in traces and logs.
+            if (type == typeof(ProblemDetails) || type == typeof(HttpValidationProblemDetails))
+            {
+                schema.AdditionalPropertiesAllowed = true;
+                schema.AdditionalProperties = null;
+                schema.Properties ??= new Dictionary<string, IOpenApiSchema>();
+                schema.Properties["traceId"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.String,
+                    Description = "The W3C trace id of the request, as in the traces and logs.",
+                };
+            }
             if (type == typeof(ScheduleRequest))
             {
                 schema.Examples = [JsonNode.Parse("""

@@ -50,5 +50,5 @@ public sealed record ScheduleResponse
     };
 }
 
-/// <summary>A page of schedules; pass <see cref="NextCursor"/> as <c>cursor</c> for the next one.</summary>
+/// <summary>A page of schedules; pass <c>nextCursor</c> as <c>cursor</c> for the next one (absent on the last page).</summary>
 public sealed record SchedulePage(IReadOnlyList<ScheduleResponse> Items, string? NextCursor);

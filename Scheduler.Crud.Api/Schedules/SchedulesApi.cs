@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Scheduler.Common.Schedules;
 using Scheduler.Common.Security;
 using Scheduler.Common.Targets;
@@ -23,7 +24,7 @@ public static class SchedulesApi
     public static IEndpointRouteBuilder MapSchedulesApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/schedules").WithTags("Schedules").RequireAuthorization(Scopes.Read);
-        group.MapPost("/", Create).WithName("CreateSchedule").RequireAuthorization(Scopes.Write)
+        group.MapPost("/", Create).WithName("CreateSchedule").RequireAuthorization(Scopes.Write).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Create a schedule")
             .WithDescription("Exactly one of `cron` (5 fields, or 6 with seconds, read in `timeZone`), `runAt` (ISO 8601 with offset) or `delay` (`PT90S`, `90s`, `1h30m`). Returns the schedule with its first `nextFireAt`.");
         group.MapGet("/", List).WithName("ListSchedules")
@@ -32,12 +33,15 @@ public static class SchedulesApi
         group.MapGet("/{id:guid}", Get).WithName("GetSchedule")
             .WithSummary("Get a schedule").WithDescription("The `ETag` header is the schedule's version: send it as `If-Match` on writes to avoid lost updates.");
         group.MapPut("/{id:guid}", Replace).WithName("ReplaceSchedule").RequireAuthorization(Scopes.Write)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .WithSummary("Replace a schedule")
             .WithDescription("Replaces the whole definition and reschedules from now (a paused schedule stays paused). Send `If-Match` with the ETag you read to get 412 instead of overwriting someone else's change.");
-        group.MapDelete("/{id:guid}", Delete).WithName("DeleteSchedule").RequireAuthorization(Scopes.Write)
+        group.MapDelete("/{id:guid}", Delete).WithName("DeleteSchedule").RequireAuthorization(Scopes.Write).ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .WithSummary("Delete a schedule").WithDescription("It stops firing and its name is free again; its executions stay readable.");
-        group.MapPost("/{id:guid}/pause", Pause).WithName("PauseSchedule").RequireAuthorization(Scopes.Write).WithSummary("Pause a schedule (nothing fires until it is resumed)");
+        group.MapPost("/{id:guid}/pause", Pause).WithName("PauseSchedule").RequireAuthorization(Scopes.Write)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed).WithSummary("Pause a schedule (nothing fires until it is resumed)");
         group.MapPost("/{id:guid}/resume", Resume).WithName("ResumeSchedule").RequireAuthorization(Scopes.Write)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .WithSummary("Resume a paused schedule").WithDescription("It fires from now on; occurrences while it was paused are skipped. A one-shot whose time passed fires at once.");
         group.MapPost("/{id:guid}/trigger", Trigger).WithName("TriggerSchedule").RequireAuthorization(Scopes.Write)
             .WithSummary("Fire a schedule now, out of band").WithDescription("Creates an execution of its own (origin `manual`), delivered by the next executor poll; the schedule's own timing is unchanged.");
@@ -81,9 +85,9 @@ public static class SchedulesApi
     }
 
     private static async Task<Results<Ok<SchedulePage>, ValidationProblem>> List(
-        ClaimsPrincipal user, ScheduleStore store, HttpRequest request, CancellationToken cancellationToken,
-        int? limit = null, string? cursor = null, string? name = null, string? state = null, string? targetType = null,
-        string? nextFireBefore = null, string? nextFireAfter = null, string? sort = null)
+        ClaimsPrincipal user, ScheduleStore store, CancellationToken cancellationToken,
+        int? limit = null, string? cursor = null, string? name = null, [FromQuery(Name = "label")] string[]? labels = null, string? state = null,
+        string? targetType = null, string? nextFireBefore = null, string? nextFireAfter = null, string? sort = null)
     {
         var errors = new ValidationErrors();
         var size = limit ?? 50;
@@ -113,12 +117,12 @@ public static class SchedulesApi
         {
             errors.Add("name", $"is longer than {ScheduleValidator.MaxNameLength} characters");
         }
-        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var label in request.Query["label"])
+        var labelFilter = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var label in labels ?? [])
         {
             if (label?.Split('=', 2) is [{ Length: > 0 } key, var value])
             {
-                labels[key] = value;
+                labelFilter[key] = value;
             }
             else
             {
@@ -137,7 +141,7 @@ public static class SchedulesApi
             Tenant = user.Tenant(),
             Limit = size,
             NameContains = name,
-            Labels = labels,
+            Labels = labelFilter,
             State = state,
             TargetType = targetType,
             NextFireBefore = before,

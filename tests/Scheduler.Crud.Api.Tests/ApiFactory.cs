@@ -1,9 +1,11 @@
 using Dapper;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Scheduler.Crud.Api.Tests.Contract;
 using Scheduler.Testing;
 
 namespace Scheduler.Crud.Api.Tests;
@@ -24,6 +26,18 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         base.ConfigureClient(client);
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestSettings.AdminKey);
     }
+
+    /// <summary>The committed OpenAPI document (a test keeps it equal to the generated one), parsed once per run.</summary>
+    private static readonly Lazy<Task<OpenApiContract>> Contract = new(async () =>
+        new OpenApiContract(await File.ReadAllTextAsync(Path.Combine(PostgresServer.RepositoryRoot(), "docs", "openapi.json"))));
+
+    /// <summary>
+    /// A client with the admin key whose every API answer is checked against the OpenAPI document
+    /// (<see cref="ContractCheckingHandler"/>), following redirects and keeping cookies as the default client does.
+    /// </summary>
+    public new HttpClient CreateClient() =>
+        CreateDefaultClient(ClientOptions.BaseAddress, new RedirectHandler(ClientOptions.MaxAutomaticRedirections), new CookieContainerHandler(),
+            new ContractCheckingHandler(() => Contract.Value));
 
     /// <summary>A client without credentials.</summary>
     public HttpClient CreateAnonymousClient()

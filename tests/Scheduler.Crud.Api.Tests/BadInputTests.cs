@@ -207,6 +207,25 @@ public class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory>
 
         Post(WithTarget("{'type':'webhook','url':'https://hooks.example.\\ufffdcom/b'}"), "target.url");
 
+        // Issue 14: internal literals in the spellings only resolvers accept, and credentials in URLs.
+        Post(WithTarget("{'type':'webhook','url':'http://169.254.169.254./latest/meta-data/'}"), "target.url");
+        Post(WithTarget("{'type':'webhook','url':'http://167772161./'}"), "target.url");
+        Post(WithTarget("{'type':'webhook','url':'http://0xa9.0xfe.0xa9.0xfe./'}"), "target.url");
+        Post(WithTarget("{'type':'webhook','url':'http://user:pass@hooks.example.com/'}"), "target.url");
+        Post(WithTarget("{'type':'webhook','url':'https://token@hooks.example.com/'}"), "target.url");
+
+        // Issue 14: query strings reach PostgreSQL only through validation (the fuzzer covers every endpoint; these are the reported ones).
+        Get("/api/v1/schedules?label=%00=x", "label");
+        Get("/api/v1/schedules?name=%00", "name");
+        Get("/api/v1/schedules?name=a%0d%0aX-Injected:%201", "name");
+        Get("/api/v1/executions?cursor=%00", "cursor");
+        Get("/api/v1/stats?window=1h%00", "window");
+        Get("/api/v1/schedules?" + new string('q', 1_100) + "=1", "q" + new string('q', 79) + "…");
+        Get("/api/v1/schedules?name=" + new string('n', 1_025), "name");
+        Get("/schedules?name=%00", "name");
+        Get("/schedules?label=%00=x", "label");
+        Get("/dead-letters?cursor=%1b", "cursor");
+
         // Hostile: huge strings and documents.
         Post(J("{'name':'" + new string('n', 500_000) + "','cron':'* * * * *','target':" + Target + "}"), "name");
         Post(Cron(",'labels':{'" + new string('k', 10_000) + "':'v'}"), "labels." + new string('k', 80) + "…");
@@ -261,6 +280,19 @@ public class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory>
             Assert.False(string.IsNullOrWhiteSpace(messages[0].GetString()));
         }
         Assert.Equal(before, await factory.SnapshotAsync());
+    }
+
+    [Fact]
+    public async Task A_url_with_credentials_is_refused_without_echoing_them_and_says_where_they_belong()
+    {
+        var response = await factory.CreateClient().PostAsync("/api/v1/schedules", new StringContent(
+            WithTarget("{'type':'webhook','url':'https://svc:s3cr3t-pw@hooks.example.com/x'}"), Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Equal(400, (int)response.StatusCode);
+        Assert.DoesNotContain("s3cr3t-pw", text, StringComparison.Ordinal);
+        var message = JsonDocument.Parse(text).RootElement.GetProperty("errors").GetProperty("target.url")[0].GetString();
+        Assert.Contains("Authorization", message, StringComparison.Ordinal);
+        Assert.Contains("signingSecret", message, StringComparison.Ordinal);
     }
 
     private static string Shorten(string text) => text.Length <= 120 ? text : text[..120] + "…";

@@ -45,4 +45,54 @@ public class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         Assert.True(generated == await File.ReadAllTextAsync(Committed),
             "docs/openapi.json is out of date with the code; regenerate it: UPDATE_OPENAPI=1 dotnet test --filter OpenApiTests");
     }
+
+    [Fact]
+    public async Task The_document_passes_the_linter_with_no_errors_and_no_warnings()
+    {
+        var root = PostgresServer.RepositoryRoot();
+        var redocly = Path.Combine(root, ".tools", "node_modules", ".bin", "redocly");
+        Assert.True(File.Exists(redocly), $"{redocly} is missing: ./test.sh installs it (npm install --prefix .tools @redocly/cli)");
+        var info = new System.Diagnostics.ProcessStartInfo(redocly, ["lint", "docs/openapi.json", "--format", "json"])
+        {
+            WorkingDirectory = root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var lint = System.Diagnostics.Process.Start(info)!;
+        var output = lint.StandardOutput.ReadToEndAsync();
+        var errors = lint.StandardError.ReadToEndAsync();
+        await lint.WaitForExitAsync();
+        var report = JsonNode.Parse(await output)!;
+        var problems = string.Join("\n", report["problems"]!.AsArray().Select(p =>
+            $"{p!["severity"]} {p["ruleId"]}: {p["message"]} at {p["location"]?[0]?["pointer"]}"));
+        Assert.True((int)report["totals"]!["errors"]! == 0 && (int)report["totals"]!["warnings"]! == 0 && lint.ExitCode == 0,
+            $"redocly lint docs/openapi.json (exit {lint.ExitCode}):\n{problems}\n{await errors}");
+    }
+
+    [Fact]
+    public async Task The_contract_check_names_the_operation_the_status_and_the_field()
+    {
+        var contract = new Contract.OpenApiContract(await File.ReadAllTextAsync(Committed));
+
+        var wrongType = contract.Violation("GET", "/api/v1/schedules", 200, "application/json", """{"items":[],"nextCursor":5}""");
+        Assert.NotNull(wrongType);
+        Assert.Contains("ListSchedules (GET /api/v1/schedules) answered 200", wrongType, StringComparison.Ordinal);
+        Assert.Contains("'/nextCursor'", wrongType, StringComparison.Ordinal);
+
+        var missing = contract.Violation("GET", $"/api/v1/executions/{Guid.NewGuid()}", 200, "application/json", """{"id":"x"}""");
+        Assert.NotNull(missing);
+        Assert.Contains("GetExecution", missing, StringComparison.Ordinal);
+        Assert.Contains("Required properties", missing, StringComparison.Ordinal);
+
+        var undocumented = contract.Violation("DELETE", $"/api/v1/schedules/{Guid.NewGuid()}", 409, "application/problem+json", "{}");
+        Assert.Contains("DeleteSchedule (DELETE /api/v1/schedules/{id}) answered 409, a status the document does not list", undocumented, StringComparison.Ordinal);
+
+        var wrongMediaType = contract.Violation("GET", "/api/v1/stats", 400, "text/html", "<h1>no</h1>");
+        Assert.Contains("as text/html", wrongMediaType, StringComparison.Ordinal);
+
+        Assert.Null(contract.Violation("GET", "/api/v1/schedules", 200, "application/json", """{"items":[]}"""));
+        Assert.Null(contract.Violation("GET", "/api/v1/schedules", 400, "application/problem+json",
+            """{"title":"x","status":400,"errors":{"limit":["must be between 1 and 500"]},"traceId":"00-abc-01"}"""));
+        Assert.Null(contract.Violation("GET", "/login", 200, "text/html", "<html/>"));
+    }
 }
