@@ -3,6 +3,8 @@ using Scheduler.ServiceDefaults;
 using Scheduler.Common;
 using Scalar.AspNetCore;
 using Scheduler.Crud.Api.Access;
+using Scheduler.Crud.Api.Calendars;
+using Scheduler.Crud.Api.Outages;
 using Scheduler.Crud.Api.Errors;
 using Scheduler.Crud.Api.Http;
 using Scheduler.Crud.Api.Pages;
@@ -68,6 +70,8 @@ public static class CrudApiServiceCollectionExtensions
         api.MapSchedulesApi();
         api.MapExecutionsApi();
         api.MapPreviewApi();
+        api.MapCalendarsApi();
+        api.MapOutagesApi();
         api.MapStatsApi();
         api.MapApiKeysApi();
         app.MapStaticAssets();

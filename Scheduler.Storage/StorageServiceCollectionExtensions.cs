@@ -46,6 +46,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<Migrator>();
         services.AddSingleton<Access.ApiKeyStore>();
         services.AddSingleton<ScheduleStore>();
+        services.AddSingleton<Calendars.CalendarStore>();
+        services.AddSingleton<Outages.OutageStore>();
         services.AddSingleton<ExecutionStore>();
         services.AddSingleton<HistoryStore>();
         services.AddSingleton<DueNotifications>();

@@ -100,6 +100,9 @@ public sealed class CronSchedule
         return true;
     }
 
+    /// <summary>True for an IANA time zone id this machine knows.</summary>
+    public static bool IsKnownZone(string id) => TryFindZone(id, out _);
+
     private static bool TryFindZone(string id, out TimeZoneInfo zone)
     {
         // IANA names only: Windows ids would also resolve on some platforms but are not portable.

@@ -1,3 +1,4 @@
+using Scheduler.Common.Calendars;
 using Scheduler.Common.Targets;
 
 namespace Scheduler.Common.Schedules;
@@ -19,4 +20,12 @@ public sealed record ScheduleDefinition
 
     /// <summary>Delivery attempts before an execution is dead-lettered (1–100, default 5).</summary>
     public int MaxAttempts { get; init; } = DefaultMaxAttempts;
+
+    /// <summary>The state asked for (<c>active</c> or <c>paused</c>); null keeps the current one on a replace.</summary>
+    public string? State { get; init; }
+
+    /// <summary>The calendar <see cref="ScheduleTiming.BusinessDays"/> names, as it was validated against (not stored with the schedule).</summary>
+    public BusinessCalendar? Calendar { get; init; }
+
+    public Occurrences Occurrences => Timing.Occurrences(Calendar);
 }

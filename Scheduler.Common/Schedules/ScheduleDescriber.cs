@@ -19,12 +19,51 @@ public static partial class ScheduleDescriber
     [GeneratedRegex(@"^\*/(\d+)$")]
     private static partial Regex Step();
 
-    public static string Describe(ScheduleTiming timing) => timing.Kind switch
+    public static string Describe(ScheduleTiming timing)
     {
-        ScheduleKind.Cron => DescribeCron(timing.Cron!, timing.TimeZone ?? "UTC"),
-        ScheduleKind.RunAt => $"once, at {Instant(timing.RunAt!.Value)}",
-        _ => $"once, {Time.Durations.Format(timing.Delay!.Value)} after it was created (at {Instant(timing.RunAt!.Value)})",
+        var text = timing.Kind switch
+        {
+            ScheduleKind.Cron => DescribeCron(timing.Cron!, timing.TimeZone ?? "UTC"),
+            ScheduleKind.RunAt => $"once, at {Instant(timing.RunAt!.Value)}",
+            ScheduleKind.Manual => "only when triggered (no timer)",
+            _ => $"once, {Time.Durations.Format(timing.Delay!.Value)} after it was created (at {Instant(timing.RunAt!.Value)})",
+        };
+        if (timing.BusinessDays is { } rule)
+        {
+            text += rule.DaysOfMonth.Count > 0
+                ? $"; only on the {string.Join(" and ", rule.DaysOfMonth.Select(BusinessDayOrdinal))} business day of the month in {rule.CalendarName}"
+                : rule.NonBusinessDay switch
+                {
+                    NonBusinessDay.Previous => $"; on a non-business day in {rule.CalendarName}, the business day before instead",
+                    NonBusinessDay.Next => $"; on a non-business day in {rule.CalendarName}, the business day after instead",
+                    _ => $"; business days only ({rule.CalendarName})",
+                };
+        }
+        if (timing.StartAt is { } start)
+        {
+            text += $"; from {Instant(start)}";
+        }
+        if (timing.EndAt is { } end)
+        {
+            text += $"; until {Instant(end)}";
+        }
+        if (timing.Jitter is { } jitter)
+        {
+            text += $"; each up to {Time.Durations.Format(jitter)} later (jitter)";
+        }
+        return text;
+    }
+
+    /// <summary>1 → first, 3 → 3rd, -1 → last, -2 → 2nd-to-last.</summary>
+    public static string BusinessDayOrdinal(int n) => n switch
+    {
+        1 => "first",
+        -1 => "last",
+        > 0 => Ordinal(n),
+        _ => $"{Ordinal(-n)}-to-last",
     };
+
+    private static string Ordinal(int n) => n + (n % 100 is 11 or 12 or 13 ? "th" : (n % 10) switch { 1 => "st", 2 => "nd", 3 => "rd", _ => "th" });
 
     public static string DescribeCron(string expression, string timeZone)
     {

@@ -11,4 +11,7 @@ public enum ScheduleKind
 
     /// <summary>Once, an amount of time after it was created.</summary>
     Delay,
+
+    /// <summary>No timer: it fires only when triggered (by hand, a backfill or a workflow).</summary>
+    Manual,
 }

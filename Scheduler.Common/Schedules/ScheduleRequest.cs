@@ -3,8 +3,8 @@ using System.Text.Json;
 namespace Scheduler.Common.Schedules;
 
 /// <summary>
-/// A schedule as clients send it. Exactly one of <c>cron</c>, <c>runAt</c> and
-/// <c>delay</c>. Everything is optional here so that validation can name each missing field.
+/// A schedule as clients send it. Exactly one of <c>cron</c>, <c>runAt</c>, <c>delay</c> and <c>manual: true</c>.
+/// Everything is optional here so that validation can name each missing field.
 /// </summary>
 public sealed record ScheduleRequest
 {
@@ -27,6 +27,36 @@ public sealed record ScheduleRequest
 
     /// <summary>Time from now: ISO 8601 (<c>PT90S</c>) or short form (<c>90s</c>, <c>1h30m</c>).</summary>
     public string? Delay { get; init; }
+
+    /// <summary><c>true</c> for a job without a timer: it fires only when triggered (instead of cron, runAt or delay).</summary>
+    public bool? Manual { get; init; }
+
+    /// <summary><c>active</c> (default) or <c>paused</c>: a paused schedule fires nothing until resumed.</summary>
+    public string? State { get; init; }
+
+    /// <summary>Cron only: the name of a business-day calendar (see <c>/api/v1/calendars</c>), read in <c>timeZone</c>.</summary>
+    public string? Calendar { get; init; }
+
+    /// <summary>With a calendar: what an occurrence on a weekend day or holiday does — <c>skip</c> (default), <c>previous</c> or <c>next</c> business day, same local time.</summary>
+    public string? NonBusinessDay { get; init; }
+
+    /// <summary>With a calendar: fire only on these business days of each month, e.g. <c>[1]</c> (first), <c>[-1]</c> (last), <c>[3, -2]</c>.</summary>
+    public int[]? BusinessDaysOfMonth { get; init; }
+
+    /// <summary>No occurrence before this ISO 8601 instant.</summary>
+    public string? StartAt { get; init; }
+
+    /// <summary>No occurrence after this ISO 8601 instant; the schedule completes there.</summary>
+    public string? EndAt { get; init; }
+
+    /// <summary>Fire each occurrence a stable pseudo-random delay within [0, jitter) after its time (<c>30s</c>, <c>PT5M</c>); shorter than the time between occurrences.</summary>
+    public string? Jitter { get; init; }
+
+    /// <summary>Occurrences missed while no executor ran: <c>latest</c> (default: one fire stands for all), <c>none</c> (recorded as skipped), <c>all</c> (each within <c>catchUpWindow</c> fires).</summary>
+    public string? CatchUp { get; init; }
+
+    /// <summary>With <c>catchUp: all</c>: how far back missed occurrences still fire (at most 7 days).</summary>
+    public string? CatchUpWindow { get; init; }
 
     public TargetRequest? Target { get; init; }
 

@@ -1,6 +1,12 @@
+using Scheduler.Common.Calendars;
+
 namespace Scheduler.Common.Schedules;
 
-/// <summary>When a schedule fires: a validated cron, run-at or delay specification.</summary>
+/// <summary>
+/// When a schedule fires: a validated base timing (cron, run-at, delay, or none — manual), and what shapes it: a
+/// business-day calendar rule, a validity window, jitter and the catch-up policy (Temporal's <c>ScheduleSpec</c>
+/// as one value). The occurrence maths is <see cref="Occurrences"/>, given the calendar the rule names.
+/// </summary>
 public sealed record ScheduleTiming
 {
     public required ScheduleKind Kind { get; init; }
@@ -8,7 +14,7 @@ public sealed record ScheduleTiming
     /// <summary>The cron expression (cron schedules only).</summary>
     public string? Cron { get; init; }
 
-    /// <summary>The IANA time zone the cron expression is read in (cron schedules only).</summary>
+    /// <summary>The IANA time zone the cron expression and the calendar are read in (cron schedules only).</summary>
     public string? TimeZone { get; init; }
 
     /// <summary>The instant a one-shot fires: given (run-at) or computed at creation (delay).</summary>
@@ -17,11 +23,35 @@ public sealed record ScheduleTiming
     /// <summary>The delay a delay schedule was created with.</summary>
     public TimeSpan? Delay { get; init; }
 
+    /// <summary>Cron only: the business-day calendar and what happens to occurrences on other days.</summary>
+    public BusinessDayRule? BusinessDays { get; init; }
+
+    /// <summary>No occurrence before this instant.</summary>
+    public DateTimeOffset? StartAt { get; init; }
+
+    /// <summary>No occurrence after this instant; the schedule completes once past it.</summary>
+    public DateTimeOffset? EndAt { get; init; }
+
+    /// <summary>Each occurrence fires a stable pseudo-random delay in [0, jitter) after its time (see <see cref="Jitter"/>).</summary>
+    public TimeSpan? Jitter { get; init; }
+
+    /// <summary>What happens to occurrences missed while nothing ran.</summary>
+    public CatchUpPolicy CatchUp { get; init; } = CatchUpPolicy.Latest;
+
+    /// <summary>With <see cref="CatchUpPolicy.All"/>: how far back missed occurrences still fire one by one.</summary>
+    public TimeSpan? CatchUpWindow { get; init; }
+
     public bool IsRecurring => Kind == ScheduleKind.Cron;
 
     public CronSchedule CronSchedule => Kind == ScheduleKind.Cron
         ? CronSchedule.Parse(Cron!, TimeZone ?? "UTC")
         : throw new InvalidOperationException($"a {Kind} schedule has no cron expression");
+
+    /// <summary>True when <see cref="Occurrences"/> needs a calendar.</summary>
+    public bool NeedsCalendar => BusinessDays is not null;
+
+    /// <summary>The occurrence maths for this timing; <paramref name="calendar"/> is the one <see cref="BusinessDays"/> names.</summary>
+    public Occurrences Occurrences(BusinessCalendar? calendar = null) => new(this, calendar);
 
     public static ScheduleTiming ForCron(CronSchedule cron) =>
         new() { Kind = ScheduleKind.Cron, Cron = cron.Expression, TimeZone = cron.Zone.Id };
@@ -32,27 +62,47 @@ public sealed record ScheduleTiming
     public static ScheduleTiming ForDelay(TimeSpan delay, DateTimeOffset now) =>
         new() { Kind = ScheduleKind.Delay, Delay = delay, RunAt = (now + delay).ToUniversalTime() };
 
-    /// <summary>The first time to fire for a schedule created or resumed at <paramref name="now"/>.</summary>
-    public DateTimeOffset? FirstFireAt(DateTimeOffset now) => Kind switch
-    {
-        ScheduleKind.Cron => CronSchedule.NextAfter(now),
-        _ => RunAt,
-    };
+    public static ScheduleTiming Manual { get; } = new() { Kind = ScheduleKind.Manual };
 
-    /// <summary>The occurrence after <paramref name="occurrence"/>; null when the schedule is done.</summary>
-    public DateTimeOffset? NextAfter(DateTimeOffset occurrence) =>
-        Kind == ScheduleKind.Cron ? CronSchedule.NextAfter(occurrence) : null;
+    /// <summary>For schedules without a calendar: the first time to fire for a schedule created or resumed at <paramref name="now"/>.</summary>
+    public DateTimeOffset? FirstFireAt(DateTimeOffset now) => Occurrences().FirstFireAt(now);
 
-    /// <summary>The next <paramref name="count"/> fire times after <paramref name="now"/>.</summary>
-    public IReadOnlyList<DateTimeOffset> Upcoming(DateTimeOffset now, int count)
-    {
-        var result = new List<DateTimeOffset>(Math.Min(count, 100));
-        var next = FirstFireAt(now);
-        while (next is { } at && result.Count < count)
-        {
-            result.Add(at);
-            next = NextAfter(at);
-        }
-        return result;
-    }
+    /// <summary>For schedules without a calendar: the occurrence after <paramref name="occurrence"/>; null when the schedule is done.</summary>
+    public DateTimeOffset? NextAfter(DateTimeOffset occurrence) => Occurrences().NextAfter(occurrence);
+
+    /// <summary>For schedules without a calendar: the next <paramref name="count"/> fire times after <paramref name="now"/>.</summary>
+    public IReadOnlyList<DateTimeOffset> Upcoming(DateTimeOffset now, int count) => Occurrences().Upcoming(now, count);
+}
+
+/// <summary>A schedule's business-day rule: which calendar, and what happens off its business days.</summary>
+/// <param name="CalendarId">The calendar's id (it may be renamed; the rule follows the id).</param>
+/// <param name="CalendarName">Its name when the schedule was written, for display.</param>
+/// <param name="NonBusinessDay">What an occurrence on a weekend day or holiday does.</param>
+/// <param name="DaysOfMonth">Only these business days of each month (1 = first, -1 = last); empty: every business day.</param>
+public sealed record BusinessDayRule(Guid CalendarId, string CalendarName, NonBusinessDay NonBusinessDay, IReadOnlyList<int> DaysOfMonth);
+
+/// <summary>What an occurrence that falls on a non-business day does.</summary>
+public enum NonBusinessDay
+{
+    /// <summary>It does not fire.</summary>
+    Skip,
+
+    /// <summary>It fires at the same local time on the business day before.</summary>
+    Previous,
+
+    /// <summary>It fires at the same local time on the business day after.</summary>
+    Next,
+}
+
+/// <summary>What happens to occurrences missed while no executor ran (Quartz's misfire instructions, Temporal's catch-up window).</summary>
+public enum CatchUpPolicy
+{
+    /// <summary>One execution, fired at once, stands for every missed occurrence (Quartz: fire once now). The default.</summary>
+    Latest,
+
+    /// <summary>None fires; one skipped execution records how many were missed (Quartz: do nothing).</summary>
+    None,
+
+    /// <summary>Each missed occurrence within the catch-up window fires, in order; older ones are recorded as skipped (Temporal's catch-up window).</summary>
+    All,
 }

@@ -35,10 +35,11 @@ public static partial class ScheduleValidator
     [GeneratedRegex(@"^[A-Za-z0-9._-]{1,249}$")]
     private static partial Regex KafkaTopic();
 
-    [GeneratedRegex(@"(Z|[+-]\d{2}:?\d{2})$", RegexOptions.IgnoreCase)]
-    private static partial Regex EndsWithOffset();
-
-    public static ValidationErrors Validate(ScheduleRequest request, DateTimeOffset now, out ScheduleDefinition? definition)
+    /// <param name="request">The schedule as sent.</param>
+    /// <param name="now">The instant it is written at.</param>
+    /// <param name="definition">The validated schedule, or null when there are errors.</param>
+    /// <param name="calendar">The calendar the request names, as the caller looked it up (null: none of that name).</param>
+    public static ValidationErrors Validate(ScheduleRequest request, DateTimeOffset now, out ScheduleDefinition? definition, CalendarReference? calendar = null)
     {
         var errors = new ValidationErrors();
         definition = null;
@@ -72,7 +73,11 @@ public static partial class ScheduleValidator
         }
         ValidateLabels(request.Labels, errors);
 
-        var timing = ValidateTiming(request, now, errors);
+        var timing = TimingValidator.Validate(request, now, calendar, errors);
+        if (request.State is not (null or "active" or "paused"))
+        {
+            errors.Add("state", $"'{Truncate(request.State)}' cannot be asked for; use 'active' or 'paused'");
+        }
         var target = ValidateTarget(request.Target, errors);
 
         var maxAttempts = request.MaxAttempts ?? ScheduleDefinition.DefaultMaxAttempts;
@@ -91,6 +96,8 @@ public static partial class ScheduleValidator
                 Timing = timing!,
                 Target = target!,
                 MaxAttempts = maxAttempts,
+                State = request.State,
+                Calendar = timing!.BusinessDays is null ? null : calendar?.Calendar,
             };
         }
         return errors;
@@ -118,74 +125,6 @@ public static partial class ScheduleValidator
                 errors.Add($"labels.{FieldKey(key)}", "label values must be present, at most 256 characters, without control characters");
             }
         }
-    }
-
-    /// <summary>Validates just the timing fields (cron, timeZone, runAt, delay); used by preview too.</summary>
-    public static ScheduleTiming? ValidateTiming(ScheduleRequest request, DateTimeOffset now, ValidationErrors errors)
-    {
-        var given = new[] { ("cron", request.Cron), ("runAt", request.RunAt), ("delay", request.Delay) }
-            .Where(f => f.Item2 is not null).Select(f => f.Item1).ToList();
-        if (given.Count != 1)
-        {
-            errors.Add("cron", given.Count == 0
-                ? "one of 'cron', 'runAt' or 'delay' is required"
-                : $"exactly one of 'cron', 'runAt' or 'delay' may be given, got {string.Join(", ", given.Select(g => $"'{g}'"))}");
-            return null;
-        }
-        if (request.TimeZone is not null && request.Cron is null)
-        {
-            errors.Add("timeZone", "applies only to 'cron' schedules");
-            return null;
-        }
-
-        if (request.Cron is not null)
-        {
-            if (!CronSchedule.TryParse(request.Cron, request.TimeZone, out var cron, out var field, out var error))
-            {
-                errors.Add(field, error);
-                return null;
-            }
-            if (cron.NextAfter(now) is null)
-            {
-                errors.Add("cron", $"'{cron.Expression}' never fires after {Instant(now)}");
-                return null;
-            }
-            return ScheduleTiming.ForCron(cron);
-        }
-
-        if (request.RunAt is not null)
-        {
-            var text = request.RunAt.Trim();
-            if (!EndsWithOffset().IsMatch(text) ||
-                !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
-            {
-                errors.Add("runAt", $"'{Truncate(text)}' is not an ISO 8601 instant with an offset, e.g. '2030-01-01T09:00:00Z' or '2030-01-01T10:00:00+01:00'");
-                return null;
-            }
-            if (at < now)
-            {
-                errors.Add("runAt", $"{Instant(at)} is in the past (now is {Instant(now)})");
-                return null;
-            }
-            if (at > now + MaxHorizon)
-            {
-                errors.Add("runAt", $"{Instant(at)} is more than 10 years ahead");
-                return null;
-            }
-            return ScheduleTiming.ForRunAt(at);
-        }
-
-        if (!Durations.TryParse(request.Delay, out var delay, out var delayError))
-        {
-            errors.Add("delay", delayError);
-            return null;
-        }
-        if (delay <= TimeSpan.Zero || delay > MaxHorizon)
-        {
-            errors.Add("delay", $"must be more than zero and at most 10 years, got {Durations.Format(delay)}");
-            return null;
-        }
-        return ScheduleTiming.ForDelay(delay, now);
     }
 
     private static TargetSpec? ValidateTarget(TargetRequest? target, ValidationErrors errors)
@@ -394,9 +333,6 @@ public static partial class ScheduleValidator
             }
         }
     }
-
-    private static string Instant(DateTimeOffset at) =>
-        at.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
 
     private static string Truncate(string text) => text.Length <= 80 ? text : text[..80] + "…";
 }

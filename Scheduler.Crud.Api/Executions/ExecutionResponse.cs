@@ -10,11 +10,11 @@ public sealed record ExecutionResponse
     public Guid ScheduleId { get; init; }
     public required string ScheduleName { get; init; }
     public DateTimeOffset ScheduledFor { get; init; }
-    /// <summary><c>schedule</c>, <c>catchup</c> (stands for occurrences missed while nothing ran) or <c>manual</c>.</summary>
+    /// <summary><c>schedule</c>, <c>catchup</c> (stands for occurrences missed while nothing ran), <c>deferred</c> (held by an outage until its end) or <c>manual</c>.</summary>
     public required string Origin { get; init; }
-    /// <summary>How many occurrences this execution stands for (more than 1 only for a catch-up).</summary>
+    /// <summary>How many occurrences this execution stands for (more than 1 only for a catch-up or a deferral).</summary>
     public int Occurrences { get; init; }
-    /// <summary><c>pending</c>, <c>delivering</c>, <c>succeeded</c> or <c>dead</c>.</summary>
+    /// <summary><c>pending</c>, <c>delivering</c>, <c>succeeded</c>, <c>dead</c> or <c>skipped</c> (an outage or the catch-up policy; never delivered).</summary>
     public required string Status { get; init; }
     /// <summary>Attempts started so far.</summary>
     public int Attempt { get; init; }
@@ -25,6 +25,10 @@ public sealed record ExecutionResponse
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? FirstAttemptAt { get; init; }
     public DateTimeOffset? CompletedAt { get; init; }
+    /// <summary>Why it was skipped or deferred, e.g. <c>skipped by outage 'db-upgrade'</c>.</summary>
+    public string? Note { get; init; }
+    /// <summary>The outage that skipped or deferred it.</summary>
+    public Guid? OutageId { get; init; }
     /// <summary>First attempt minus scheduled time, in milliseconds.</summary>
     public double? LatenessMs { get; init; }
     /// <summary>Every attempt (only on a single execution's page).</summary>
@@ -47,6 +51,8 @@ public sealed record ExecutionResponse
         CreatedAt = e.CreatedAt,
         FirstAttemptAt = e.FirstAttemptAt,
         CompletedAt = e.CompletedAt,
+        Note = e.Note,
+        OutageId = e.OutageId,
         LatenessMs = e.FirstAttemptAt is { } first ? (first - e.ScheduledFor).TotalMilliseconds : null,
         Attempts = attempts?.Select(a => new AttemptResponse(a.Attempt, a.ExecutorId, a.StartedAt, a.DurationMs, a.Outcome, a.StatusCode, a.Error)).ToList(),
     };

@@ -11,7 +11,7 @@ namespace Scheduler.Crud.Api.Executions;
 
 public static class ExecutionsApi
 {
-    private static readonly string[] Statuses = ["pending", "delivering", "succeeded", "dead"];
+    private static readonly string[] Statuses = ["pending", "delivering", "succeeded", "dead", "skipped"];
 
     public static IEndpointRouteBuilder MapExecutionsApi(this IEndpointRouteBuilder app)
     {

@@ -39,6 +39,8 @@ internal static class OpenApiDocumentation
             document.Tags = new HashSet<OpenApiTag>
             {
                 new() { Name = "Schedules", Description = "What fires, when, and where to: create, change, pause, trigger and preview schedules." },
+                new() { Name = "Calendars", Description = "Business days (weekends and holidays) that schedules follow; seeded by country or imported from .ics." },
+                new() { Name = "Outages", Description = "Planned quiet periods in which matching schedules skip or defer their occurrences." },
                 new() { Name = "Executions", Description = "One execution per occurrence, with every attempt; dead letters and their redrive." },
                 new() { Name = "Statistics", Description = "Failures, lateness and durations per schedule, target host and executor; the executors alive." },
                 new() { Name = "API keys", Description = "The tenant's keys (admin): create one (shown once), list, revoke." },

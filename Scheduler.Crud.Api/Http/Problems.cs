@@ -15,12 +15,12 @@ internal static class Problems
     public static ProblemHttpResult NotFound(string what) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No such {what}.", detail: $"There is no {what} with this id.");
 
-    public static ProblemHttpResult NameTaken(string name) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "A schedule with this name exists.",
-            detail: $"name: a schedule named '{name}' already exists; choose another name or delete it first.");
+    public static ProblemHttpResult NameTaken(string name, string what = "schedule") =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: $"A {what} with this name exists.",
+            detail: $"name: a {what} named '{name}' already exists; choose another name or delete it first.");
 
-    public static ProblemHttpResult VersionMismatch(int current) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status412PreconditionFailed, title: "The schedule changed since you read it.",
+    public static ProblemHttpResult VersionMismatch(int current, string what = "schedule") =>
+        TypedResults.Problem(statusCode: StatusCodes.Status412PreconditionFailed, title: $"The {what} changed since you read it.",
             detail: $"If-Match does not name the current version (ETag {Versions.ETag(current)}); read it again and reapply your change.");
 
     public static ProblemHttpResult Conflict(string title, string detail) =>

@@ -1,3 +1,4 @@
+using Scheduler.Common.Schedules;
 using Scheduler.Common.Targets;
 using Scheduler.Storage.Schedules;
 
@@ -10,13 +11,25 @@ public sealed record ScheduleResponse
     public required string Name { get; init; }
     public string? Description { get; init; }
     public required IReadOnlyDictionary<string, string> Labels { get; init; }
-    /// <summary><c>cron</c>, <c>runAt</c> or <c>delay</c>.</summary>
+    /// <summary><c>cron</c>, <c>runAt</c>, <c>delay</c> or <c>manual</c> (no timer: fired only when triggered).</summary>
     public required string Kind { get; init; }
     public string? Cron { get; init; }
     public string? TimeZone { get; init; }
     /// <summary>For run-at and delay schedules: the instant it fires (UTC).</summary>
     public DateTimeOffset? RunAt { get; init; }
     public TimeSpan? Delay { get; init; }
+    /// <summary>The business-day calendar it follows (by name).</summary>
+    public string? Calendar { get; init; }
+    /// <summary>With a calendar: <c>skip</c>, <c>previous</c> or <c>next</c>.</summary>
+    public string? NonBusinessDay { get; init; }
+    /// <summary>With a calendar: the business days of the month it fires on (1 = first, -1 = last).</summary>
+    public IReadOnlyList<int>? BusinessDaysOfMonth { get; init; }
+    public DateTimeOffset? StartAt { get; init; }
+    public DateTimeOffset? EndAt { get; init; }
+    public TimeSpan? Jitter { get; init; }
+    /// <summary><c>latest</c>, <c>none</c> or <c>all</c> (cron schedules).</summary>
+    public string? CatchUp { get; init; }
+    public TimeSpan? CatchUpWindow { get; init; }
     /// <summary>The target; secret header values are shown as <c>***</c>.</summary>
     public required TargetSpec Target { get; init; }
     public int MaxAttempts { get; init; }
@@ -28,7 +41,9 @@ public sealed record ScheduleResponse
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
-    public static ScheduleResponse From(ScheduleRecord record) => new()
+    public static ScheduleResponse From(ScheduleRecord record) => From(record, record.Timing);
+
+    private static ScheduleResponse From(ScheduleRecord record, ScheduleTiming timing) => new()
     {
         Id = record.Id,
         Name = record.Name,
@@ -39,6 +54,14 @@ public sealed record ScheduleResponse
         TimeZone = record.TimeZone,
         RunAt = record.RunAt,
         Delay = record.Delay,
+        Calendar = timing.BusinessDays?.CalendarName,
+        NonBusinessDay = timing.BusinessDays is { DaysOfMonth.Count: 0 } rule ? rule.NonBusinessDay.ToString().ToLowerInvariant() : null,
+        BusinessDaysOfMonth = timing.BusinessDays is { DaysOfMonth.Count: > 0 } nth ? nth.DaysOfMonth : null,
+        StartAt = timing.StartAt,
+        EndAt = timing.EndAt,
+        Jitter = timing.Jitter,
+        CatchUp = timing.IsRecurring ? timing.CatchUp.ToString().ToLowerInvariant() : null,
+        CatchUpWindow = timing.CatchUpWindow,
         // Secrets are write-only: "***" says one is set (send "***" back on PUT to keep it).
         Target = record.TargetSpec.Redacted(),
         MaxAttempts = record.MaxAttempts,

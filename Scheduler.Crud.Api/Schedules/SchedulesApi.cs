@@ -2,13 +2,16 @@ using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Scheduler.Common.Calendars;
 using Scheduler.Common.Schedules;
 using Scheduler.Common.Security;
 using Scheduler.Common.Targets;
 using Scheduler.Common.Validation;
 using Scheduler.Crud.Api.Access;
+using Scheduler.Crud.Api.Calendars;
 using Scheduler.Crud.Api.Executions;
 using Scheduler.Crud.Api.Http;
+using Scheduler.Storage.Calendars;
 using Scheduler.Storage.Executions;
 using Scheduler.Storage.Schedules;
 
@@ -26,7 +29,7 @@ public static class SchedulesApi
         var group = app.MapGroup("/api/v1/schedules").WithTags("Schedules").RequireAuthorization(Scopes.Read);
         group.MapPost("/", Create).WithName("CreateSchedule").RequireAuthorization(Scopes.Write).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Create a schedule")
-            .WithDescription("Exactly one of `cron` (5 fields, or 6 with seconds, read in `timeZone`), `runAt` (ISO 8601 with offset) or `delay` (`PT90S`, `90s`, `1h30m`). Returns the schedule with its first `nextFireAt`.");
+            .WithDescription("Exactly one of `cron` (5 fields, or 6 with seconds, read in `timeZone`), `runAt` (ISO 8601 with offset), `delay` (`PT90S`, `90s`, `1h30m`) or `manual: true` (no timer). A cron schedule may follow a `calendar` (`nonBusinessDay`: skip, previous, next; or `businessDaysOfMonth`), a window (`startAt`, `endAt`), `jitter` and a `catchUp` policy; `state: paused` creates it paused. Every wrong field is reported at once. Returns the schedule with its first `nextFireAt`.");
         group.MapGet("/", List).WithName("ListSchedules")
             .WithSummary("List schedules, a page at a time")
             .WithDescription("Filters: `name` (contains, case-insensitive), `label` (`key=value`, repeatable), `state`, `targetType`, `nextFireBefore`, `nextFireAfter`. `sort` is `created` (default) or `nextFire`. Pass `nextCursor` back as `cursor` for the next page.");
@@ -46,7 +49,8 @@ public static class SchedulesApi
         group.MapPost("/{id:guid}/trigger", Trigger).WithName("TriggerSchedule").RequireAuthorization(Scopes.Write)
             .WithSummary("Fire a schedule now, out of band").WithDescription("Creates an execution of its own (origin `manual`), delivered by the next executor poll; the schedule's own timing is unchanged.");
         group.MapGet("/{id:guid}/next", Next).WithName("NextFireTimes")
-            .WithSummary("The next fire times").WithDescription("`count` from 1 to 100 (default 5). Computed from now, as if the schedule were active.");
+            .WithSummary("The next fire times")
+            .WithDescription("`count` from 1 to 100 (default 5); `from`, an ISO 8601 instant to look from (default now), to check next March's DST change or next Christmas. As if the schedule were active; lists what the calendar moved or skipped, and with jitter when each fires.");
         group.MapGet("/{id:guid}/executions", ExecutionsApi.ListForSchedule).WithName("ListScheduleExecutions")
             .WithSummary("The schedule's executions, newest first").WithTags("Executions");
         group.MapPost("/{id:guid}/executions/redrive", ExecutionsApi.RedriveSchedule).WithName("RedriveScheduleDeadLetters").RequireAuthorization(Scopes.Write)
@@ -55,11 +59,12 @@ public static class SchedulesApi
     }
 
     private static async Task<Results<Created<ScheduleResponse>, ValidationProblem, ProblemHttpResult>> Create(
-        ScheduleRequest request, ClaimsPrincipal user, ScheduleStore store, EgressPolicy egress, TimeProvider time, HttpResponse response,
-        CancellationToken cancellationToken)
+        ScheduleRequest request, ClaimsPrincipal user, ScheduleStore store, CalendarStore calendars, EgressPolicy egress, TimeProvider time,
+        HttpResponse response, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var errors = ValidateWrite(request, now, egress, stored: null, out var definition);
+        var calendar = await CalendarsApi.FindAsync(calendars, user.Tenant(), request.Calendar, cancellationToken);
+        var errors = ValidateWrite(request, now, egress, stored: null, calendar, out var definition);
         if (!errors.IsValid)
         {
             return Problems.Invalid(errors, "The schedule is invalid.");
@@ -154,15 +159,16 @@ public static class SchedulesApi
     }
 
     private static async Task<Results<Ok<ScheduleResponse>, ValidationProblem, ProblemHttpResult>> Replace(
-        Guid id, ScheduleRequest request, ClaimsPrincipal user, ScheduleStore store, EgressPolicy egress, TimeProvider time, HttpRequest http,
-        CancellationToken cancellationToken)
+        Guid id, ScheduleRequest request, ClaimsPrincipal user, ScheduleStore store, CalendarStore calendars, EgressPolicy egress, TimeProvider time,
+        HttpRequest http, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         if (await store.GetAsync(user.Tenant(), id, cancellationToken) is not { } current)
         {
             return Problems.NotFound("schedule");
         }
-        var errors = ValidateWrite(request, now, egress, current.TargetSpec, out var definition);
+        var calendar = await CalendarsApi.FindAsync(calendars, user.Tenant(), request.Calendar, cancellationToken);
+        var errors = ValidateWrite(request, now, egress, current.TargetSpec, calendar, out var definition);
         if (!errors.IsValid)
         {
             return Problems.Invalid(errors, "The schedule is invalid.");
@@ -196,21 +202,25 @@ public static class SchedulesApi
             ? TypedResults.Accepted($"/api/v1/executions/{execution.Id}", ExecutionResponse.From(execution))
             : Problems.NotFound("schedule");
 
-    private static async Task<Results<Ok<NextFireTimes>, ValidationProblem, ProblemHttpResult>> Next(Guid id, ClaimsPrincipal user, ScheduleStore store, TimeProvider time,
-        CancellationToken cancellationToken, int? count = null)
+    private static async Task<Results<Ok<NextFireTimes>, ValidationProblem, ProblemHttpResult>> Next(Guid id, ClaimsPrincipal user, ScheduleStore store,
+        CalendarStore calendars, TimeProvider time, CancellationToken cancellationToken, int? count = null, string? from = null)
     {
+        var errors = new ValidationErrors();
         if (count is < 1 or > 100)
         {
-            return Problems.Invalid("count", $"must be between 1 and 100, got {count}");
+            errors.Add("count", $"must be between 1 and 100, got {count}");
+        }
+        var start = Instant(from, "from", errors);
+        if (!errors.IsValid)
+        {
+            return Problems.Invalid(errors);
         }
         if (await store.GetAsync(user.Tenant(), id, cancellationToken) is not { } record)
         {
             return Problems.NotFound("schedule");
         }
-        var now = time.GetUtcNow();
-        var timing = record.Timing;
-        var times = timing.Upcoming(now, count ?? 5).Where(t => t >= now).ToList();
-        return TypedResults.Ok(new NextFireTimes(times, ScheduleDescriber.Describe(timing)));
+        var calendar = record.CalendarId is { } calendarId ? (await calendars.GetAsync(user.Tenant(), calendarId, cancellationToken))?.ToCalendar() : null;
+        return TypedResults.Ok(NextFireTimes.For(record.Timing, calendar, start ?? time.GetUtcNow(), count ?? 5, record.Id));
     }
 
     private static Results<Ok<ScheduleResponse>, ValidationProblem, ProblemHttpResult> Changed(ScheduleChange change, HttpResponse response, string? name)
@@ -234,9 +244,9 @@ public static class SchedulesApi
     /// replaced by the one already stored (secrets are write-only, so this is how a client keeps one).
     /// </summary>
     internal static ValidationErrors ValidateWrite(ScheduleRequest request, DateTimeOffset now, EgressPolicy egress, TargetSpec? stored,
-        out ScheduleDefinition? definition)
+        CalendarReference? calendar, out ScheduleDefinition? definition)
     {
-        var errors = ScheduleValidator.Validate(request, now, out definition);
+        var errors = ScheduleValidator.Validate(request, now, out definition, calendar);
         // Checked even when other fields are wrong, so that every problem is reported at once.
         if (request.Target is { Type: "webhook", Url: { } text } && !errors.Has("target.url") &&
             Uri.TryCreate(text, UriKind.Absolute, out var url) && egress.Refusal(url) is { } refusal)
@@ -266,7 +276,7 @@ public static class SchedulesApi
         return errors;
     }
 
-    private static DateTimeOffset? Instant(string? text, string field, ValidationErrors errors)
+    internal static DateTimeOffset? Instant(string? text, string field, ValidationErrors errors)
     {
         if (text is null)
         {
@@ -288,4 +298,19 @@ public static class SchedulesApi
 }
 
 /// <summary>Upcoming fire times and the schedule in words.</summary>
-public sealed record NextFireTimes(IReadOnlyList<DateTimeOffset> FireTimes, string Description);
+/// <param name="FireTimes">The occurrences (each execution's scheduled time).</param>
+/// <param name="Description">The timing in plain language.</param>
+/// <param name="Adjustments">Occurrences of the base timing that the calendar moved or skipped, with the reason.</param>
+/// <param name="FiresAt">With jitter, for a saved schedule: when each occurrence is delivered (its time plus its stable delay).</param>
+public sealed record NextFireTimes(IReadOnlyList<DateTimeOffset> FireTimes, string Description, IReadOnlyList<Adjustment> Adjustments,
+    IReadOnlyList<DateTimeOffset>? FiresAt)
+{
+    internal static NextFireTimes For(ScheduleTiming timing, BusinessCalendar? calendar, DateTimeOffset from, int count, Guid? scheduleId)
+    {
+        var occurrences = timing.Occurrences(calendar);
+        var times = occurrences.Upcoming(from, count);
+        var adjustments = times.Count == 0 ? [] : occurrences.Adjustments(from, times[^1]);
+        var firesAt = timing.Jitter is not null && scheduleId is { } id ? times.Select(t => t + Jitter.For(id, t, timing.Jitter)).ToList() : null;
+        return new NextFireTimes(times, ScheduleDescriber.Describe(timing), adjustments, firesAt);
+    }
+}

@@ -34,6 +34,16 @@ public sealed class ScheduleForm
     public string? Timeout { get; set; }
     public string? SigningSecret { get; set; }
     public string? MaxAttempts { get; set; }
+    public string? Calendar { get; set; }
+    public string? NonBusinessDay { get; set; }
+    /// <summary>Comma-separated business days of the month, e.g. <c>3, -2</c>.</summary>
+    public string? BusinessDaysOfMonth { get; set; }
+    public string? StartAt { get; set; }
+    public string? EndAt { get; set; }
+    public string? Jitter { get; set; }
+    public string? CatchUp { get; set; }
+    public string? CatchUpWindow { get; set; }
+    public bool Paused { get; set; }
 
     /// <summary>The request, or the errors of fields that are not even well-formed (JSON bodies, lines, numbers).</summary>
     public ScheduleRequest ToRequest(ValidationErrors errors)
@@ -48,6 +58,16 @@ public sealed class ScheduleForm
             TimeZone = Kind == "cron" ? Blank(TimeZone) : null,
             RunAt = Kind == "runAt" ? RunAt ?? "" : null,
             Delay = Kind == "delay" ? Delay ?? "" : null,
+            Manual = Kind == "manual" ? true : null,
+            State = Paused ? "paused" : null,
+            Calendar = Kind == "cron" ? Blank(Calendar) : null,
+            NonBusinessDay = Kind == "cron" && Blank(Calendar) is not null && string.IsNullOrWhiteSpace(BusinessDaysOfMonth) ? Blank(NonBusinessDay) : null,
+            BusinessDaysOfMonth = Kind == "cron" ? Positions(BusinessDaysOfMonth, errors) : null,
+            StartAt = Kind == "cron" ? Blank(StartAt) : null,
+            EndAt = Kind == "cron" ? Blank(EndAt) : null,
+            Jitter = Kind == "manual" ? null : Blank(Jitter),
+            CatchUp = Kind == "cron" ? Blank(CatchUp) : null,
+            CatchUpWindow = Kind == "cron" && Blank(CatchUp) == "all" ? Blank(CatchUpWindow) : null,
             MaxAttempts = string.IsNullOrWhiteSpace(MaxAttempts) ? null
                 : int.TryParse(MaxAttempts, NumberStyles.Integer, CultureInfo.InvariantCulture, out var attempts) ? attempts
                 : Invalid<int?>(errors, "maxAttempts", $"'{MaxAttempts}' is not a whole number"),
@@ -84,7 +104,20 @@ public sealed class ScheduleForm
             TargetType = target.Type,
             Timeout = Durations.Format(target.Timeout),
             MaxAttempts = record.MaxAttempts.ToString(CultureInfo.InvariantCulture),
+            Paused = record.State == "paused",
         };
+        var timing = record.Timing;
+        if (timing.BusinessDays is { } rule)
+        {
+            form.Calendar = rule.CalendarName;
+            form.NonBusinessDay = rule.NonBusinessDay.ToString().ToLowerInvariant();
+            form.BusinessDaysOfMonth = rule.DaysOfMonth.Count > 0 ? string.Join(", ", rule.DaysOfMonth) : null;
+        }
+        form.StartAt = timing.StartAt?.ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture);
+        form.EndAt = timing.EndAt?.ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture);
+        form.Jitter = timing.Jitter is { } jitter ? Durations.Format(jitter) : null;
+        form.CatchUp = timing.IsRecurring ? timing.CatchUp.ToString().ToLowerInvariant() : null;
+        form.CatchUpWindow = timing.CatchUpWindow is { } window ? Durations.Format(window) : null;
         switch (target)
         {
             case WebhookTarget w:
@@ -102,6 +135,27 @@ public sealed class ScheduleForm
                 break;
         }
         return form;
+    }
+
+    private static int[]? Positions(string? text, ValidationErrors errors)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+        var positions = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (int.TryParse(part, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n))
+            {
+                positions.Add(n);
+            }
+            else
+            {
+                errors.Add("businessDaysOfMonth", $"'{(part.Length > 20 ? part[..20] + "…" : part)}' is not a whole number (1 = first, -1 = last)");
+            }
+        }
+        return positions.ToArray();
     }
 
     private static string Lines(IReadOnlyDictionary<string, string> headers) => string.Join('\n', headers.Select(h => $"{h.Key}: {h.Value}"));

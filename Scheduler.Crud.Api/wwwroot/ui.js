@@ -28,6 +28,10 @@
       const chosen = form.querySelector(`input[name="${name}"]:checked`);
       block.hidden = !chosen || chosen.value !== value;
     }
+    for (const block of form.querySelectorAll("[data-when-not]")) {
+      const [name, value] = block.dataset.whenNot.split("=");
+      block.hidden = form.querySelector(`input[name="${name}"]:checked`)?.value === value;
+    }
   }
 
   function setError(form, id, message) {
@@ -44,8 +48,14 @@
   async function preview(form) {
     const kind = form.querySelector('input[name="kind"]:checked')?.value;
     const value = id => form.querySelector(`#${id}`)?.value.trim() || null;
-    const body = kind === "cron" ? { cron: value("cron") ?? "", timeZone: value("timeZone") }
-      : kind === "runAt" ? { runAt: value("runAt") ?? "" } : { delay: value("delay") ?? "" };
+    const positions = value("businessDaysOfMonth")?.split(",").map(p => Number(p.trim()));
+    const body = kind === "cron" ? {
+        cron: value("cron") ?? "", timeZone: value("timeZone"), calendar: value("calendar"),
+        nonBusinessDay: positions ? null : value("calendar") && value("nonBusinessDay"), businessDaysOfMonth: positions,
+        startAt: value("startAt"), endAt: value("endAt"), jitter: value("jitter"),
+      }
+      : kind === "runAt" ? { runAt: value("runAt") ?? "" } : kind === "manual" ? { manual: true } : { delay: value("delay") ?? "" };
+    for (const key of Object.keys(body)) if (body[key] === null || body[key] === undefined) delete body[key];
     const list = document.getElementById("preview-times");
     const description = document.getElementById("preview-description");
     pending?.abort();
@@ -56,8 +66,10 @@
         signal: pending.signal, credentials: "same-origin",
       });
       const result = await response.json();
-      for (const id of ["cron", "timeZone", "runAt", "delay"]) setError(form, id, null);
+      for (const id of ["cron", "timeZone", "runAt", "delay", "calendar", "nonBusinessDay", "businessDaysOfMonth", "startAt", "endAt", "jitter"]) setError(form, id, null);
       list.replaceChildren();
+      const adjustments = document.getElementById("preview-adjustments");
+      adjustments?.replaceChildren();
       if (!response.ok) {
         description.textContent = "Not valid yet: see the message beside the field.";
         for (const [field, messages] of Object.entries(result.errors || {})) setError(form, field, `${field}: ${messages.join(" ")}`);
@@ -71,6 +83,11 @@
         time.setAttribute("data-relative", "");
         item.append(time);
         list.append(item);
+      }
+      for (const note of result.adjustments || []) {
+        const item = document.createElement("li");
+        item.textContent = note.reason;
+        adjustments?.append(item);
       }
       localize(list);
     } catch (e) {

@@ -19,8 +19,8 @@ public sealed class ClaimedExecution
     public int MaxAttempts { get; init; }
     public string Target { get; init; } = "";
 
-    /// <summary>When this attempt may start: the occurrence, or the retry time.</summary>
-    public DateTimeOffset DueAt { get; init; }
+    /// <summary>When this attempt may start: the occurrence (plus its jitter), or the retry time.</summary>
+    public DateTimeOffset DueAt { get; internal set; }
 
     public TargetSpec TargetSpec => TargetSpec.FromJson(Target);
 

@@ -18,6 +18,10 @@ public sealed class ExecutionRecord
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? FirstAttemptAt { get; init; }
     public DateTimeOffset? CompletedAt { get; init; }
+
+    /// <summary>Why it was skipped or deferred (an outage's name, the catch-up policy).</summary>
+    public string? Note { get; init; }
+    public Guid? OutageId { get; init; }
 }
 
 /// <summary>A row of <c>execution_attempts</c>.</summary>

@@ -9,19 +9,30 @@ internal static class ExecutionSql
         e.occurrences, e.attempt, e.max_attempts as MaxAttempts, e.target::text as target
         """;
 
-    // The claim, part 2: the occurrences of the locked schedules, already leased to this executor.
-    public const string InsertLeased =
+    // The claim, part 2: the executions the locked schedules' plans make. Those due within the lookahead are leased to this
+    // executor; those due later (jitter, an outage's deferral) are pending until then; skipped ones are recorded as done.
+    // Only the leased ones come back (the caller knows when each is due).
+    public const string InsertPlanned =
         $"""
-        insert into executions as e (id, schedule_id, tenant, schedule_name, scheduled_for, origin, occurrences, status,
-                                attempt, max_attempts, lease_owner, leased_until, target, created_at)
-        select u.id, u.schedule_id, u.tenant, u.schedule_name, u.scheduled_for, u.origin, u.occurrences, 'delivering',
-               1, u.max_attempts, @Owner, u.leased_until, u.target::jsonb, @Now
-        from unnest(@Ids::uuid[], @ScheduleIds::uuid[], @Tenants::text[], @Names::text[], @ScheduledFors::timestamptz[],
-                    @Origins::text[], @Occurrences::int[], @MaxAttempts::int[], @LeasedUntils::timestamptz[], @Targets::text[])
-             as u(id, schedule_id, tenant, schedule_name, scheduled_for, origin, occurrences, max_attempts, leased_until, target)
-        -- An occurrence that already has an execution is not fired twice.
-        on conflict (schedule_id, scheduled_for) do nothing
-        returning {ClaimedColumns}, e.scheduled_for as DueAt
+        with inserted as (
+            insert into executions as e (id, schedule_id, tenant, schedule_name, scheduled_for, origin, occurrences, status,
+                                    attempt, max_attempts, lease_owner, leased_until, next_attempt_at, target, created_at,
+                                    completed_at, note, outage_id)
+            select u.id, u.schedule_id, u.tenant, u.schedule_name, u.scheduled_for, u.origin, u.occurrences, u.status,
+                   case when u.status = 'delivering' then 1 else 0 end, u.max_attempts,
+                   case when u.status = 'delivering' then @Owner end, case when u.status = 'delivering' then u.leased_until end,
+                   case when u.status = 'pending' then u.due_at end, u.target::jsonb, @Now,
+                   case when u.status = 'skipped' then @Now end, u.note, u.outage_id
+            from unnest(@Ids::uuid[], @ScheduleIds::uuid[], @Tenants::text[], @Names::text[], @ScheduledFors::timestamptz[],
+                        @Origins::text[], @Occurrences::int[], @MaxAttempts::int[], @LeasedUntils::timestamptz[], @Targets::text[],
+                        @Statuses::text[], @DueAts::timestamptz[], @Notes::text[], @OutageIds::uuid[])
+                 as u(id, schedule_id, tenant, schedule_name, scheduled_for, origin, occurrences, max_attempts, leased_until, target,
+                      status, due_at, note, outage_id)
+            -- An occurrence that already has an execution is not fired twice.
+            on conflict (schedule_id, scheduled_for) do nothing
+            returning {ClaimedColumns}, e.status
+        )
+        select * from inserted where status = 'delivering'
         """;
 
     // The claim, part 4: lease executions that are pending and due (retries, manual triggers) or whose

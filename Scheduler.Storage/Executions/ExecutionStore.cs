@@ -1,7 +1,11 @@
 using Dapper;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Scheduler.Common.Calendars;
+using Scheduler.Common.Outages;
 using Scheduler.Common.Schedules;
+using Scheduler.Storage.Calendars;
+using Scheduler.Storage.Outages;
 using Scheduler.Storage.Schedules;
 
 namespace Scheduler.Storage.Executions;
@@ -22,6 +26,9 @@ public sealed record ClaimRequest(string Owner, DateTimeOffset Now, TimeSpan Loo
 /// <summary>The executor's side of the database: claim due work, record outcomes, release on shutdown.</summary>
 public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<ExecutionStore> logger)
 {
+    // One per store, and the store is one per executor process.
+    private readonly CalendarCache _calendars = new();
+
     /// <summary>
     /// One short transaction with no network I/O: lock due schedules (SKIP LOCKED), create their executions
     /// leased to <see cref="ClaimRequest.Owner"/>, advance the schedules, and lease pending or abandoned executions.
@@ -38,15 +45,24 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
         var claimed = new List<ClaimedExecution>();
         if (due.Count > 0)
         {
+            // Calendars from the cache (a stale or unseen one reloaded), and the outages not yet ended: neither grows with history.
+            var calendars = due.Any(d => d.CalendarId is not null)
+                ? await _calendars.ResolveAsync(connection, transaction,
+                    due.Where(d => d.CalendarId is not null && d.CalendarVersion is not null).Select(d => (d.CalendarId!.Value, d.CalendarVersion!.Value)),
+                    cancellationToken)
+                : new Dictionary<Guid, BusinessCalendar>();
+            var outages = (await connection.QueryAsync<OutageRecord>(new CommandDefinition(OutageSql.Live,
+                new { From = due.Min(d => d.NextFireAt), Horizon = horizon }, transaction, cancellationToken: cancellationToken)))
+                .Select(o => o.ToWindow()).ToList();
             var fires = new FireColumns();
             var advance = new AdvanceColumns();
             foreach (var schedule in due)
             {
-                Plan(schedule, claim, horizon, fires, advance);
+                Plan(schedule, claim, horizon, schedule.CalendarId is { } id ? calendars.GetValueOrDefault(id) : null, outages, fires, advance);
             }
             if (fires.Ids.Count > 0)
             {
-                claimed.AddRange(await connection.QueryAsync<ClaimedExecution>(new CommandDefinition(ExecutionSql.InsertLeased, new
+                var leased = await connection.QueryAsync<ClaimedExecution>(new CommandDefinition(ExecutionSql.InsertPlanned, new
                 {
                     claim.Owner,
                     claim.Now,
@@ -60,7 +76,16 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
                     MaxAttempts = fires.MaxAttempts.ToArray(),
                     LeasedUntils = fires.LeasedUntils.ToArray(),
                     Targets = fires.Targets.ToArray(),
-                }, transaction, cancellationToken: cancellationToken)));
+                    Statuses = fires.Statuses.ToArray(),
+                    DueAts = fires.DueAts.ToArray(),
+                    Notes = fires.Notes.ToArray(),
+                    OutageIds = fires.OutageIds.ToArray(),
+                }, transaction, cancellationToken: cancellationToken));
+                foreach (var execution in leased)
+                {
+                    execution.DueAt = fires.DueAtOf(execution.Id);
+                    claimed.Add(execution);
+                }
             }
             await connection.ExecuteAsync(new CommandDefinition(ScheduleSql.Advance, new
             {
@@ -140,16 +165,20 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
         return next is { } at ? new DateTimeOffset(at) : null;
     }
 
-    private void Plan(DueSchedule schedule, ClaimRequest claim, DateTimeOffset horizon, FireColumns fires, AdvanceColumns advance)
+    private void Plan(DueSchedule schedule, ClaimRequest claim, DateTimeOffset horizon, BusinessCalendar? calendar, List<OutageWindow> outages,
+        FireColumns fires, AdvanceColumns advance)
     {
         OccurrencePlan plan;
         try
         {
-            plan = OccurrencePlanner.Plan(schedule.Timing, schedule.NextFireAt, claim.Now, horizon, claim.MisfireThreshold, ClaimRequest.MaxFiresPerSchedule);
+            var timing = schedule.Timing;
+            var labels = outages.Count == 0 ? new Dictionary<string, string>() : schedule.LabelMap;
+            plan = OccurrencePlanner.Plan(new PlannedSchedule(schedule.Id, schedule.Tenant, labels), timing, timing.Occurrences(calendar), schedule.NextFireAt,
+                claim.Now, horizon, claim.MisfireThreshold, ClaimRequest.MaxFiresPerSchedule, outages);
         }
-        catch (Exception e) when (e is FormatException or InvalidTimeZoneException or TimeZoneNotFoundException)
+        catch (Exception e) when (e is FormatException or InvalidTimeZoneException or TimeZoneNotFoundException or ArgumentException)
         {
-            // Stored specs were validated, but the machine's time-zone data can change under them.
+            // Stored specs were validated, but the machine's time-zone data can change under them (or a calendar vanish).
             // Pausing keeps the schedule visible and stops it from blocking every claim.
             logger.LogError(e, "Schedule {ScheduleId} cannot compute its next occurrence; pausing it", schedule.Id);
             advance.Add(schedule.Id, null, "paused");
@@ -159,22 +188,49 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
         var timeout = schedule.TargetSpec.Timeout;
         foreach (var fire in plan.Fires)
         {
-            fires.Ids.Add(Guid.CreateVersion7());
-            fires.ScheduleIds.Add(schedule.Id);
-            fires.Tenants.Add(schedule.Tenant);
-            fires.Names.Add(schedule.Name);
-            fires.ScheduledFors.Add(fire.ScheduledFor);
-            fires.Origins.Add(fire.CatchUp ? "catchup" : "schedule");
-            fires.Occurrences.Add(fire.Occurrences);
-            fires.MaxAttempts.Add(schedule.MaxAttempts);
-            fires.LeasedUntils.Add((fire.ScheduledFor > claim.Now ? fire.ScheduledFor : claim.Now) + timeout + claim.LeaseMargin);
-            fires.Targets.Add(schedule.Target);
+            // Due within the lookahead: leased to this executor now. Later (jitter, a deferral): pending until then, for
+            // whichever executor's claim comes first. Skipped: recorded as such, never delivered.
+            var status = fire.Status switch
+            {
+                PlannedStatus.Skipped => "skipped",
+                PlannedStatus.Fire when fire.Due <= horizon => "delivering",
+                _ => "pending",
+            };
+            fires.Add(Guid.CreateVersion7(), schedule, fire, status, fire.Status == PlannedStatus.Deferred ? "deferred" : fire.CatchUp ? "catchup" : "schedule",
+                (fire.Due > claim.Now ? fire.Due : claim.Now) + timeout + claim.LeaseMargin);
         }
         advance.Add(schedule.Id, plan.NextFireAt, plan.NextFireAt is null ? "completed" : "active");
     }
 
     private sealed class FireColumns
     {
+        private readonly Dictionary<Guid, DateTimeOffset> _dueAts = [];
+
+        public void Add(Guid id, DueSchedule schedule, PlannedFire fire, string status, string origin, DateTimeOffset leasedUntil)
+        {
+            Ids.Add(id);
+            ScheduleIds.Add(schedule.Id);
+            Tenants.Add(schedule.Tenant);
+            Names.Add(schedule.Name);
+            ScheduledFors.Add(fire.ScheduledFor);
+            Origins.Add(origin);
+            Occurrences.Add(fire.Occurrences);
+            MaxAttempts.Add(schedule.MaxAttempts);
+            LeasedUntils.Add(leasedUntil);
+            Targets.Add(schedule.Target);
+            Statuses.Add(status);
+            DueAts.Add(fire.Due);
+            Notes.Add(fire.Reason);
+            OutageIds.Add(fire.OutageId);
+            _dueAts[id] = fire.Due;
+        }
+
+        public DateTimeOffset DueAtOf(Guid id) => _dueAts[id];
+
+        public List<string> Statuses { get; } = [];
+        public List<DateTimeOffset> DueAts { get; } = [];
+        public List<string?> Notes { get; } = [];
+        public List<Guid?> OutageIds { get; } = [];
         public List<Guid> Ids { get; } = [];
         public List<Guid> ScheduleIds { get; } = [];
         public List<string> Tenants { get; } = [];

@@ -8,7 +8,7 @@ internal static class HistorySql
         e.id, e.schedule_id as ScheduleId, e.schedule_name as ScheduleName, e.scheduled_for as ScheduledFor, e.origin,
         e.occurrences, e.status, e.attempt, e.max_attempts as MaxAttempts, e.next_attempt_at as NextAttemptAt,
         e.last_error as LastError, e.last_status_code as LastStatusCode, e.created_at as CreatedAt,
-        e.first_attempt_at as FirstAttemptAt, e.completed_at as CompletedAt
+        e.first_attempt_at as FirstAttemptAt, e.completed_at as CompletedAt, e.note, e.outage_id as OutageId
         """;
 
     // Newest first; ids are time-ordered, so "before the cursor id" is a stable keyset.

@@ -16,8 +16,18 @@ internal sealed class DueSchedule
     public string Target { get; init; } = "";
     public int MaxAttempts { get; init; }
     public DateTimeOffset NextFireAt { get; init; }
+    public Guid? CalendarId { get; init; }
+
+    /// <summary>The version of the calendar now (joined by the claim), to check the executor's cached copy against.</summary>
+    public int? CalendarVersion { get; init; }
+    public string? TimingJson { get; init; }
+    public string Labels { get; init; } = "{}";
 
     public TargetSpec TargetSpec => TargetSpec.FromJson(Target);
 
-    public ScheduleTiming Timing => new() { Kind = ScheduleKinds.FromDb(Kind), Cron = Cron, TimeZone = TimeZone, RunAt = RunAt };
+    public IReadOnlyDictionary<string, string> LabelMap =>
+        System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(Labels, Common.SchedulerJson.Options) ?? [];
+
+    public ScheduleTiming Timing => TimingOptions.Apply(new() { Kind = ScheduleKinds.FromDb(Kind), Cron = Cron, TimeZone = TimeZone, RunAt = RunAt },
+        CalendarId, TimingJson);
 }

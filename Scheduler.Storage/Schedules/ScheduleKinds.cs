@@ -10,6 +10,7 @@ internal static class ScheduleKinds
         ScheduleKind.Cron => "cron",
         ScheduleKind.RunAt => "runAt",
         ScheduleKind.Delay => "delay",
+        ScheduleKind.Manual => "manual",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
@@ -18,6 +19,7 @@ internal static class ScheduleKinds
         "cron" => ScheduleKind.Cron,
         "runAt" => ScheduleKind.RunAt,
         "delay" => ScheduleKind.Delay,
+        "manual" => ScheduleKind.Manual,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 }

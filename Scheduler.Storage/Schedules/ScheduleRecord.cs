@@ -23,17 +23,19 @@ public sealed class ScheduleRecord
     public string State { get; init; } = "";
     public DateTimeOffset? NextFireAt { get; init; }
     public int Version { get; init; }
+    public Guid? CalendarId { get; init; }
+    public string? TimingJson { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
-    public ScheduleTiming Timing => new()
+    public ScheduleTiming Timing => TimingOptions.Apply(new()
     {
         Kind = ScheduleKinds.FromDb(Kind),
         Cron = Cron,
         TimeZone = TimeZone,
         RunAt = RunAt,
         Delay = Delay,
-    };
+    }, CalendarId, TimingJson);
 
     public TargetSpec TargetSpec => TargetSpec.FromJson(Target);
 

@@ -7,15 +7,15 @@ internal static class ScheduleSql
         """
         id, tenant, name, description, labels::text as labels, kind, cron, time_zone as TimeZone, run_at as RunAt,
         delay, target::text as target, max_attempts as MaxAttempts, state, next_fire_at as NextFireAt, version,
-        created_at as CreatedAt, updated_at as UpdatedAt
+        created_at as CreatedAt, updated_at as UpdatedAt, calendar_id as CalendarId, timing::text as TimingJson
         """;
 
     public const string Insert =
         $"""
         insert into schedules (id, tenant, name, description, labels, kind, cron, time_zone, run_at, delay, target,
-                               max_attempts, state, next_fire_at, created_at, updated_at)
+                               max_attempts, state, next_fire_at, created_at, updated_at, calendar_id, timing)
         values (@Id, @Tenant, @Name, @Description, @Labels::jsonb, @Kind, @Cron, @TimeZone, @RunAt, @Delay, @Target::jsonb,
-                @MaxAttempts, 'active', @NextFireAt, @Now, @Now)
+                @MaxAttempts, @State, @NextFireAt, @Now, @Now, @CalendarId, @Timing::jsonb)
         -- A live schedule of the same name wins: the caller reports a conflict.
         on conflict (tenant, name) where state <> 'deleted' do nothing
         returning {Columns}
@@ -47,7 +47,8 @@ internal static class ScheduleSql
         update schedules
         set name = @Name, description = @Description, labels = @Labels::jsonb, kind = @Kind, cron = @Cron,
             time_zone = @TimeZone, run_at = @RunAt, delay = @Delay, target = @Target::jsonb, max_attempts = @MaxAttempts,
-            state = @State, next_fire_at = @NextFireAt, version = version + 1, updated_at = @Now
+            state = @State, next_fire_at = @NextFireAt, version = version + 1, updated_at = @Now, calendar_id = @CalendarId,
+            timing = @Timing::jsonb
         where id = @Id
         returning {Columns}
         """;
@@ -60,16 +61,19 @@ internal static class ScheduleSql
         returning {Columns}
         """;
 
-    // The claim, part 1: lock a bounded batch of due schedules; rows another executor holds are skipped.
+    // The claim, part 1: lock a bounded batch of due schedules; rows another executor holds are skipped. The calendar's
+    // version (a primary-key probe per row, whatever the calendar's size) tells the executor whether its copy is current.
     public const string LockDue =
         """
-        select id, name, tenant, kind, cron, time_zone as TimeZone, run_at as RunAt, target::text as target,
-               max_attempts as MaxAttempts, next_fire_at as NextFireAt
-        from schedules
-        where next_fire_at <= @Horizon
-        order by next_fire_at, id
+        select s.id, s.name, s.tenant, s.kind, s.cron, s.time_zone as TimeZone, s.run_at as RunAt, s.target::text as target,
+               s.max_attempts as MaxAttempts, s.next_fire_at as NextFireAt, s.calendar_id as CalendarId, c.version as CalendarVersion,
+               s.timing::text as TimingJson, s.labels::text as Labels
+        from schedules s
+        left join calendars c on c.id = s.calendar_id
+        where s.next_fire_at <= @Horizon
+        order by s.next_fire_at, s.id
         limit @Batch
-        for update skip locked
+        for update of s skip locked
         """;
 
     // The claim, part 3: move each claimed schedule to its next occurrence (or complete a one-shot).

@@ -4,7 +4,9 @@ using Dapper;
 using Npgsql;
 using Scheduler.Common;
 using Scheduler.Common.Schedules;
+using Scheduler.Common.Calendars;
 using Scheduler.Common.Security;
+using Scheduler.Storage.Calendars;
 
 namespace Scheduler.Storage.Schedules;
 
@@ -16,7 +18,8 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource, SecretBox secrets
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var created = await connection.QuerySingleOrDefaultAsync<ScheduleRecord>(new CommandDefinition(ScheduleSql.Insert,
-            DefinitionParameters(Guid.CreateVersion7(now), tenant, definition, "active", definition.Timing.FirstFireAt(now), now),
+            DefinitionParameters(Guid.CreateVersion7(now), tenant, definition, definition.State ?? "active",
+                definition.State == "paused" ? null : definition.Occurrences.FirstFireAt(now), now),
             cancellationToken: cancellationToken));
         await DueNotifications.NotifyIfSoonAsync(connection, created?.NextFireAt, now, cancellationToken);
         return created;
@@ -94,9 +97,10 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource, SecretBox secrets
         CancellationToken cancellationToken) =>
         ChangeAsync(tenant, id, expectedVersion, current =>
         {
-            var state = current.State == "paused" ? "paused" : "active";
-            var next = state == "active" ? definition.Timing.FirstFireAt(now) : null;
-            return (ScheduleSql.Replace, DefinitionParameters(id, tenant, definition, next is null && state == "active" ? "completed" : state, next, now));
+            var state = definition.State ?? (current.State == "paused" ? "paused" : "active");
+            var next = state == "active" ? definition.Occurrences.FirstFireAt(now) : null;
+            var done = next is null && state == "active" && definition.Timing.Kind != ScheduleKind.Manual;
+            return (ScheduleSql.Replace, DefinitionParameters(id, tenant, definition, done ? "completed" : state, next, now));
         }, cancellationToken, now);
 
     /// <summary>Stops firing until resumed; a completed schedule stays completed.</summary>
@@ -107,14 +111,15 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource, SecretBox secrets
 
     /// <summary>Fires again from now on (a one-shot whose time passed while paused fires at once).</summary>
     public Task<ScheduleChange> ResumeAsync(string tenant, Guid id, int? expectedVersion, DateTimeOffset now, CancellationToken cancellationToken) =>
-        ChangeAsync(tenant, id, expectedVersion, current =>
+        ChangeAsync(tenant, id, expectedVersion, (current, calendar) =>
         {
             if (current.State != "paused")
             {
                 return null;
             }
-            var next = current.Timing.FirstFireAt(now);
-            return (ScheduleSql.SetState, new { Id = id, State = next is null ? "completed" : "active", NextFireAt = next, Now = now });
+            var next = current.Timing.Occurrences(calendar).FirstFireAt(now);
+            var done = next is null && current.Timing.Kind != ScheduleKind.Manual;
+            return (ScheduleSql.SetState, new { Id = id, State = done ? "completed" : "active", NextFireAt = next, Now = now });
         }, cancellationToken, now);
 
     /// <summary>Deletes a schedule: it stops firing and disappears from the API; its history stays.</summary>
@@ -123,9 +128,13 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource, SecretBox secrets
             _ => (ScheduleSql.SetState, new { Id = id, State = "deleted", NextFireAt = (DateTimeOffset?)null, Now = now }),
             cancellationToken);
 
-    /// <param name="update">The statement for the locked current row, or null when nothing needs to change.</param>
+    private Task<ScheduleChange> ChangeAsync(string tenant, Guid id, int? expectedVersion,
+        Func<ScheduleRecord, (string Sql, object Parameters)?> update, CancellationToken cancellationToken, DateTimeOffset? now = null) =>
+        ChangeAsync(tenant, id, expectedVersion, (current, _) => update(current), cancellationToken, now);
+
+    /// <param name="update">The statement for the locked current row (given its calendar, if it follows one), or null when nothing needs to change.</param>
     private async Task<ScheduleChange> ChangeAsync(string tenant, Guid id, int? expectedVersion,
-        Func<ScheduleRecord, (string Sql, object Parameters)?> update, CancellationToken cancellationToken, DateTimeOffset? now = null)
+        Func<ScheduleRecord, BusinessCalendar?, (string Sql, object Parameters)?> update, CancellationToken cancellationToken, DateTimeOffset? now = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -139,7 +148,11 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource, SecretBox secrets
         {
             return new ScheduleChange(ScheduleChangeStatus.VersionMismatch, current);
         }
-        if (update(current) is not { } statement)
+        var calendar = current.CalendarId is { } calendarId
+            ? (await connection.QuerySingleOrDefaultAsync<CalendarRecord>(new CommandDefinition(CalendarSql.GetById, new { Id = calendarId }, transaction,
+                cancellationToken: cancellationToken)))?.ToCalendar()
+            : null;
+        if (update(current, calendar) is not { } statement)
         {
             return new ScheduleChange(ScheduleChangeStatus.Done, current);
         }
@@ -178,5 +191,7 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource, SecretBox secrets
         State = state,
         NextFireAt = nextFireAt,
         Now = now,
+        CalendarId = definition.Timing.BusinessDays?.CalendarId,
+        Timing = TimingOptions.ToJson(definition.Timing),
     };
 }

@@ -16,11 +16,14 @@ public class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
             .ToList();
 
         Assert.Equal(
-            ["delete /api/v1/api-keys/{id}", "delete /api/v1/schedules/{id}", "get /api/v1/api-keys", "get /api/v1/executions", "get /api/v1/executions/{id}", "get /api/v1/executors", "get /api/v1/schedules",
-             "get /api/v1/schedules/{id}", "get /api/v1/schedules/{id}/executions", "get /api/v1/schedules/{id}/next", "get /api/v1/stats",
-             "post /api/v1/api-keys", "post /api/v1/executions/{id}/redrive", "post /api/v1/preview", "post /api/v1/schedules",
+            ["delete /api/v1/api-keys/{id}", "delete /api/v1/calendars/{id}", "delete /api/v1/schedules/{id}", "get /api/v1/api-keys",
+             "get /api/v1/calendars", "get /api/v1/calendars/{id}", "get /api/v1/executions", "get /api/v1/executions/{id}", "get /api/v1/executors",
+             "get /api/v1/outages", "get /api/v1/outages/{id}", "get /api/v1/schedules", "get /api/v1/schedules/{id}",
+             "get /api/v1/schedules/{id}/executions", "get /api/v1/schedules/{id}/next", "get /api/v1/stats", "post /api/v1/api-keys",
+             "post /api/v1/calendars", "post /api/v1/calendars/{id}/import", "post /api/v1/executions/{id}/redrive", "post /api/v1/outages",
+             "post /api/v1/outages/{id}/cancel", "post /api/v1/outages/{id}/end", "post /api/v1/preview", "post /api/v1/schedules",
              "post /api/v1/schedules/{id}/executions/redrive", "post /api/v1/schedules/{id}/pause", "post /api/v1/schedules/{id}/resume",
-             "post /api/v1/schedules/{id}/trigger", "put /api/v1/schedules/{id}"],
+             "post /api/v1/schedules/{id}/trigger", "put /api/v1/calendars/{id}", "put /api/v1/outages/{id}", "put /api/v1/schedules/{id}"],
             operations.Select(o => $"{o.Method} {o.Path}").Order(StringComparer.Ordinal));
         Assert.All(operations, o =>
         {

@@ -2,13 +2,14 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Scheduler.Common.Schedules;
 using Scheduler.Crud.Api.Access;
+using Scheduler.Storage.Calendars;
 using Scheduler.Storage.Executions;
 using Scheduler.Storage.Schedules;
 
 namespace Scheduler.Crud.Api.Pages.Schedules;
 
 /// <summary>A schedule, its next fire times and its executions with every attempt; pause, resume, trigger, delete, redrive.</summary>
-public sealed class DetailsModel(ScheduleStore store, HistoryStore history, TimeProvider time) : PageModel
+public sealed class DetailsModel(ScheduleStore store, HistoryStore history, CalendarStore calendars, TimeProvider time) : PageModel
 {
     [FromRoute] public Guid Id { get; set; }
 
@@ -27,7 +28,8 @@ public sealed class DetailsModel(ScheduleStore store, HistoryStore history, Time
         Schedule = schedule;
         Description = ScheduleDescriber.Describe(schedule.Timing);
         var now = time.GetUtcNow();
-        Upcoming = schedule.State == "active" ? schedule.Timing.Upcoming(now, 5).Where(t => t >= now).ToList() : [];
+        var calendar = schedule.CalendarId is { } calendarId ? (await calendars.GetAsync(User.Tenant(), calendarId, cancellationToken))?.ToCalendar() : null;
+        Upcoming = schedule.State == "active" ? schedule.Timing.Occurrences(calendar).Upcoming(now, 5) : [];
         var executions = new List<(ExecutionRecord, IReadOnlyList<AttemptRecord>)>();
         foreach (var e in await history.ListAsync(User.Tenant(), Id, null, null, 20, cancellationToken))
         {

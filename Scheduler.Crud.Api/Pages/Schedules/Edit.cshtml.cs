@@ -7,6 +7,8 @@ using Scheduler.Common.Validation;
 using Scheduler.Crud.Api.Access;
 using Scheduler.Crud.Api.Schedules;
 using Scheduler.Crud.Api.Ui;
+using Scheduler.Crud.Api.Calendars;
+using Scheduler.Storage.Calendars;
 using Scheduler.Storage.Schedules;
 
 namespace Scheduler.Crud.Api.Pages.Schedules;
@@ -17,7 +19,7 @@ public sealed record Field(string Id, string Label, string? Value, ValidationErr
 
 /// <summary>Create and edit: the form is turned into the API's request and validated and stored exactly as the API does.</summary>
 [Authorize(Policy = Scopes.Write)]
-public sealed class EditModel(ScheduleStore store, EgressPolicy egress, TimeProvider time) : PageModel
+public sealed class EditModel(ScheduleStore store, CalendarStore calendars, EgressPolicy egress, TimeProvider time) : PageModel
 {
     [FromRoute] public Guid? Id { get; set; }
 
@@ -66,7 +68,8 @@ public sealed class EditModel(ScheduleStore store, EgressPolicy egress, TimeProv
         {
             return Page();
         }
-        Errors = SchedulesApi.ValidateWrite(request, now, egress, current?.TargetSpec, out var definition);
+        var calendar = await CalendarsApi.FindAsync(calendars, tenant, request.Calendar, HttpContext.RequestAborted);
+        Errors = SchedulesApi.ValidateWrite(request, now, egress, current?.TargetSpec, calendar, out var definition);
         if (!Errors.IsValid)
         {
             return Page();

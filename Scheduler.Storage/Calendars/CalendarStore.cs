@@ -1,0 +1,156 @@
+using Dapper;
+using Npgsql;
+using Scheduler.Common.Calendars;
+using Scheduler.Storage.Schedules;
+
+namespace Scheduler.Storage.Calendars;
+
+/// <summary>What became of a change to a calendar.</summary>
+public enum CalendarChangeStatus { Done, NotFound, VersionMismatch, NameTaken, InUse }
+
+/// <param name="Calendar">The calendar after the change (or as it is, for a mismatch).</param>
+/// <param name="SchedulesMoved">Schedules whose next fire time was recomputed.</param>
+/// <param name="UsedBy">For <see cref="CalendarChangeStatus.InUse"/>: names of schedules on it (at most 20).</param>
+public sealed record CalendarChange(CalendarChangeStatus Status, CalendarRecord? Calendar = null, int SchedulesMoved = 0, IReadOnlyList<string>? UsedBy = null);
+
+/// <summary>The API's side of <c>calendars</c>; an edit recomputes every schedule on the calendar in the same transaction.</summary>
+public sealed class CalendarStore(NpgsqlDataSource dataSource)
+{
+    /// <summary>Schedules recomputed per statement when a calendar changes.</summary>
+    public const int RecomputeBatch = 1_000;
+
+    public async Task<CalendarRecord?> InsertAsync(string tenant, CalendarDefinition definition, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<CalendarRecord>(new CommandDefinition(CalendarSql.Insert,
+            Parameters(Guid.CreateVersion7(now), tenant, definition, now), cancellationToken: cancellationToken));
+    }
+
+    public async Task<CalendarRecord?> GetAsync(string tenant, Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<CalendarRecord>(new CommandDefinition(CalendarSql.Get, new { Tenant = tenant, Id = id },
+            cancellationToken: cancellationToken));
+    }
+
+    public async Task<CalendarRecord?> GetByNameAsync(string tenant, string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<CalendarRecord>(new CommandDefinition(CalendarSql.GetByName, new { Tenant = tenant, Name = name },
+            cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Calendars by id, whatever their tenant: the executors' cache fills from this.</summary>
+    public async Task<IReadOnlyList<CalendarRecord>> GetByIdsAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<CalendarRecord>(new CommandDefinition(CalendarSql.GetByIds, new { Ids = ids.ToArray() },
+            cancellationToken: cancellationToken))).AsList();
+    }
+
+    /// <summary>A page in id order; <paramref name="nameContains"/> filters case-insensitively.</summary>
+    public async Task<IReadOnlyList<CalendarRecord>> ListAsync(string tenant, int limit, Guid? after, string? nameContains, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var pattern = nameContains is null ? null : "%" + nameContains.Replace("\\", "\\\\", StringComparison.Ordinal)
+            .Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+        return (await connection.QueryAsync<CalendarRecord>(new CommandDefinition(CalendarSql.List,
+            new { Tenant = tenant, Limit = limit, After = after, Name = pattern }, cancellationToken: cancellationToken))).AsList();
+    }
+
+    /// <summary>
+    /// Replaces the calendar (<paramref name="change"/> gives the new definition from the current one) and, in the same
+    /// transaction, moves every active schedule on it to its next occurrence under the new calendar.
+    /// </summary>
+    public async Task<CalendarChange> ReplaceAsync(string tenant, Guid id, int? expectedVersion, Func<CalendarRecord, CalendarDefinition> change,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var current = await connection.QuerySingleOrDefaultAsync<CalendarRecord>(new CommandDefinition(CalendarSql.LockForChange,
+            new { Tenant = tenant, Id = id }, transaction, cancellationToken: cancellationToken));
+        if (current is null)
+        {
+            return new CalendarChange(CalendarChangeStatus.NotFound);
+        }
+        if (expectedVersion is { } version && version != current.Version)
+        {
+            return new CalendarChange(CalendarChangeStatus.VersionMismatch, current);
+        }
+        var definition = change(current);
+        CalendarRecord updated;
+        try
+        {
+            updated = await connection.QuerySingleAsync<CalendarRecord>(new CommandDefinition(CalendarSql.Update, Parameters(id, tenant, definition, now),
+                transaction, cancellationToken: cancellationToken));
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            return new CalendarChange(CalendarChangeStatus.NameTaken, current);
+        }
+        var moved = await RecomputeSchedulesAsync(connection, transaction, id, updated.ToCalendar(), now, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new CalendarChange(CalendarChangeStatus.Done, updated, moved);
+    }
+
+    /// <summary>Deletes a calendar no live schedule follows; otherwise names those that do.</summary>
+    public async Task<CalendarChange> DeleteAsync(string tenant, Guid id, int? expectedVersion, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var current = await connection.QuerySingleOrDefaultAsync<CalendarRecord>(new CommandDefinition(CalendarSql.LockForChange,
+            new { Tenant = tenant, Id = id }, transaction, cancellationToken: cancellationToken));
+        if (current is null)
+        {
+            return new CalendarChange(CalendarChangeStatus.NotFound);
+        }
+        if (expectedVersion is { } version && version != current.Version)
+        {
+            return new CalendarChange(CalendarChangeStatus.VersionMismatch, current);
+        }
+        // Schedules that start to follow it meanwhile wait on this lock (their insert references the row).
+        var users = (await connection.QueryAsync<string>(new CommandDefinition(CalendarSql.LiveSchedulesOn, new { Id = id }, transaction,
+            cancellationToken: cancellationToken))).AsList();
+        if (users.Count > 0)
+        {
+            return new CalendarChange(CalendarChangeStatus.InUse, current, UsedBy: users);
+        }
+        await connection.ExecuteAsync(new CommandDefinition(CalendarSql.Delete, new { Id = id }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return new CalendarChange(CalendarChangeStatus.Done, current);
+    }
+
+    /// <summary>
+    /// Each active schedule on the calendar moves to its first occurrence, under the new calendar, at or after the earlier
+    /// of its current next fire time and now: an occurrence already due is not lost, one already fired is not repeated
+    /// (executions are unique per occurrence), and one the edit removed is gone.
+    /// </summary>
+    private static async Task<int> RecomputeSchedulesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, BusinessCalendar calendar,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var schedules = (await connection.QueryAsync<ScheduleRecord>(new CommandDefinition(CalendarSql.LockSchedulesOn, new { Id = id }, transaction,
+            cancellationToken: cancellationToken))).AsList();
+        foreach (var batch in schedules.Chunk(RecomputeBatch))
+        {
+            var next = batch.Select(s =>
+            {
+                var from = s.NextFireAt is { } at && at < now ? at : now;
+                return s.Timing.Occurrences(calendar).AtOrAfter(from);
+            }).ToArray();
+            await connection.ExecuteAsync(new CommandDefinition(CalendarSql.MoveSchedules,
+                new { Ids = batch.Select(s => s.Id).ToArray(), NextFireAts = next, Now = now }, transaction, cancellationToken: cancellationToken));
+        }
+        return schedules.Count;
+    }
+
+    private static object Parameters(Guid id, string tenant, CalendarDefinition definition, DateTimeOffset now) => new
+    {
+        Id = id,
+        Tenant = tenant,
+        definition.Name,
+        definition.Description,
+        WeekendDays = definition.WeekendDays.Select(d => (int)d).ToArray(),
+        Holidays = CalendarRecord.HolidaysJson(definition.Holidays),
+        Now = now,
+    };
+}

@@ -1,0 +1,85 @@
+namespace Scheduler.Storage.Outages;
+
+/// <summary>The SQL for <c>outages</c>.</summary>
+internal static class OutageSql
+{
+    private const string Columns =
+        """
+        id, tenant, name, description, starts_at as StartsAt, ends_at as EndsAt, policy, labels::text as labels,
+        cancelled_at as CancelledAt, version, created_at as CreatedAt, updated_at as UpdatedAt
+        """;
+
+    public const string Insert =
+        $"""
+        insert into outages (id, tenant, name, description, starts_at, ends_at, policy, labels, created_at, updated_at)
+        values (@Id, @Tenant, @Name, @Description, @StartsAt, @EndsAt, @Policy, @Labels::jsonb, @Now, @Now)
+        on conflict (tenant, name) do nothing
+        returning {Columns}
+        """;
+
+    public const string Get = $"select {Columns} from outages where tenant = @Tenant and id = @Id";
+
+    public const string LockForChange = $"select {Columns} from outages where tenant = @Tenant and id = @Id for update";
+
+    // State filters are on time, so they are conditions rather than a column.
+    public const string List =
+        $"""
+        select {Columns} from outages
+        where tenant = @Tenant and (@After::uuid is null or id > @After)
+          and (@State::text is null
+               or (@State = 'cancelled' and cancelled_at is not null)
+               or (@State = 'planned' and cancelled_at is null and starts_at > @Now)
+               or (@State = 'in-force' and cancelled_at is null and starts_at <= @Now and ends_at > @Now)
+               or (@State = 'ended' and cancelled_at is null and ends_at <= @Now))
+        order by id
+        limit @Limit
+        """;
+
+    // What the UI's banner shows: the outages in force now, for this tenant.
+    public const string InForce =
+        $"select {Columns} from outages where tenant = @Tenant and cancelled_at is null and starts_at <= @Now and ends_at > @Now order by ends_at limit 20";
+
+    public const string Update =
+        $"""
+        update outages
+        set name = @Name, description = @Description, starts_at = @StartsAt, ends_at = @EndsAt, policy = @Policy, labels = @Labels::jsonb,
+            version = version + 1, updated_at = @Now
+        where id = @Id
+        returning {Columns}
+        """;
+
+    public const string Cancel =
+        $"update outages set cancelled_at = @Now, version = version + 1, updated_at = @Now where id = @Id returning {Columns}";
+
+    public const string EndNow =
+        $"update outages set ends_at = @Now, version = version + 1, updated_at = @Now where id = @Id returning {Columns}";
+
+    // The claim: outages that may cover an occurrence in [from, horizon]. Through outages_live, so only those not yet ended.
+    public const string Live =
+        $"select {Columns} from outages where cancelled_at is null and ends_at > @From and starts_at <= @Horizon";
+
+    // Ending (or cancelling) an outage early: the occurrences it deferred fire now, and the schedules it held move back.
+    public const string ReleaseDeferred =
+        """
+        update executions set next_attempt_at = @Now
+        where outage_id = @Id and status = 'pending' and next_attempt_at > @Now
+        returning schedule_id
+        """;
+
+    public const string LockSchedules =
+        """
+        select id, kind, cron, time_zone as TimeZone, run_at as RunAt, delay, calendar_id as CalendarId, timing::text as TimingJson,
+               next_fire_at as NextFireAt
+        from schedules
+        where id = any(@Ids) and state = 'active' and next_fire_at > @Now
+        order by id
+        for update
+        """;
+
+    public const string MoveSchedules =
+        """
+        update schedules s set next_fire_at = u.next_fire_at, updated_at = @Now
+        from unnest(@Ids::uuid[], @NextFireAts::timestamptz[]) as u(id, next_fire_at)
+        where s.id = u.id and u.next_fire_at is not null
+        """;
+}

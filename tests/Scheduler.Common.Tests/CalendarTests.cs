@@ -1,0 +1,113 @@
+using Scheduler.Common.Calendars;
+
+namespace Scheduler.Common.Tests;
+
+public class CalendarTests
+{
+    private static readonly BusinessCalendar Calendar = new("c", [DayOfWeek.Saturday, DayOfWeek.Sunday],
+        [new Holiday(new DateOnly(2026, 12, 25), "Christmas Day"), new Holiday(new DateOnly(2026, 12, 28), "Boxing Day (substitute day)")]);
+
+    [Fact]
+    public void Business_days_skip_weekends_and_holidays_both_ways()
+    {
+        Assert.False(Calendar.IsBusinessDay(new DateOnly(2026, 12, 25)));
+        Assert.Equal(new DateOnly(2026, 12, 24), Calendar.OnOrBefore(new DateOnly(2026, 12, 27)));
+        Assert.Equal(new DateOnly(2026, 12, 29), Calendar.OnOrAfter(new DateOnly(2026, 12, 25)));
+        Assert.Equal("Christmas Day", Calendar.WhyNotBusinessDay(new DateOnly(2026, 12, 25)));
+        Assert.Equal("a Saturday", Calendar.WhyNotBusinessDay(new DateOnly(2026, 12, 26)));
+        Assert.Null(Calendar.WhyNotBusinessDay(new DateOnly(2026, 12, 24)));
+    }
+
+    [Theory]
+    [InlineData(1, "2026-12-01")]
+    [InlineData(3, "2026-12-03")]
+    [InlineData(-1, "2026-12-31")]
+    [InlineData(-2, "2026-12-30")]
+    [InlineData(-3, "2026-12-29")]
+    [InlineData(-4, "2026-12-24")]
+    [InlineData(22, null)] // December 2026 has 21 business days here
+    public void Nth_business_day_of_the_month_counts_from_either_end(int n, string? expected)
+    {
+        var date = Calendar.NthOfMonth(2026, 12, n);
+        Assert.Equal(expected, date?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        if (date is { } d)
+        {
+            Assert.True(Calendar.IsNthOfMonth(d, [n]));
+        }
+    }
+
+    [Fact]
+    public void Public_holidays_come_from_the_library_on_the_day_they_are_observed()
+    {
+        var uk = PublicHolidays.For("GB", 2026, 2026);
+        // Boxing Day 2026 is a Saturday: the day off is Monday 28 December.
+        Assert.Contains(uk, h => h.Date == new DateOnly(2026, 12, 28));
+        Assert.Contains(uk, h => h.Date == new DateOnly(2026, 12, 25));
+        Assert.Contains("GB", PublicHolidays.Countries);
+        Assert.Contains("US", PublicHolidays.Countries);
+    }
+
+    [Fact]
+    public void An_ics_feed_gives_all_day_multi_day_and_yearly_events_as_holidays()
+    {
+        const string ics = """
+            BEGIN:VCALENDAR
+            VERSION:2.0
+            PRODID:-//test//EN
+            BEGIN:VEVENT
+            UID:1@test
+            DTSTART;VALUE=DATE:20261225
+            DTEND;VALUE=DATE:20261226
+            RRULE:FREQ=YEARLY
+            SUMMARY:Christmas Day
+            END:VEVENT
+            BEGIN:VEVENT
+            UID:2@test
+            DTSTART;VALUE=DATE:20260803
+            DTEND;VALUE=DATE:20260806
+            SUMMARY:Summer closure
+            END:VEVENT
+            END:VCALENDAR
+            """;
+        var (holidays, error) = IcsImport.Parse(ics, new DateOnly(2026, 1, 1), new DateOnly(2027, 12, 31));
+        Assert.Null(error);
+        Assert.Equal(["2026-08-03 Summer closure", "2026-08-04 Summer closure", "2026-08-05 Summer closure", "2026-12-25 Christmas Day", "2027-12-25 Christmas Day"],
+            holidays.Select(h => $"{h.Date:yyyy-MM-dd} {h.Name}"));
+    }
+
+    [Theory]
+    [InlineData("not a calendar at all")]
+    [InlineData("BEGIN:VCALENDAR\nVERSION:2.0\nEND:VCALENDAR")]
+    [InlineData("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:2026XX25\nEND:VEVENT\nEND:VCALENDAR")]
+    public void A_malformed_ics_file_is_a_reason_not_an_exception(string ics)
+    {
+        var (holidays, error) = IcsImport.Parse(ics, new DateOnly(2026, 1, 1), new DateOnly(2027, 12, 31));
+        Assert.Empty(holidays);
+        Assert.False(string.IsNullOrWhiteSpace(error));
+    }
+
+    [Fact]
+    public void The_validator_names_each_bad_field_and_seeds_from_a_country()
+    {
+        var errors = CalendarValidator.Validate(new CalendarRequest
+        {
+            Name = "",
+            WeekendDays = ["saturday", "caturday"],
+            Holidays = [new HolidayRequest { Date = "1066-10-14", Name = "Hastings" }, new HolidayRequest { Date = "2026-12-25" }],
+            PublicHolidays = new PublicHolidaysRequest { Country = "XX" },
+        }, out var none);
+        Assert.Null(none);
+        Assert.Equal(["holidays[0].date", "holidays[1].name", "name", "publicHolidays.country", "weekendDays[1]"],
+            errors.ToDictionary().Keys.Order(StringComparer.Ordinal));
+
+        Assert.True(CalendarValidator.Validate(new CalendarRequest
+        {
+            Name = "uk-business",
+            Holidays = [new HolidayRequest { Date = "2026-12-25", Name = "Christmas (ours)" }],
+            PublicHolidays = new PublicHolidaysRequest { Country = "gb", FromYear = 2026, ToYear = 2027 },
+        }, out var seeded).IsValid);
+        Assert.Equal([DayOfWeek.Sunday, DayOfWeek.Saturday], seeded!.WeekendDays);
+        Assert.Equal("Christmas (ours)", seeded.Holidays.Single(h => h.Date == new DateOnly(2026, 12, 25)).Name);
+        Assert.True(seeded.Holidays.Count >= 16);
+    }
+}
