@@ -15,7 +15,13 @@ public class AccessTests
         JsonNode.Parse($$"""{ "name": "{{name}}", "cron": "0 0 * * *", "target": {{Target}} }""")!.AsObject();
 
     /// <summary>Every operation, with ids of the given schedule and execution.</summary>
-    private static IEnumerable<(HttpMethod Method, string Url, string? Body)> Operations(string scheduleId, string executionId, string keyId) =>
+    private const string Ics = "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nUID:x\nDTSTART;VALUE=DATE:20301225\nSUMMARY:Christmas\nEND:VEVENT\nEND:VCALENDAR\n";
+
+    private static string Outage(string name) =>
+        $$"""{ "name": "{{name}}", "from": "2030-01-01T00:00:00Z", "to": "2030-01-01T01:00:00Z", "policy": "skip" }""";
+
+    private static IEnumerable<(HttpMethod Method, string Url, string? Body)> Operations(string scheduleId, string executionId, string keyId,
+        string calendarId, string outageId) =>
     [
         (HttpMethod.Get, "/api/v1/schedules", null),
         (HttpMethod.Post, "/api/v1/schedules", Schedule("via-" + Guid.NewGuid().ToString("N")).ToJsonString()),
@@ -36,7 +42,19 @@ public class AccessTests
         (HttpMethod.Get, "/api/v1/api-keys", null),
         (HttpMethod.Post, "/api/v1/api-keys", """{ "name": "ci", "scope": "read" }"""),
         (HttpMethod.Delete, $"/api/v1/api-keys/{keyId}", null),
+        (HttpMethod.Get, "/api/v1/calendars", null),
+        (HttpMethod.Post, "/api/v1/calendars", $$"""{ "name": "via-{{Guid.NewGuid():N}}" }"""),
+        (HttpMethod.Get, $"/api/v1/calendars/{calendarId}", null),
+        (HttpMethod.Put, $"/api/v1/calendars/{calendarId}", """{ "name": "renamed-calendar" }"""),
+        (HttpMethod.Post, $"/api/v1/calendars/{calendarId}/import", Ics),
+        (HttpMethod.Get, "/api/v1/outages", null),
+        (HttpMethod.Post, "/api/v1/outages", Outage("via-" + Guid.NewGuid().ToString("N"))),
+        (HttpMethod.Get, $"/api/v1/outages/{outageId}", null),
+        (HttpMethod.Put, $"/api/v1/outages/{outageId}", Outage("renamed-outage")),
+        (HttpMethod.Post, $"/api/v1/outages/{outageId}/end", null),
+        (HttpMethod.Post, $"/api/v1/outages/{outageId}/cancel", null),
         (HttpMethod.Delete, $"/api/v1/schedules/{scheduleId}", null),
+        (HttpMethod.Delete, $"/api/v1/calendars/{calendarId}", null),
     ];
 
     private static HttpRequestMessage Request((HttpMethod Method, string Url, string? Body) op, string? key, bool header = false)
@@ -44,7 +62,7 @@ public class AccessTests
         var request = new HttpRequestMessage(op.Method, op.Url);
         if (op.Body is not null)
         {
-            request.Content = new StringContent(op.Body, System.Text.Encoding.UTF8, "application/json");
+            request.Content = new StringContent(op.Body, System.Text.Encoding.UTF8, op.Url.EndsWith("/import", StringComparison.Ordinal) ? "text/calendar" : "application/json");
         }
         if (key is not null && header)
         {
@@ -55,6 +73,26 @@ public class AccessTests
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         }
         return request;
+    }
+
+    private static async Task<(string CalendarId, string OutageId)> CalendarAndOutageAsync(HttpClient admin)
+    {
+        var calendar = await (await admin.PostAsync("/api/v1/calendars", new StringContent("""{ "name": "guarded-calendar" }""",
+            System.Text.Encoding.UTF8, "application/json"))).Content.ReadFromJsonAsync<JsonObject>();
+        var outage = await (await admin.PostAsync("/api/v1/outages", new StringContent(Outage("guarded-outage"), System.Text.Encoding.UTF8,
+            "application/json"))).Content.ReadFromJsonAsync<JsonObject>();
+        return ((string)calendar!["id"]!, (string)outage!["id"]!);
+    }
+
+    [Fact]
+    public async Task The_access_table_covers_every_documented_operation()
+    {
+        var contract = new Contract.OpenApiContract(await File.ReadAllTextAsync(Path.Combine(Scheduler.Testing.PostgresServer.RepositoryRoot(), "docs", "openapi.json")));
+        var ids = Enumerable.Range(0, 5).Select(_ => Guid.NewGuid().ToString()).ToArray();
+        var table = Operations(ids[0], ids[1], ids[2], ids[3], ids[4])
+            .Select(o => $"{o.Method.Method} {ids.Aggregate(o.Url, (url, id) => url.Replace(id, "{id}", StringComparison.Ordinal))}").ToHashSet();
+        var missing = contract.Operations.Select(o => $"{o.Method} {o.Template}").Where(o => !table.Contains(o)).ToList();
+        Assert.True(missing.Count == 0, "add these operations to AccessTests.Operations: " + string.Join(", ", missing));
     }
 
     private static async Task<string> CreateKeyAsync(HttpClient admin, string scope)
@@ -79,10 +117,11 @@ public class AccessTests
         await ((Xunit.IAsyncLifetime)api).InitializeAsync();
         var admin = api.CreateClient();
         var schedule = await (await admin.PostAsJsonAsync("/api/v1/schedules", Schedule("guarded"))).Content.ReadFromJsonAsync<JsonObject>();
+        var (calendarId, outageId) = await CalendarAndOutageAsync(admin);
         var snapshot = await api.SnapshotAsync();
         var anonymous = api.CreateAnonymousClient();
 
-        foreach (var op in Operations((string)schedule!["id"]!, Guid.NewGuid().ToString(), Guid.NewGuid().ToString()))
+        foreach (var op in Operations((string)schedule!["id"]!, Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), calendarId, outageId))
         {
             foreach (var key in new[] { null, "", "smk_" + new string('x', 43), "not-a-key", TestSettings.AdminKey + "x" })
             {
@@ -111,9 +150,10 @@ public class AccessTests
         var read = await CreateKeyAsync(admin, "read");
         var write = await CreateKeyAsync(admin, "write");
         var client = api.CreateAnonymousClient();
+        var (calendarId, outageId) = await CalendarAndOutageAsync(admin);
         var snapshot = await api.SnapshotAsync();
 
-        foreach (var op in Operations(id, (string)trigger!["id"]!, Guid.NewGuid().ToString()))
+        foreach (var op in Operations(id, (string)trigger!["id"]!, Guid.NewGuid().ToString(), calendarId, outageId))
         {
             var isRead = op.Method == HttpMethod.Get || op.Url == "/api/v1/preview";
             var isKeys = op.Url.StartsWith("/api/v1/api-keys", StringComparison.Ordinal);
@@ -196,10 +236,11 @@ public class AccessTests
         var theirs = (await store.CreateAsync("other-team", "their admin", "admin", CancellationToken.None)).Key;
         var client = h.Api.CreateAnonymousClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", theirs);
+        var (calendarId, outageId) = await CalendarAndOutageAsync(h.Client);
         var snapshot = await h.Api.SnapshotAsync();
 
-        foreach (var op in Operations(id, (string)dead["id"]!, ourKeyId).Where(o => o.Url.Contains(id, StringComparison.Ordinal)
-                     || o.Url.Contains((string)dead["id"]!, StringComparison.Ordinal) || o.Url.Contains(ourKeyId, StringComparison.Ordinal)))
+        foreach (var op in Operations(id, (string)dead["id"]!, ourKeyId, calendarId, outageId).Where(o => new[] { id, (string)dead["id"]!, ourKeyId, calendarId, outageId }
+                     .Any(ours => o.Url.Contains(ours, StringComparison.Ordinal))))
         {
             await AssertProblemAsync(await client.SendAsync(Request(op, theirs)), HttpStatusCode.NotFound, $"other tenant {op.Method} {op.Url}");
         }

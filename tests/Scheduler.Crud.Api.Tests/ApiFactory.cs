@@ -69,7 +69,9 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         await using var connection = new NpgsqlConnection(ConnectionString);
         var schedules = await connection.QueryAsync<string>("select row_to_json(s)::text from schedules s order by id");
         var executions = await connection.QueryAsync<string>("select row_to_json(e)::text from executions e order by id");
-        return string.Join('\n', schedules.Concat(executions));
+        var calendars = await connection.QueryAsync<string>("select row_to_json(c)::text from calendars c order by id");
+        var outages = await connection.QueryAsync<string>("select row_to_json(o)::text from outages o order by id");
+        return string.Join('\n', schedules.Concat(executions).Concat(calendars).Concat(outages));
     }
 
     Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();

@@ -239,6 +239,93 @@ public class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory>
         data.Add("POST", "/api/v1/api-keys", J("{'name':'x','scope':'read','tenant':'someone-else'}"), 400, "tenant");
         data.Add("DELETE", $"/api/v1/api-keys/{Unknown}", "", 404, null);
 
+        // Issue 15: the timing language on schedules.
+        Post(Cron(",'calendar':'nowhere'"), "calendar");
+        Post(Schedule("'runAt':'2031-06-01T10:00:00Z','calendar':'nowhere','target':" + Target), "calendar");
+        Post(Cron(",'nonBusinessDay':'sideways'"), "nonBusinessDay");
+        Post(Cron(",'nonBusinessDay':'next'"), "calendar");
+        Post(Cron(",'calendar':'nowhere','businessDaysOfMonth':[0]"), "businessDaysOfMonth");
+        Post(Cron(",'calendar':'nowhere','businessDaysOfMonth':[]"), "businessDaysOfMonth");
+        Post(Cron(",'calendar':'nowhere','businessDaysOfMonth':[99]"), "businessDaysOfMonth");
+        Post(Cron(",'calendar':'nowhere','businessDaysOfMonth':['last']"), "businessDaysOfMonth[0]");
+        Post(Cron(",'calendar':'nowhere','businessDaysOfMonth':[1],'nonBusinessDay':'next'"), "nonBusinessDay");
+        Post(Cron(",'jitter':'2m'"), "jitter");
+        Post(Cron(",'jitter':'P2D'"), "jitter");
+        Post(Cron(",'jitter':'-5s'"), "jitter");
+        Post(Schedule("'manual':true,'jitter':'5s','target':" + Target), "jitter");
+        Post(Cron(",'startAt':'tomorrow'"), "startAt");
+        Post(Cron(",'startAt':'2031-01-02T00:00:00Z','endAt':'2031-01-01T00:00:00Z'"), "endAt");
+        Post(Cron(",'endAt':'2001-01-01T00:00:00Z'"), "endAt");
+        Post(Schedule("'cron':'0 0 9 1 1 *','startAt':'2031-03-01T00:00:00Z','endAt':'2031-06-01T00:00:00Z','target':" + Target), "endAt");
+        Post(Schedule("'delay':'5m','endAt':'2031-06-01T00:00:00Z','target':" + Target), "endAt");
+        Post(Cron(",'startAt':'9999-01-01T00:00:00Z'"), "startAt");
+        Post(Cron(",'catchUp':'sometimes'"), "catchUp");
+        Post(Cron(",'catchUp':'all'"), "catchUpWindow");
+        Post(Cron(",'catchUpWindow':'1h'"), "catchUpWindow");
+        Post(Cron(",'catchUp':'all','catchUpWindow':'P30D'"), "catchUpWindow");
+        Post(Schedule("'delay':'5m','catchUp':'none','target':" + Target), "catchUp");
+        Post(Schedule("'manual':false,'target':" + Target), "manual");
+        Post(Schedule("'manual':true,'cron':'* * * * *','target':" + Target), "cron");
+        Post(Schedule("'manual':'yes','target':" + Target), "manual");
+        Post(Cron(",'state':'completed'"), "state");
+        Post(Cron(",'state':'deleted'"), "state");
+        Get("/api/v1/schedules/{id}/next?from=next-march", "from");
+        Get("/api/v1/schedules/{id}/next?from=9999-99-99", "from");
+        data.Add("POST", "/api/v1/preview", J("{'cron':'* * * * *','from':'soon'}"), 400, "from");
+        data.Add("POST", "/api/v1/preview", J("{'cron':'0 0 17 * * MON-FRI 2030','timeZone':'Europe/Londn'}"), 400, "timeZone");
+        data.Add("POST", "/api/v1/preview", J("{'cron':'* * * * *','calendar':'nowhere'}"), 400, "calendar");
+
+        // Issue 15: calendars.
+        void Calendar(string body, string field) => data.Add("POST", "/api/v1/calendars", J(body), 400, field);
+        Calendar("{}", "name");
+        Calendar("{'name':''}", "name");
+        Calendar("{'name':'" + new string('c', 201) + "'}", "name");
+        Calendar("{'name':'bad\\u0000name'}", "name");
+        Calendar("{'name':'c','weekendDays':['monday','tuesday','wednesday','thursday','friday','saturday','sunday']}", "weekendDays");
+        Calendar("{'name':'c','weekendDays':['caturday']}", "weekendDays[0]");
+        Calendar("{'name':'c','weekendDays':['6']}", "weekendDays[0]");
+        Calendar("{'name':'c','weekendDays':'saturday'}", "weekendDays");
+        Calendar("{'name':'c','holidays':[{'date':'1066-10-14','name':'Hastings'}]}", "holidays[0].date");
+        Calendar("{'name':'c','holidays':[{'date':'2999-12-25','name':'Far'}]}", "holidays[0].date");
+        Calendar("{'name':'c','holidays':[{'date':'2026-02-30','name':'No such day'}]}", "holidays[0].date");
+        Calendar("{'name':'c','holidays':[{'date':'25/12/2026','name':'Christmas'}]}", "holidays[0].date");
+        Calendar("{'name':'c','holidays':[{'date':'2026-12-25','name':'a'},{'date':'2026-12-25','name':'b'}]}", "holidays[1].date");
+        Calendar("{'name':'c','holidays':[{'date':'2026-12-25'}]}", "holidays[0].name");
+        Calendar("{'name':'c','holidays':[{'date':'2026-12-25','name':'x\\r\\ny'}]}", "holidays[0].name");
+        Calendar("{'name':'c','holidays':[null]}", "holidays[0]");
+        Calendar("{'name':'c','holidays':'christmas'}", "holidays");
+        Calendar("{'name':'c','holidays':[" + Many(5_001, "{{'date':'2026-01-01','name':'n{0}'}}") + "]}", "holidays[1].date");
+        Calendar("{'name':'c','publicHolidays':{'country':'XX'}}", "publicHolidays.country");
+        Calendar("{'name':'c','publicHolidays':{'country':'GB','fromYear':1900,'toYear':3000}}", "publicHolidays.toYear");
+        Calendar("{'name':'c','publicHolidays':{'country':'GB','fromYear':2030,'toYear':2020}}", "publicHolidays.toYear");
+        Calendar("{'name':'c','weekend':['saturday']}", "weekend");
+        data.Add("PUT", $"/api/v1/calendars/{Unknown}", J("{'name':'c'}"), 404, null);
+        data.Add("DELETE", $"/api/v1/calendars/{Unknown}", "", 404, null);
+        Get($"/api/v1/calendars/{Unknown}", null, 404);
+        Get("/api/v1/calendars?limit=0", "limit");
+        Get("/api/v1/calendars?cursor=zzz", "cursor");
+
+        // Issue 15: outages.
+        void Outage(string body, string field) => data.Add("POST", "/api/v1/outages", J(body), 400, field);
+        Outage("{}", "name");
+        Outage("{'name':'o','to':'2031-01-01T00:00:00Z','policy':'skip'}", "from");
+        Outage("{'name':'o','from':'2031-01-02T00:00:00Z','to':'2031-01-01T00:00:00Z','policy':'skip'}", "to");
+        Outage("{'name':'o','from':'2031-01-01T00:00:00Z','to':'2031-01-01T00:00:00Z','policy':'skip'}", "to");
+        Outage("{'name':'o','from':'2031-01-01T00:00:00Z','to':'2031-03-01T00:00:00Z','policy':'skip'}", "to");
+        Outage("{'name':'o','from':'2001-01-01T00:00:00Z','to':'2001-01-02T00:00:00Z','policy':'skip'}", "to");
+        Outage("{'name':'o','from':'2090-01-01T00:00:00Z','to':'2090-01-02T00:00:00Z','policy':'skip'}", "from");
+        Outage("{'name':'o','from':'next week','to':'2031-01-02T00:00:00Z','policy':'skip'}", "from");
+        Outage("{'name':'o','from':'2031-01-01T00:00:00','to':'2031-01-02T00:00:00Z','policy':'skip'}", "from");
+        Outage("{'name':'o','from':'2031-01-01T00:00:00Z','to':'2031-01-02T00:00:00Z','policy':'pause'}", "policy");
+        Outage("{'name':'o','from':'2031-01-01T00:00:00Z','to':'2031-01-02T00:00:00Z'}", "policy");
+        Outage("{'name':'o','from':'2031-01-01T00:00:00Z','to':'2031-01-02T00:00:00Z','policy':'skip','labels':{'te\\u0000am':'a'}}", "labels.te\uFFFDam");
+        Outage("{'name':'o','from':'2031-01-01T00:00:00Z','to':'2031-01-02T00:00:00Z','policy':'skip','labels':['team']}", "labels");
+        data.Add("PUT", $"/api/v1/outages/{Unknown}", J("{'name':'o','from':'2031-01-01T00:00:00Z','to':'2031-01-02T00:00:00Z','policy':'skip'}"), 404, null);
+        data.Add("POST", $"/api/v1/outages/{Unknown}/cancel", "", 404, null);
+        data.Add("POST", $"/api/v1/outages/{Unknown}/end", "", 404, null);
+        Get($"/api/v1/outages/{Unknown}", null, 404);
+        Get("/api/v1/outages?state=over", "state");
+
         // Actions on what does not exist.
         foreach (var action in new[] { "pause", "resume", "trigger", "executions/redrive" })
         {
