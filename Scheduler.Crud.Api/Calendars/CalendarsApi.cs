@@ -143,10 +143,6 @@ public static class CalendarsApi
         {
             errors.Add("toYear", $"years {from}–{to} must lie within {CalendarValidator.FirstYear}–{CalendarValidator.LastYear}, in order, at most {CalendarValidator.MaxSeedYears}");
         }
-        if (http.ContentType?.Split(';')[0].Trim() is not ("text/calendar" or "text/plain"))
-        {
-            errors.Add("body", "must be an iCalendar file sent with Content-Type: text/calendar");
-        }
         if (!errors.IsValid)
         {
             return Problems.Invalid(errors, "The import is invalid.");
@@ -161,25 +157,10 @@ public static class CalendarsApi
         {
             return Problems.Invalid("body", error);
         }
-        var added = 0;
-        CalendarChange change;
-        try
+        var (change, added) = await ImportAsync(calendars, user.Tenant(), id, Versions.Expected(http), holidays, now, cancellationToken);
+        if (change is null)
         {
-            change = await calendars.ReplaceAsync(user.Tenant(), id, Versions.Expected(http), current =>
-            {
-                var existing = current.HolidayList;
-                var known = existing.Select(h => h.Date).ToHashSet();
-                var fresh = holidays.Where(h => !known.Contains(h.Date)).ToList();
-                added = fresh.Count;
-                // Thrown inside the store's transaction, which then commits nothing.
-                return existing.Count + fresh.Count > CalendarValidator.MaxHolidays
-                    ? throw new TooManyHolidaysException(existing.Count + fresh.Count)
-                    : current.ToDefinition() with { Holidays = existing.Concat(fresh).OrderBy(h => h.Date).ToList() };
-            }, now, cancellationToken);
-        }
-        catch (TooManyHolidaysException e)
-        {
-            return Problems.Invalid("body", $"would make {e.Count} holidays; the limit is {CalendarValidator.MaxHolidays}");
+            return Problems.Invalid("body", $"would take the calendar past {CalendarValidator.MaxHolidays} holidays");
         }
         return Changed(change, http.HttpContext.Response, null) switch
         {
@@ -188,6 +169,35 @@ public static class CalendarsApi
             { Result: ValidationProblem invalid } => invalid,
             _ => throw new InvalidOperationException("unexpected result"),
         };
+    }
+
+    /// <summary>
+    /// Adds <paramref name="holidays"/> to the calendar (dates it has keep their names) and moves its schedules, in one
+    /// transaction; null when the result would exceed <see cref="CalendarValidator.MaxHolidays"/> (nothing changed then).
+    /// </summary>
+    internal static async Task<(CalendarChange? Change, int Added)> ImportAsync(CalendarStore calendars, string tenant, Guid id, int? expectedVersion,
+        IReadOnlyList<Holiday> holidays, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var added = 0;
+        try
+        {
+            var change = await calendars.ReplaceAsync(tenant, id, expectedVersion, current =>
+            {
+                var existing = current.HolidayList;
+                var known = existing.Select(h => h.Date).ToHashSet();
+                var fresh = holidays.Where(h => !known.Contains(h.Date)).ToList();
+                added = fresh.Count;
+                // Thrown inside the store's transaction, which then commits nothing.
+                return existing.Count + fresh.Count > CalendarValidator.MaxHolidays
+                    ? throw new TooManyHolidaysException()
+                    : current.ToDefinition() with { Holidays = existing.Concat(fresh).OrderBy(h => h.Date).ToList() };
+            }, now, cancellationToken);
+            return (change, added);
+        }
+        catch (TooManyHolidaysException)
+        {
+            return (null, 0);
+        }
     }
 
     private static async Task<string?> ReadAsync(HttpRequest http, CancellationToken cancellationToken)
@@ -220,7 +230,4 @@ public static class CalendarsApi
 }
 
 /// <summary>An import would take a calendar past <see cref="CalendarValidator.MaxHolidays"/>.</summary>
-internal sealed class TooManyHolidaysException(int count) : Exception($"{count} holidays")
-{
-    public int Count { get; } = count;
-}
+internal sealed class TooManyHolidaysException() : Exception("too many holidays");

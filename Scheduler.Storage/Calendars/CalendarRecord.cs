@@ -23,7 +23,8 @@ public sealed class CalendarRecord
     public IReadOnlyList<Holiday> HolidayList => JsonSerializer.Deserialize<List<StoredHoliday>>(Holidays, SchedulerJson.Options)!
         .Select(h => new Holiday(DateOnly.ParseExact(h.Date, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), h.Name)).ToList();
 
-    public IReadOnlyList<DayOfWeek> WeekendDayList => WeekendDays.Select(d => (DayOfWeek)d).ToList();
+    /// <summary>Monday first, as calendars are read.</summary>
+    public IReadOnlyList<DayOfWeek> WeekendDayList => WeekendDays.Select(d => (DayOfWeek)d).OrderBy(d => ((int)d + 6) % 7).ToList();
 
     public BusinessCalendar ToCalendar() => new(Name, WeekendDayList, HolidayList, Version);
 

@@ -5,7 +5,7 @@ using Scheduler.Bench;
 var scenario = args.ElementAtOrDefault(0) ?? "usage";
 int Arg(int index, int fallback) => int.TryParse(args.ElementAtOrDefault(index), CultureInfo.InvariantCulture, out var v) ? v : fallback;
 
-if (scenario is not ("api" or "burst" or "steady" or "idle" or "ceiling" or "trigger-path"))
+if (scenario is not ("api" or "burst" or "steady" or "idle" or "ceiling" or "trigger-path" or "calendar-edit"))
 {
     Console.Error.WriteLine("""
         usage: Scheduler.Bench api [schedules=100000] [requests=2000] [concurrency=4]
@@ -14,6 +14,7 @@ if (scenario is not ("api" or "burst" or "steady" or "idle" or "ceiling" or "tri
                Scheduler.Bench idle [schedules=1000000]
                Scheduler.Bench ceiling [one-shots=100000] [workers=2]
                Scheduler.Bench trigger-path     (burst, steady, idle and ceiling with their defaults, in one run)
+               Scheduler.Bench calendar-edit [schedules=10000]
         """);
     return 2;
 }
@@ -44,6 +45,9 @@ switch (scenario)
         break;
     case "ceiling":
         Print(await TriggerBenchmarks.CeilingAsync(Arg(1, 100_000), Arg(2, 2)));
+        break;
+    case "calendar-edit":
+        Print(await CalendarBenchmark.EditAsync(Arg(1, 10_000)));
         break;
     case "trigger-path":
         // The ratio is the figure to compare across days: absolute rates here swing 2x, the two in one run move together.

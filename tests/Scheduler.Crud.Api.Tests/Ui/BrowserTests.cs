@@ -216,4 +216,39 @@ public sealed class BrowserTests : IAsyncLifetime
         await reader.GotoAsync("/schedules");
         Assert.Contains("/login", reader.Url, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Calendar_pages_show_holidays_on_a_month_view_and_an_outage_in_force_shows_a_banner()
+    {
+        await using var h = await ApiHarness.StartAsync(kestrel: true);
+        var today = DateOnly.FromDateTime(h.Time.GetUtcNow().UtcDateTime);
+        var holiday = today.AddDays(3);
+        var page = await SignInAsync(h);
+
+        // Create a calendar in the form, seeded by hand with one holiday.
+        await page.GotoAsync("/calendars");
+        await page.GetByLabel("Name (required)").FillAsync("office");
+        await page.GetByLabel("Holidays").FillAsync($"{holiday:yyyy-MM-dd} Founders' Day");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create calendar" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("Created office");
+        var cell = page.Locator($"table.month[aria-label='{holiday:MMMM yyyy}'] td.holiday");
+        await Assertions.Expect(cell).ToHaveTextAsync(holiday.Day.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Assertions.Expect(cell).ToHaveAttributeAsync("title", "Founders' Day");
+        await Assertions.Expect(page.Locator("ul.holidays")).ToContainTextAsync("Founders' Day");
+        await ScreenshotAsync(page, "calendar");
+
+        // An outage in force: a banner on every page, and it can be ended from the outages page.
+        var start = h.Time.GetUtcNow().AddMinutes(-1);
+        var created = await h.Client.PostAsync("/api/v1/outages", new StringContent($$"""{ "name": "db-upgrade", "from": "{{start:O}}", "to": "{{start.AddHours(2):O}}", "policy": "skip" }""",
+            System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        await page.GotoAsync("/");
+        await Assertions.Expect(page.Locator(".outage-banner")).ToContainTextAsync("db-upgrade");
+        await page.GotoAsync("/outages");
+        await Assertions.Expect(page.Locator("table")).ToContainTextAsync("in-force");
+        await ScreenshotAsync(page, "outages");
+        await page.GetByRole(AriaRole.Button, new() { Name = "End now" }).ClickAsync();
+        await Assertions.Expect(page.Locator("table")).ToContainTextAsync("ended");
+        await Assertions.Expect(page.Locator(".outage-banner")).ToHaveCountAsync(0);
+    }
 }
