@@ -62,18 +62,19 @@ internal static class ScheduleSql
         """;
 
     // The claim, part 1: lock a bounded batch of due schedules; rows another executor holds are skipped. The calendar's
-    // version (a primary-key probe per row, whatever the calendar's size) tells the executor whether its copy is current.
+    // version tells the executor whether its copy is current: a subquery on the calendar's primary key, run only for the
+    // rows the limit returns. (A join here let the planner sort every due row before the limit: 3x slower claims in a burst.)
     public const string LockDue =
         """
-        select s.id, s.name, s.tenant, s.kind, s.cron, s.time_zone as TimeZone, s.run_at as RunAt, s.target::text as target,
-               s.max_attempts as MaxAttempts, s.next_fire_at as NextFireAt, s.calendar_id as CalendarId, c.version as CalendarVersion,
-               s.timing::text as TimingJson, s.labels::text as Labels
-        from schedules s
-        left join calendars c on c.id = s.calendar_id
-        where s.next_fire_at <= @Horizon
-        order by s.next_fire_at, s.id
+        select id, name, tenant, kind, cron, time_zone as TimeZone, run_at as RunAt, target::text as target,
+               max_attempts as MaxAttempts, next_fire_at as NextFireAt, calendar_id as CalendarId,
+               (select c.version from calendars c where c.id = schedules.calendar_id) as CalendarVersion,
+               timing::text as TimingJson, labels::text as Labels
+        from schedules
+        where next_fire_at <= @Horizon
+        order by next_fire_at, id
         limit @Batch
-        for update of s skip locked
+        for update skip locked
         """;
 
     // The claim, part 3: move each claimed schedule to its next occurrence (or complete a one-shot).
