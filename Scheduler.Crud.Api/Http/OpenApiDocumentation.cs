@@ -97,9 +97,27 @@ internal static class OpenApiDocumentation
                       "maxAttempts": 5 }
                     """)!];
             }
+            else if (type == typeof(Scheduler.Common.Calendars.CalendarRequest))
+            {
+                schema.Examples = [JsonNode.Parse("""
+                    { "name": "uk-business", "description": "London office", "weekendDays": ["saturday", "sunday"],
+                      "holidays": [ { "date": "2026-12-31", "name": "New Year's Eve (office closed)" } ],
+                      "publicHolidays": { "country": "GB", "fromYear": 2026, "toYear": 2028 } }
+                    """)!];
+            }
+            else if (type == typeof(Scheduler.Common.Outages.OutageRequest))
+            {
+                schema.Examples = [JsonNode.Parse("""
+                    { "name": "db-upgrade-2026-12", "description": "Primary database upgrade",
+                      "from": "2026-12-05T22:00:00Z", "to": "2026-12-06T02:00:00Z", "policy": "defer", "labels": { "team": "data" } }
+                    """)!];
+            }
             else if (type == typeof(PreviewRequest))
             {
-                schema.Examples = [JsonNode.Parse("""{ "cron": "0 */15 9-17 * * MON-FRI", "timeZone": "America/New_York", "count": 5 }""")!];
+                schema.Examples = [JsonNode.Parse("""
+                    { "cron": "0 0 17 L * *", "timeZone": "Europe/London", "calendar": "uk-business", "nonBusinessDay": "previous",
+                      "from": "2027-03-01T00:00:00Z", "count": 5 }
+                    """)!];
             }
             return Task.CompletedTask;
         });

@@ -39,21 +39,25 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
-        var due = (await connection.QueryAsync<DueSchedule>(new CommandDefinition(ScheduleSql.LockDue,
-            new { Horizon = horizon, Batch = claim.BatchSize }, transaction, cancellationToken: cancellationToken))).AsList();
+        // One round trip: lock the due schedules, and read the outages that may apply to them.
+        List<DueSchedule> due;
+        List<OutageWindow> outages;
+        await using (var batch = await connection.QueryMultipleAsync(new CommandDefinition(ScheduleSql.LockDue + ";\n" + OutageSql.Live,
+                         new { Horizon = horizon, Batch = claim.BatchSize }, transaction, cancellationToken: cancellationToken)))
+        {
+            due = (await batch.ReadAsync<DueSchedule>()).AsList();
+            outages = (await batch.ReadAsync<OutageRecord>()).Select(o => o.ToWindow()).ToList();
+        }
 
         var claimed = new List<ClaimedExecution>();
         if (due.Count > 0)
         {
-            // Calendars from the cache (a stale or unseen one reloaded), and the outages not yet ended: neither grows with history.
+            // Calendars from the cache (a stale or unseen one reloaded); neither they nor the live outages grow with history.
             var calendars = due.Any(d => d.CalendarId is not null)
                 ? await _calendars.ResolveAsync(connection, transaction,
                     due.Where(d => d.CalendarId is not null && d.CalendarVersion is not null).Select(d => (d.CalendarId!.Value, d.CalendarVersion!.Value)),
                     cancellationToken)
                 : new Dictionary<Guid, BusinessCalendar>();
-            var outages = (await connection.QueryAsync<OutageRecord>(new CommandDefinition(OutageSql.Live,
-                new { From = due.Min(d => d.NextFireAt), Horizon = horizon }, transaction, cancellationToken: cancellationToken)))
-                .Select(o => o.ToWindow()).ToList();
             var fires = new FireColumns();
             var advance = new AdvanceColumns();
             foreach (var schedule in due)

@@ -53,7 +53,9 @@ create index schedules_calendar on schedules (calendar_id) where calendar_id is 
 -- Executions an outage skipped (or the catch-up policy dropped) are kept as 'skipped', with the reason; an occurrence an
 -- outage deferred is pending until the outage ends (origin 'deferred').
 alter table executions add column note text;
-alter table executions add column outage_id uuid references outages (id);
+-- No foreign key: outages are never deleted (only cancelled or ended), and a key would queue a check for every
+-- execution the claim inserts.
+alter table executions add column outage_id uuid;
 alter table executions drop constraint executions_status_check;
 alter table executions add constraint executions_status_check check (status in ('pending', 'delivering', 'succeeded', 'dead', 'skipped'));
 alter table executions drop constraint executions_origin_check;

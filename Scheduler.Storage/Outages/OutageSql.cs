@@ -54,9 +54,14 @@ internal static class OutageSql
     public const string EndNow =
         $"update outages set ends_at = @Now, version = version + 1, updated_at = @Now where id = @Id returning {Columns}";
 
-    // The claim: outages that may cover an occurrence in [from, horizon]. Through outages_live, so only those not yet ended.
+    // The claim: outages that may cover an occurrence from the earliest due schedule (the due index's first entry) to the
+    // horizon. Through outages_live, so only those not yet ended; sent in the same round trip as the lock.
     public const string Live =
-        $"select {Columns} from outages where cancelled_at is null and ends_at > @From and starts_at <= @Horizon";
+        $"""
+        select {Columns} from outages
+        where cancelled_at is null and starts_at <= @Horizon
+          and ends_at > (select min(next_fire_at) from schedules where next_fire_at is not null)
+        """;
 
     // Ending (or cancelling) an outage early: the occurrences it deferred fire now, and the schedules it held move back.
     public const string ReleaseDeferred =

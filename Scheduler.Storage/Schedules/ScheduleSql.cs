@@ -68,7 +68,7 @@ internal static class ScheduleSql
         """
         select id, name, tenant, kind, cron, time_zone as TimeZone, run_at as RunAt, target::text as target,
                max_attempts as MaxAttempts, next_fire_at as NextFireAt, calendar_id as CalendarId,
-               (select c.version from calendars c where c.id = schedules.calendar_id) as CalendarVersion,
+               case when calendar_id is not null then (select c.version from calendars c where c.id = schedules.calendar_id) end as CalendarVersion,
                timing::text as TimingJson, labels::text as Labels
         from schedules
         where next_fire_at <= @Horizon

@@ -32,6 +32,9 @@ public class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         });
         var schemas = document["components"]!["schemas"]!;
         Assert.Equal("0 0 17 * * MON-FRI", (string?)schemas["ScheduleRequest"]!["examples"]![0]!["cron"]);
+        Assert.Equal("uk-business", (string?)schemas["CalendarRequest"]!["examples"]![0]!["name"]);
+        Assert.Equal("defer", (string?)schemas["OutageRequest"]!["examples"]![0]!["policy"]);
+        Assert.Equal("previous", (string?)schemas["PreviewRequest"]!["examples"]![0]!["nonBusinessDay"]);
         Assert.NotNull(schemas["ScheduleRequest"]!["properties"]!["delay"]!["description"]);
         Assert.NotNull(schemas["ExecutionResponse"]!["properties"]!["origin"]!["description"]);
     }
