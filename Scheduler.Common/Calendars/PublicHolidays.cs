@@ -14,11 +14,19 @@ public static class PublicHolidays
     public static IReadOnlyList<Holiday> For(string country, int fromYear, int toYear)
     {
         var source = PublicHolidayFactory.GetPublicHolidayForCountry(country.ToUpperInvariant());
-        return Enumerable.Range(fromYear, toYear - fromYear + 1)
-            .SelectMany(source.PublicHolidaysInformation)
-            .Select(h => new Holiday(DateOnly.FromDateTime(h.ObservedDate), string.IsNullOrWhiteSpace(h.EnglishName) ? h.Name : h.EnglishName))
-            .DistinctBy(h => h.Date)
-            .OrderBy(h => h.Date)
-            .ToList();
+        var holidays = new List<Holiday>();
+        for (var year = fromYear; year <= toYear; year++)
+        {
+            // Some countries fill the names of PublicHolidaysInformation, others only PublicHolidayNames (by date).
+            var names = source.PublicHolidayNames(year);
+            foreach (var h in source.PublicHolidaysInformation(year))
+            {
+                var name = new[] { h.EnglishName, h.Name, names.TryGetValue(h.ObservedDate, out var o) ? o : null,
+                        names.TryGetValue(h.HolidayDate, out var d) ? d : null }
+                    .FirstOrDefault(n => !string.IsNullOrWhiteSpace(n)) ?? "Public holiday";
+                holidays.Add(new Holiday(DateOnly.FromDateTime(h.ObservedDate), name.Trim()));
+            }
+        }
+        return holidays.DistinctBy(h => h.Date).OrderBy(h => h.Date).ToList();
     }
 }
