@@ -65,23 +65,7 @@ public static class CalendarsApi
         CancellationToken cancellationToken, int? limit = null, string? cursor = null, string? name = null)
     {
         var errors = new ValidationErrors();
-        var size = limit ?? 50;
-        if (size is < 1 or > SchedulesApi.MaxPageSize)
-        {
-            errors.Add("limit", $"must be between 1 and {SchedulesApi.MaxPageSize}, got {size}");
-        }
-        Guid? after = null;
-        if (cursor is not null)
-        {
-            if (Guid.TryParseExact(cursor, "N", out var parsed))
-            {
-                after = parsed;
-            }
-            else
-            {
-                errors.Add("cursor", "is not a cursor this API returned");
-            }
-        }
+        var (size, after) = IdPaging.Parse(limit, cursor, errors);
         if (name is { Length: > CalendarValidator.MaxNameLength })
         {
             errors.Add("name", $"is longer than {CalendarValidator.MaxNameLength} characters");
@@ -91,7 +75,7 @@ public static class CalendarsApi
             return Problems.Invalid(errors);
         }
         var page = await calendars.ListAsync(user.Tenant(), size, after, name, cancellationToken);
-        return TypedResults.Ok(new CalendarPage(page.Select(CalendarResponse.From).ToList(), page.Count == size ? page[^1].Id.ToString("N") : null));
+        return TypedResults.Ok(new CalendarPage(page.Select(CalendarResponse.From).ToList(), IdPaging.Next(page, size, e => e.Id)));
     }
 
     private static async Task<Results<Ok<CalendarResponse>, ProblemHttpResult>> Get(Guid id, ClaimsPrincipal user, CalendarStore calendars,

@@ -79,32 +79,16 @@ public static class ExecutionsApi
         int? limit, string? cursor, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
-        var size = limit ?? 50;
-        if (size is < 1 or > SchedulesApi.MaxPageSize)
-        {
-            errors.Add("limit", $"must be between 1 and {SchedulesApi.MaxPageSize}, got {size}");
-        }
+        var (size, before) = IdPaging.Parse(limit, cursor, errors);
         if (status is not null && !Statuses.Contains(status))
         {
             errors.Add("status", $"'{status}' is not a status; use one of {string.Join(", ", Statuses)}");
-        }
-        Guid? before = null;
-        if (cursor is not null)
-        {
-            if (Guid.TryParseExact(cursor, "N", out var parsed))
-            {
-                before = parsed;
-            }
-            else
-            {
-                errors.Add("cursor", "is not a cursor this API returned");
-            }
         }
         if (!errors.IsValid)
         {
             return Problems.Invalid(errors);
         }
         var page = await history.ListAsync(tenant, scheduleId, status, before, size, cancellationToken);
-        return TypedResults.Ok(new ExecutionPage(page.Select(e => ExecutionResponse.From(e)).ToList(), page.Count == size ? page[^1].Id.ToString("N") : null));
+        return TypedResults.Ok(new ExecutionPage(page.Select(e => ExecutionResponse.From(e)).ToList(), IdPaging.Next(page, size, e => e.Id)));
     }
 }

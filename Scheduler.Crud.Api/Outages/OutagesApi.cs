@@ -68,26 +68,10 @@ public static class OutagesApi
         CancellationToken cancellationToken, string? state = null, int? limit = null, string? cursor = null)
     {
         var errors = new ValidationErrors();
-        var size = limit ?? 50;
-        if (size is < 1 or > SchedulesApi.MaxPageSize)
-        {
-            errors.Add("limit", $"must be between 1 and {SchedulesApi.MaxPageSize}, got {size}");
-        }
+        var (size, after) = IdPaging.Parse(limit, cursor, errors);
         if (state is not null && !States.Contains(state))
         {
             errors.Add("state", $"'{state}' is not a state; use one of {string.Join(", ", States)}");
-        }
-        Guid? after = null;
-        if (cursor is not null)
-        {
-            if (Guid.TryParseExact(cursor, "N", out var parsed))
-            {
-                after = parsed;
-            }
-            else
-            {
-                errors.Add("cursor", "is not a cursor this API returned");
-            }
         }
         if (!errors.IsValid)
         {
@@ -95,7 +79,7 @@ public static class OutagesApi
         }
         var now = time.GetUtcNow();
         var page = await outages.ListAsync(user.Tenant(), size, after, state, now, cancellationToken);
-        return TypedResults.Ok(new OutagePage(page.Select(o => OutageResponse.Of(o, now)).ToList(), page.Count == size ? page[^1].Id.ToString("N") : null));
+        return TypedResults.Ok(new OutagePage(page.Select(o => OutageResponse.Of(o, now)).ToList(), IdPaging.Next(page, size, e => e.Id)));
     }
 
     private static async Task<Results<Ok<OutageResponse>, ProblemHttpResult>> Get(Guid id, ClaimsPrincipal user, OutageStore outages, TimeProvider time,
