@@ -19,6 +19,9 @@ public class MutationFuzzTests(ApiFactory factory) : IClassFixture<ApiFactory>
         """{"name":"cron","cron":"0 */5 9-17 * * MON-FRI","timeZone":"Europe/London","labels":{"team":"data"},"target":{"type":"webhook","url":"https://hooks.example.com/a","method":"PUT","headers":{"X-Team":"data","Authorization":"Bearer t"},"body":{"k":[1,2,{"n":null}]},"timeout":"PT2S","signingSecret":"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},"maxAttempts":3}""",
         """{"name":"once","runAt":"2031-06-01T10:00:00+02:00","description":"one shot","target":{"type":"kafka","topic":"jobs","key":"k1","headers":{"h":"v"},"value":{"a":"b"}}}""",
         """{"name":"later","delay":"90s","target":{"type":"webhook","url":"https://hooks.example.com/b"}}""",
+        """{"name":"business","cron":"0 0 17 L * *","timeZone":"Europe/London","calendar":"fuzz-business","nonBusinessDay":"previous","startAt":"2030-01-01T00:00:00Z","endAt":"2035-01-01T00:00:00Z","jitter":"30s","catchUp":"all","catchUpWindow":"1h","state":"paused","target":{"type":"webhook","url":"https://hooks.example.com/c"}}""",
+        """{"name":"nth","cron":"0 0 8 * * *","timeZone":"America/New_York","calendar":"fuzz-business","businessDaysOfMonth":[3,-2],"catchUp":"none","target":{"type":"webhook","url":"https://hooks.example.com/d"}}""",
+        """{"name":"manual","manual":true,"target":{"type":"kafka","topic":"jobs"}}""",
     ];
 
     private static readonly JsonNode?[] Hostile =
@@ -34,6 +37,12 @@ public class MutationFuzzTests(ApiFactory factory) : IClassFixture<ApiFactory>
         var seed = int.TryParse(Environment.GetEnvironmentVariable("SCHEDULER_FUZZ_SEED"), CultureInfo.InvariantCulture, out var s) ? s : 20261124;
         var random = new Random(seed);
         var client = factory.CreateClient();
+        // The calendar the timing-language seeds follow (a mutated name is an unknown calendar: a 400 naming it).
+        using (var calendar = await client.PostAsync("/api/v1/calendars", new StringContent(
+            """{ "name": "fuzz-business", "holidays": [ { "date": "2031-12-25", "name": "Christmas Day" } ] }""", Encoding.UTF8, "application/json")))
+        {
+            Assert.True(calendar.StatusCode is HttpStatusCode.Created or HttpStatusCode.Conflict, await calendar.Content.ReadAsStringAsync());
+        }
         var statuses = new Dictionary<int, int>();
         for (var i = 0; i < Iterations; i++)
         {

@@ -237,6 +237,14 @@ public sealed class BrowserTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("ul.holidays")).ToContainTextAsync("Founders' Day");
         await ScreenshotAsync(page, "calendar");
 
+        // The schedule form's live preview says what the calendar moved, and why.
+        await page.GotoAsync("/schedules/new");
+        await page.GetByLabel("Cron expression").FillAsync("0 0 9 * * *");
+        await page.GetByLabel("Business-day calendar").FillAsync("office");
+        await page.GetByLabel("On a weekend day or holiday").FillAsync("next");
+        await Assertions.Expect(page.Locator("#preview-adjustments")).ToContainTextAsync("Founders' Day in office: rolled to");
+        await Assertions.Expect(page.Locator("#preview-description")).ToContainTextAsync("business day after");
+
         // An outage in force: a banner on every page, and it can be ended from the outages page.
         var start = h.Time.GetUtcNow().AddMinutes(-1);
         var created = await h.Client.PostAsync("/api/v1/outages", new StringContent($$"""{ "name": "db-upgrade", "from": "{{start:O}}", "to": "{{start.AddHours(2):O}}", "policy": "skip" }""",
