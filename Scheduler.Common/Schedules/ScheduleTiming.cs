@@ -63,15 +63,6 @@ public sealed record ScheduleTiming
         new() { Kind = ScheduleKind.Delay, Delay = delay, RunAt = (now + delay).ToUniversalTime() };
 
     public static ScheduleTiming Manual { get; } = new() { Kind = ScheduleKind.Manual };
-
-    /// <summary>For schedules without a calendar: the first time to fire for a schedule created or resumed at <paramref name="now"/>.</summary>
-    public DateTimeOffset? FirstFireAt(DateTimeOffset now) => Occurrences().FirstFireAt(now);
-
-    /// <summary>For schedules without a calendar: the occurrence after <paramref name="occurrence"/>; null when the schedule is done.</summary>
-    public DateTimeOffset? NextAfter(DateTimeOffset occurrence) => Occurrences().NextAfter(occurrence);
-
-    /// <summary>For schedules without a calendar: the next <paramref name="count"/> fire times after <paramref name="now"/>.</summary>
-    public IReadOnlyList<DateTimeOffset> Upcoming(DateTimeOffset now, int count) => Occurrences().Upcoming(now, count);
 }
 
 /// <summary>A schedule's business-day rule: which calendar, and what happens off its business days.</summary>

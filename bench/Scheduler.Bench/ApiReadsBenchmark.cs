@@ -84,7 +84,7 @@ internal static class ApiReadsBenchmark
                 await copy.WriteAsync("""{"type":"webhook","url":"http://127.0.0.1:9/echo","method":"POST","headers":{},"timeout":"PT3S"}""", NpgsqlDbType.Jsonb);
                 await copy.WriteAsync(5, NpgsqlDbType.Integer);
                 await copy.WriteAsync(paused ? "paused" : "active", NpgsqlDbType.Text);
-                await WriteOrNull(copy, paused ? null : timing.FirstFireAt(now), NpgsqlDbType.TimestampTz);
+                await WriteOrNull(copy, paused ? null : timing.Occurrences().FirstFireAt(now), NpgsqlDbType.TimestampTz);
                 await copy.WriteAsync(now, NpgsqlDbType.TimestampTz);
                 await copy.WriteAsync(now, NpgsqlDbType.TimestampTz);
             }

@@ -77,8 +77,8 @@ public class NextOccurrenceTests
     public void RunAt_fires_once_at_its_instant()
     {
         var timing = ScheduleTiming.ForRunAt(Utc("2030-01-01T10:00:00+02:00"));
-        Assert.Equal(Utc("2030-01-01T08:00:00Z"), timing.FirstFireAt(Utc("2029-12-31T00:00:00Z")));
-        Assert.Null(timing.NextAfter(Utc("2030-01-01T08:00:00Z")));
+        Assert.Equal(Utc("2030-01-01T08:00:00Z"), timing.Occurrences().FirstFireAt(Utc("2029-12-31T00:00:00Z")));
+        Assert.Null(timing.Occurrences().NextAfter(Utc("2030-01-01T08:00:00Z")));
         Assert.Equal(TimeSpan.Zero, timing.RunAt!.Value.Offset);
     }
 
@@ -87,15 +87,15 @@ public class NextOccurrenceTests
     {
         var now = Utc("2030-01-01T10:00:00Z");
         var timing = ScheduleTiming.ForDelay(TimeSpan.FromSeconds(90), now);
-        Assert.Equal(Utc("2030-01-01T10:01:30Z"), timing.FirstFireAt(now));
-        Assert.Null(timing.NextAfter(Utc("2030-01-01T10:01:30Z")));
+        Assert.Equal(Utc("2030-01-01T10:01:30Z"), timing.Occurrences().FirstFireAt(now));
+        Assert.Null(timing.Occurrences().NextAfter(Utc("2030-01-01T10:01:30Z")));
     }
 
     [Fact]
     public void Upcoming_lists_the_next_fire_times()
     {
         var timing = ScheduleTiming.ForCron(Cron("0 0 9 * * *"));
-        var next = timing.Upcoming(Utc("2030-01-01T12:00:00Z"), 3);
+        var next = timing.Occurrences().Upcoming(Utc("2030-01-01T12:00:00Z"), 3);
         Assert.Equal([Utc("2030-01-02T09:00:00Z"), Utc("2030-01-03T09:00:00Z"), Utc("2030-01-04T09:00:00Z")], next);
     }
 }

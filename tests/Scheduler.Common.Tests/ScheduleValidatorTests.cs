@@ -36,7 +36,7 @@ public class ScheduleValidatorTests
         var webhook = Assert.IsType<WebhookTarget>(definition!.Target);
         Assert.Equal(TimeSpan.FromSeconds(3), webhook.Timeout);
         Assert.Equal("Europe/London", definition.Timing.TimeZone);
-        Assert.Equal(new DateTimeOffset(2030, 1, 1, 17, 0, 0, TimeSpan.Zero), definition.Timing.FirstFireAt(Now));
+        Assert.Equal(new DateTimeOffset(2030, 1, 1, 17, 0, 0, TimeSpan.Zero), definition.Occurrences.FirstFireAt(Now));
     }
 
     [Fact]
