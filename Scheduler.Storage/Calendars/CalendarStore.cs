@@ -67,15 +67,10 @@ public sealed class CalendarStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var current = await connection.QuerySingleOrDefaultAsync<CalendarRecord>(new CommandDefinition(CalendarSql.LockForChange,
-            new { Tenant = tenant, Id = id }, transaction, cancellationToken: cancellationToken));
-        if (current is null)
+        var (current, refused) = await LockAsync(connection, transaction, tenant, id, expectedVersion, cancellationToken);
+        if (refused is not null)
         {
-            return new CalendarChange(CalendarChangeStatus.NotFound);
-        }
-        if (expectedVersion is { } version && version != current.Version)
-        {
-            return new CalendarChange(CalendarChangeStatus.VersionMismatch, current);
+            return refused;
         }
         var definition = change(current);
         CalendarRecord updated;
@@ -98,15 +93,10 @@ public sealed class CalendarStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var current = await connection.QuerySingleOrDefaultAsync<CalendarRecord>(new CommandDefinition(CalendarSql.LockForChange,
-            new { Tenant = tenant, Id = id }, transaction, cancellationToken: cancellationToken));
-        if (current is null)
+        var (current, refused) = await LockAsync(connection, transaction, tenant, id, expectedVersion, cancellationToken);
+        if (refused is not null)
         {
-            return new CalendarChange(CalendarChangeStatus.NotFound);
-        }
-        if (expectedVersion is { } version && version != current.Version)
-        {
-            return new CalendarChange(CalendarChangeStatus.VersionMismatch, current);
+            return refused;
         }
         // Schedules that start to follow it meanwhile wait on this lock (their insert references the row).
         var users = (await connection.QueryAsync<string>(new CommandDefinition(CalendarSql.LiveSchedulesOn, new { Id = id }, transaction,
@@ -118,6 +108,17 @@ public sealed class CalendarStore(NpgsqlDataSource dataSource)
         await connection.ExecuteAsync(new CommandDefinition(CalendarSql.Delete, new { Id = id }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
         return new CalendarChange(CalendarChangeStatus.Done, current);
+    }
+
+    /// <summary>Locks the calendar for a change; the refusal when it is not there or not at <paramref name="expectedVersion"/>.</summary>
+    private static async Task<(CalendarRecord Current, CalendarChange? Refused)> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        string tenant, Guid id, int? expectedVersion, CancellationToken cancellationToken)
+    {
+        var current = await connection.QuerySingleOrDefaultAsync<CalendarRecord>(new CommandDefinition(CalendarSql.LockForChange,
+            new { Tenant = tenant, Id = id }, transaction, cancellationToken: cancellationToken));
+        return current is null ? (null!, new CalendarChange(CalendarChangeStatus.NotFound))
+            : expectedVersion is { } version && version != current.Version ? (current, new CalendarChange(CalendarChangeStatus.VersionMismatch, current))
+            : (current, null);
     }
 
     /// <summary>
