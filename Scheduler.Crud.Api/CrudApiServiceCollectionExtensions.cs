@@ -10,6 +10,7 @@ using Scheduler.Crud.Api.Http;
 using Scheduler.Crud.Api.Pages;
 using Scheduler.Crud.Api.Executions;
 using Scheduler.Crud.Api.Preview;
+using Scheduler.Crud.Api.Results;
 using Scheduler.Crud.Api.Schedules;
 using Scheduler.Crud.Api.Statistics;
 using Scheduler.Storage;
@@ -40,6 +41,7 @@ public static class CrudApiServiceCollectionExtensions
         builder.Services.AddExceptionHandler<DatabaseUnavailableExceptionHandler>();
         builder.Services.AddOpenApi(o => o.Describe());
         builder.AddAccessControl();
+        builder.Services.AddSingleton<Results.ResultsTelemetry>();
         // The web UI: server-rendered pages on the same stores and validation as the API; every page needs a signed-in key.
         builder.Services.AddRazorPages(o =>
         {
@@ -69,6 +71,7 @@ public static class CrudApiServiceCollectionExtensions
         var api = app.MapGroup("").WithProblemResponses();
         api.MapSchedulesApi();
         api.MapExecutionsApi();
+        api.MapResultsApi();
         api.MapPreviewApi();
         api.MapCalendarsApi();
         api.MapOutagesApi();

@@ -52,6 +52,10 @@ public sealed class ExecutorOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan RetryMaxBackoff { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>The API's address as workers reach it (e.g. <c>https://scheduleman.example.com/</c>): triggers of schedules
+    /// with result tracking carry a report address on it. Without it such triggers fail (and say why).</summary>
+    public Uri? CallbackUrl { get; set; }
+
     /// <summary>How often the offset from the database clock is measured (default 1 min).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan ClockSyncInterval { get; set; } = TimeSpan.FromMinutes(1);

@@ -50,6 +50,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<Outages.OutageStore>();
         services.AddSingleton<ExecutionStore>();
         services.AddSingleton<HistoryStore>();
+        services.AddSingleton<Results.ResultStore>();
+        services.AddSingleton<Common.Results.ReportToken>();
         services.AddSingleton<DueNotifications>();
         services.AddSingleton<Statistics.StatisticsStore>();
         // Readiness: the database answers and its schema is current. Hosts map it at /readyz.

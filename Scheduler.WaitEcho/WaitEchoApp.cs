@@ -15,6 +15,8 @@ public static class WaitEchoApp
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new ReceivedLog(builder.Configuration.GetValue("WaitEcho:Capacity", 200_000)));
         builder.Services.AddSingleton<FailureCounter>();
+        builder.Services.AddHttpClient("worker", c => c.Timeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddSingleton<Work.Worker>();
         AddKafka(builder);
         configureServices?.Invoke(builder.Services);
         var app = builder.Build();

@@ -23,13 +23,16 @@ public static class TriggerEnvelope
             Subject = trigger.ScheduleName,
             Time = trigger.ScheduledFor,
             DataContentType = MediaTypeNames.Application.Json,
-            Data = new TriggerData(trigger.ExecutionId, trigger.ScheduleId, trigger.ScheduleName, trigger.ScheduledFor, trigger.Attempt),
+            Data = new TriggerData(trigger.ExecutionId, trigger.ScheduleId, trigger.ScheduleName, trigger.ScheduledFor, trigger.Attempt,
+                trigger.Callback?.Url, trigger.Callback?.Token),
         };
         var body = Formatter.EncodeStructuredModeMessage(cloudEvent, out var type);
         contentType = type.ToString();
         return body;
     }
 
-    /// <summary>The event's <c>data</c>.</summary>
-    public sealed record TriggerData(Guid ExecutionId, Guid ScheduleId, string ScheduleName, DateTimeOffset ScheduledFor, int Attempt);
+    /// <summary>The event's <c>data</c>; the callback fields only with result tracking.</summary>
+    public sealed record TriggerData(Guid ExecutionId, Guid ScheduleId, string ScheduleName, DateTimeOffset ScheduledFor, int Attempt,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? CallbackUrl = null,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? ReportToken = null);
 }

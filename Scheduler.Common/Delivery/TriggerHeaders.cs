@@ -22,4 +22,10 @@ public static class TriggerHeaders
 
     /// <summary>1 for the first attempt.</summary>
     public const string Attempt = "scheduleman-attempt";
+
+    /// <summary>With result tracking: the URL the worker POSTs its reports on this attempt to.</summary>
+    public const string CallbackUrl = "scheduleman-callback-url";
+
+    /// <summary>With result tracking: the token for those reports (<c>Authorization: Bearer</c>); valid for this execution only.</summary>
+    public const string ReportToken = "scheduleman-report-token";
 }

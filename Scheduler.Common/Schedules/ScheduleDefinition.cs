@@ -1,4 +1,5 @@
 using Scheduler.Common.Calendars;
+using Scheduler.Common.Results;
 using Scheduler.Common.Targets;
 
 namespace Scheduler.Common.Schedules;
@@ -20,6 +21,9 @@ public sealed record ScheduleDefinition
 
     /// <summary>Delivery attempts before an execution is dead-lettered (1–100, default 5).</summary>
     public int MaxAttempts { get; init; } = DefaultMaxAttempts;
+
+    /// <summary>Result tracking: runs end when the worker reports (or time out); null: a run ends at delivery.</summary>
+    public Completion? Completion { get; init; }
 
     /// <summary>The state asked for (<c>active</c> or <c>paused</c>); null keeps the current one on a replace.</summary>
     public string? State { get; init; }

@@ -62,6 +62,9 @@ public sealed record ScheduleRequest
 
     /// <summary>Delivery attempts before dead letter, 1–100 (default 5).</summary>
     public int? MaxAttempts { get; init; }
+
+    /// <summary>Opt in to result tracking: a run ends when its worker reports through the trigger's callback (or when it times out); failed and timed-out runs are retried as new attempts.</summary>
+    public Results.CompletionRequest? Completion { get; init; }
 }
 
 /// <summary>A delivery target as clients send it.</summary>

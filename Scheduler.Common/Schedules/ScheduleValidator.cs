@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Scheduler.Common.Results;
 using Scheduler.Common.Security;
 using Scheduler.Common.Targets;
 using Scheduler.Common.Time;
@@ -79,6 +80,7 @@ public static partial class ScheduleValidator
             errors.Add("state", $"'{Truncate(request.State)}' cannot be asked for; use 'active' or 'paused'");
         }
         var target = ValidateTarget(request.Target, errors);
+        var completion = CompletionValidator.Validate(request.Completion, errors);
 
         var maxAttempts = request.MaxAttempts ?? ScheduleDefinition.DefaultMaxAttempts;
         if (maxAttempts is < 1 or > 100)
@@ -96,6 +98,7 @@ public static partial class ScheduleValidator
                 Timing = timing!,
                 Target = target!,
                 MaxAttempts = maxAttempts,
+                Completion = completion,
                 State = request.State,
                 Calendar = timing!.BusinessDays is null ? null : calendar?.Calendar,
             };

@@ -67,6 +67,17 @@ public sealed class SecretBox
         return Encoding.UTF8.GetString(plain);
     }
 
+    /// <summary>
+    /// Keys for another purpose (e.g. signing report tokens), derived from the configured keys with HKDF so that one setting
+    /// serves both and neither use can be turned against the other. The active key's comes first.
+    /// </summary>
+    public IReadOnlyList<byte[]> DeriveKeys(string purpose)
+    {
+        var info = Encoding.UTF8.GetBytes(purpose);
+        return [HKDF.DeriveKey(HashAlgorithmName.SHA256, _active.Key, 32, info: info),
+            .. _keys.Where(k => k.Key != _active.Id).Select(k => HKDF.DeriveKey(HashAlgorithmName.SHA256, k.Value, 32, info: info))];
+    }
+
     /// <summary>A fresh key for <c>Secrets:Key</c>.</summary>
     public static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 

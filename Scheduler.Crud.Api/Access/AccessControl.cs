@@ -52,6 +52,7 @@ public static class AccessControl
         services.AddSingleton<ApiKeyResolver>();
         services.AddAuthentication(CallerScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, Results.ReportTokenAuthenticationHandler>(Results.ReportTokenAuthenticationHandler.SchemeName, null)
             .AddCookie(BrowserScheme, o =>
             {
                 // The web UI: signed in with an API key, remembered in an HttpOnly, same-site cookie.
@@ -109,7 +110,7 @@ public static class AccessControl
                 var response = rejected.HttpContext.Response;
                 response.StatusCode = StatusCodes.Status429TooManyRequests;
                 response.Headers.RetryAfter = "1";
-                await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests.",
+                await Microsoft.AspNetCore.Http.Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests.",
                     detail: "This API key made more requests than its rate limit allows; retry after the Retry-After delay.").ExecuteAsync(rejected.HttpContext);
             };
         });
@@ -125,7 +126,7 @@ public static class AccessControl
             if (context.Request.ContentLength > limits.MaxRequestBodyBytes)
             {
                 context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-                await Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "The request body is too large.",
+                await Microsoft.AspNetCore.Http.Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "The request body is too large.",
                     detail: $"body: {context.Request.ContentLength} bytes; the limit is {limits.MaxRequestBodyBytes}.").ExecuteAsync(context);
                 return;
             }

@@ -27,7 +27,8 @@ public sealed class ApiKeyAuthenticationHandler(
             Response.Headers["Scheduleman-Auth"] = "disabled";
             return Success(ApiKeyResolver.Identity("auth-disabled", _auth.BootstrapTenant, Scopes.Admin, null, SchemeName));
         }
-        if (PresentedKey() is not { } key)
+        // A worker's report token is not an API key: the report endpoint's own scheme checks it.
+        if (PresentedKey() is not { } key || key.StartsWith(Common.Results.ReportToken.Prefix, StringComparison.Ordinal))
         {
             return AuthenticateResult.NoResult();
         }
@@ -70,6 +71,6 @@ public sealed class ApiKeyAuthenticationHandler(
     private Task Problem(int status, string title, string detail)
     {
         Response.StatusCode = status;
-        return Results.Problem(statusCode: status, title: title, detail: detail).ExecuteAsync(Context);
+        return Microsoft.AspNetCore.Http.Results.Problem(statusCode: status, title: title, detail: detail).ExecuteAsync(Context);
     }
 }

@@ -31,5 +31,9 @@ public static class Scopes
             .AddPolicy(Read, p => p.RequireAssertion(c => c.User.Allows(Read)))
             .AddPolicy(Write, p => p.RequireAssertion(c => c.User.Allows(Write)))
             .AddPolicy(Admin, p => p.RequireAssertion(c => c.User.Allows(Admin)))
+            // Workers' reports: only the report token of the execution in the route (never an API key).
+            .AddPolicy(Results.ReportTokenAuthenticationHandler.Policy, p => p
+                .AddAuthenticationSchemes(Results.ReportTokenAuthenticationHandler.SchemeName)
+                .RequireAuthenticatedUser())
             .Services;
 }

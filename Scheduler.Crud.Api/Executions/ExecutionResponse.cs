@@ -14,7 +14,11 @@ public sealed record ExecutionResponse
     public required string Origin { get; init; }
     /// <summary>How many occurrences this execution stands for (more than 1 only for a catch-up or a deferral).</summary>
     public int Occurrences { get; init; }
-    /// <summary><c>pending</c>, <c>delivering</c>, <c>succeeded</c>, <c>dead</c> or <c>skipped</c> (an outage or the catch-up policy; never delivered).</summary>
+    /// <summary>
+    /// <c>pending</c>, <c>delivering</c>, <c>succeeded</c>, <c>dead</c> or <c>skipped</c> (an outage, the catch-up or the overlap policy; never
+    /// delivered). With result tracking also <c>delivered</c> (the worker has not reported yet), <c>running</c>, <c>failed</c> (reported; an
+    /// executor retries or dead-letters it within a poll), <c>cancelling</c>, <c>cancelled</c> and <c>waiting</c> (buffered by the overlap policy).
+    /// </summary>
     public required string Status { get; init; }
     /// <summary>Attempts started so far.</summary>
     public int Attempt { get; init; }
@@ -31,6 +35,10 @@ public sealed record ExecutionResponse
     public Guid? OutageId { get; init; }
     /// <summary>First attempt minus scheduled time, in milliseconds.</summary>
     public double? LatenessMs { get; init; }
+    /// <summary>Why a dead or cancelled execution ended: <c>delivery-failed</c>, <c>worker-failed</c>, <c>timed-out</c> (past its run timeout) or <c>worker-silent</c> (no heartbeat in time).</summary>
+    public string? EndReason { get; init; }
+    /// <summary>With result tracking: the current attempt's run as its worker reported it.</summary>
+    public RunResponse? Run { get; init; }
     /// <summary>Every attempt (only on a single execution's page).</summary>
     public IReadOnlyList<AttemptResponse>? Attempts { get; init; }
 
@@ -54,12 +62,73 @@ public sealed record ExecutionResponse
         Note = e.Note,
         OutageId = e.OutageId,
         LatenessMs = e.FirstAttemptAt is { } first ? (first - e.ScheduledFor).TotalMilliseconds : null,
-        Attempts = attempts?.Select(a => new AttemptResponse(a.Attempt, a.ExecutorId, a.StartedAt, a.DurationMs, a.Outcome, a.StatusCode, a.Error)).ToList(),
+        EndReason = e.EndReason,
+        Run = RunResponse.From(e),
+        Attempts = attempts?.Select(a => new AttemptResponse(a.Attempt, a.ExecutorId, a.StartedAt, a.DurationMs, a.Outcome, a.StatusCode, a.Error)
+        {
+            RunStatus = a.RunStatus,
+            RunFinishedAt = a.RunFinishedAt,
+            RunDurationMs = a.RunDurationMs,
+            RunError = a.RunError,
+            CodeVersion = a.CodeVersion,
+            LogsUrl = a.LogsUrl,
+            LateReport = a.LateReport,
+        }).ToList(),
     };
 }
 
-/// <summary>One delivery attempt: when, how long, and the HTTP status or error.</summary>
-public sealed record AttemptResponse(int Attempt, string ExecutorId, DateTimeOffset StartedAt, double DurationMs, string Outcome, int? StatusCode, string? Error);
+/// <summary>One attempt: its delivery (when, how long, the HTTP status or error) and, with result tracking, its run.</summary>
+public sealed record AttemptResponse(int Attempt, string ExecutorId, DateTimeOffset StartedAt, double DurationMs, string Outcome, int? StatusCode, string? Error)
+{
+    /// <summary><c>running</c>, <c>succeeded</c>, <c>failed</c>, <c>cancelled</c>, <c>timed-out</c> or <c>worker-silent</c>.</summary>
+    public string? RunStatus { get; init; }
+    public DateTimeOffset? RunFinishedAt { get; init; }
+    /// <summary>From delivery to the worker's final report.</summary>
+    public double? RunDurationMs { get; init; }
+    public string? RunError { get; init; }
+    /// <summary>The code that ran, as the worker reported it (a git revision, an image digest).</summary>
+    public string? CodeVersion { get; init; }
+    public string? LogsUrl { get; init; }
+    /// <summary>A report that came after this attempt had ended: kept, changed nothing.</summary>
+    public string? LateReport { get; init; }
+}
+
+/// <summary>The run of an execution's current attempt (result tracking).</summary>
+public sealed record RunResponse
+{
+    /// <summary>How long a run may take, and the longest silence between reports.</summary>
+    public required Scheduler.Common.Results.CompletionRequest Completion { get; init; }
+    /// <summary>When the trigger was delivered: the run clock started.</summary>
+    public DateTimeOffset? DeliveredAt { get; init; }
+    /// <summary>The last <c>running</c> report.</summary>
+    public DateTimeOffset? HeartbeatAt { get; init; }
+    /// <summary>When the run times out unless the worker reports (for runs in progress).</summary>
+    public DateTimeOffset? Deadline { get; init; }
+    public double? Progress { get; init; }
+    public string? Message { get; init; }
+    /// <summary>What the worker reported with <c>succeeded</c>.</summary>
+    public System.Text.Json.JsonElement? Output { get; init; }
+    public string? CodeVersion { get; init; }
+    public string? LogsUrl { get; init; }
+    public DateTimeOffset? CancelRequestedAt { get; init; }
+    /// <summary>From delivery to the end, for a finished run; so far, for one in progress.</summary>
+    public double? DurationMs { get; init; }
+
+    internal static RunResponse? From(ExecutionRecord e) => Scheduler.Common.Results.Completion.FromJson(e.CompletionJson) is not { } completion ? null : new()
+    {
+        Completion = Schedules.CompletionView.From(completion),
+        DeliveredAt = e.DeliveredAt,
+        HeartbeatAt = e.HeartbeatAt,
+        Deadline = e.RunDeadline,
+        Progress = e.Progress,
+        Message = e.Message,
+        Output = e.OutputJson is { } json ? System.Text.Json.JsonDocument.Parse(json).RootElement.Clone() : null,
+        CodeVersion = e.CodeVersion,
+        LogsUrl = e.LogsUrl,
+        CancelRequestedAt = e.CancelRequestedAt,
+        DurationMs = e.DeliveredAt is { } delivered && e.CompletedAt is { } done && e.Status == "succeeded" ? (done - delivered).TotalMilliseconds : null,
+    };
+}
 
 /// <summary>A page of executions, newest first; pass <c>nextCursor</c> as <c>cursor</c> for the next (absent on the last page).</summary>
 public sealed record ExecutionPage(IReadOnlyList<ExecutionResponse> Items, string? NextCursor);

@@ -11,7 +11,8 @@ namespace Scheduler.Crud.Api.Executions;
 
 public static class ExecutionsApi
 {
-    private static readonly string[] Statuses = ["pending", "delivering", "succeeded", "dead", "skipped"];
+    private static readonly string[] Statuses =
+        ["pending", "delivering", "delivered", "running", "failed", "cancelling", "waiting", "succeeded", "dead", "skipped", "cancelled"];
 
     public static IEndpointRouteBuilder MapExecutionsApi(this IEndpointRouteBuilder app)
     {

@@ -42,6 +42,7 @@ internal static class OpenApiDocumentation
                 new() { Name = "Calendars", Description = "Business days (weekends and holidays) that schedules follow; seeded by country or imported from .ics." },
                 new() { Name = "Outages", Description = "Planned quiet periods in which matching schedules skip or defer their occurrences." },
                 new() { Name = "Executions", Description = "One execution per occurrence, with every attempt; dead letters and their redrive." },
+                new() { Name = "Results", Description = "Workers report on their runs (result tracking): heartbeats, success with output, failure." },
                 new() { Name = "Statistics", Description = "Failures, lateness and durations per schedule, target host and executor; the executors alive." },
                 new() { Name = "API keys", Description = "The tenant's keys (admin): create one (shown once), list, revoke." },
             };
@@ -94,7 +95,8 @@ internal static class OpenApiDocumentation
                       "cron": "0 0 17 * * MON-FRI", "timeZone": "Europe/London",
                       "target": { "type": "webhook", "url": "https://reports.example.com/hooks/nightly", "method": "POST",
                                   "headers": { "X-Team": "data" }, "body": { "report": "daily" }, "timeout": "PT3S" },
-                      "maxAttempts": 5 }
+                      "maxAttempts": 5,
+                      "completion": { "runTimeout": "PT30M", "heartbeatTimeout": "PT2M", "overlap": "skip" } }
                     """)!];
             }
             else if (type == typeof(Scheduler.Common.Calendars.CalendarRequest))
@@ -110,6 +112,13 @@ internal static class OpenApiDocumentation
                 schema.Examples = [JsonNode.Parse("""
                     { "name": "db-upgrade-2026-12", "description": "Primary database upgrade",
                       "from": "2026-12-05T22:00:00Z", "to": "2026-12-06T02:00:00Z", "policy": "defer", "labels": { "team": "data" } }
+                    """)!];
+            }
+            else if (type == typeof(Scheduler.Common.Results.RunReportRequest))
+            {
+                schema.Examples = [JsonNode.Parse("""
+                    { "status": "succeeded", "output": { "rows": 1204, "file": "s3://reports/2026-12-01.csv" },
+                      "codeVersion": "git:4f2a9c1 image:sha256:9b1e…", "logsUrl": "https://logs.example.com/runs/0193a1b2" }
                     """)!];
             }
             else if (type == typeof(PreviewRequest))

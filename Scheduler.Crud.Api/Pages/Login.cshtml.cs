@@ -40,7 +40,7 @@ public static class Logout
         app.MapPost("/logout", async (HttpContext context) =>
         {
             await context.SignOutAsync(AccessControl.BrowserScheme);
-            return Results.LocalRedirect("/login");
+            return TypedResults.LocalRedirect("/login");
         }).ExcludeFromDescription();
         return app;
     }

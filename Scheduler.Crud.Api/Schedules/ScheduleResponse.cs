@@ -1,4 +1,6 @@
+using Scheduler.Common.Results;
 using Scheduler.Common.Schedules;
+using Scheduler.Common.Time;
 using Scheduler.Common.Targets;
 using Scheduler.Storage.Schedules;
 
@@ -33,6 +35,8 @@ public sealed record ScheduleResponse
     /// <summary>The target; secret header values are shown as <c>***</c>.</summary>
     public required TargetSpec Target { get; init; }
     public int MaxAttempts { get; init; }
+    /// <summary>Result tracking, when the schedule opted in: runs end when the worker reports.</summary>
+    public CompletionRequest? Completion { get; init; }
     /// <summary><c>active</c>, <c>paused</c> or <c>completed</c>.</summary>
     public required string State { get; init; }
     /// <summary>The next time it fires (UTC); null when nothing is pending.</summary>
@@ -65,6 +69,7 @@ public sealed record ScheduleResponse
         // Secrets are write-only: "***" says one is set (send "***" back on PUT to keep it).
         Target = record.TargetSpec.Redacted(),
         MaxAttempts = record.MaxAttempts,
+        Completion = record.Completion is { } completion ? CompletionView.From(completion) : null,
         State = record.State,
         NextFireAt = record.NextFireAt,
         Version = record.Version,
@@ -75,3 +80,19 @@ public sealed record ScheduleResponse
 
 /// <summary>A page of schedules; pass <c>nextCursor</c> as <c>cursor</c> for the next one (absent on the last page).</summary>
 public sealed record SchedulePage(IReadOnlyList<ScheduleResponse> Items, string? NextCursor);
+
+/// <summary>A stored <see cref="Completion"/> in the shape clients send, so a schedule read back can be written back.</summary>
+public static class CompletionView
+{
+    public static CompletionRequest From(Completion completion) => new()
+    {
+        RunTimeout = Durations.Format(completion.RunTimeout),
+        HeartbeatTimeout = completion.HeartbeatTimeout is { } beat ? Durations.Format(beat) : null,
+        Overlap = completion.Overlap switch
+        {
+            OverlapPolicy.Skip => "skip",
+            OverlapPolicy.BufferOne => "bufferOne",
+            _ => "allow",
+        },
+    };
+}

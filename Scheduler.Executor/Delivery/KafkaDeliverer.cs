@@ -90,6 +90,11 @@ public sealed class KafkaDeliverer : ITriggerDeliverer, IDisposable
         headers.Add(TriggerHeaders.ScheduleId, Encoding.UTF8.GetBytes(trigger.ScheduleId.ToString()));
         headers.Add(TriggerHeaders.ScheduledFor, Encoding.UTF8.GetBytes(trigger.ScheduledFor.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)));
         headers.Add(TriggerHeaders.Attempt, Encoding.UTF8.GetBytes(trigger.Attempt.ToString(CultureInfo.InvariantCulture)));
+        if (trigger.Callback is { } callback)
+        {
+            headers.Add(TriggerHeaders.CallbackUrl, Encoding.UTF8.GetBytes(callback.Url));
+            headers.Add(TriggerHeaders.ReportToken, Encoding.UTF8.GetBytes(callback.Token));
+        }
         return new Message<string, byte[]> { Key = kafka.Key ?? trigger.ScheduleId.ToString(), Value = value, Headers = headers };
     }
 

@@ -114,6 +114,11 @@ public sealed class WebhookDeliverer : ITriggerDeliverer, IDisposable
         request.Headers.TryAddWithoutValidation(TriggerHeaders.ScheduledFor,
             trigger.ScheduledFor.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
         request.Headers.TryAddWithoutValidation(TriggerHeaders.Attempt, trigger.Attempt.ToString(CultureInfo.InvariantCulture));
+        if (trigger.Callback is { } callback)
+        {
+            request.Headers.TryAddWithoutValidation(TriggerHeaders.CallbackUrl, callback.Url);
+            request.Headers.TryAddWithoutValidation(TriggerHeaders.ReportToken, callback.Token);
+        }
         return request;
     }
 

@@ -20,6 +20,8 @@ public sealed class ExecutorTelemetry : IDisposable
         DeliveryDuration = _meter.CreateHistogram<double>("scheduleman.delivery.duration", "ms", "How long a delivery attempt took");
         ClaimBatch = _meter.CreateHistogram<long>("scheduleman.claim.batch_size", "{execution}", "Executions claimed by one claim transaction");
         ClaimDuration = _meter.CreateHistogram<double>("scheduleman.claim.duration", "ms", "How long one claim transaction took (the poll's cost)");
+        RunsEnded = _meter.CreateCounter<long>("scheduleman.runs.ended", "{run}",
+            "Tracked runs the executors ended or sent back for retry: by status (pending = retried, dead, cancelled) and reason (worker-failed, timed-out, worker-silent)");
         _meter.CreateObservableGauge("scheduleman.due_backlog", () => Interlocked.Read(ref _dueBacklog), "{trigger}",
             "Schedules and executions due now and not yet claimed, as this executor last measured");
     }
@@ -36,6 +38,7 @@ public sealed class ExecutorTelemetry : IDisposable
     public Histogram<double> DeliveryDuration { get; }
     public Histogram<long> ClaimBatch { get; }
     public Histogram<double> ClaimDuration { get; }
+    public Counter<long> RunsEnded { get; }
 
     public void Dispose() => _meter.Dispose();
 }

@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Scheduler.Common.Delivery;
+using Scheduler.Common.Results;
 using Scheduler.Common.Retry;
 using Scheduler.Common.Security;
 using Scheduler.Executor.Delivery;
@@ -20,6 +22,7 @@ public sealed class TriggerDispatcher(
     TimeProvider time,
     ExecutorTelemetry telemetry,
     SecretBox secrets,
+    ReportToken reportTokens,
     IOptions<ExecutorOptions> options,
     ILogger<TriggerDispatcher> logger) : IDisposable
 {
@@ -56,7 +59,7 @@ public sealed class TriggerDispatcher(
             return 0;
         }
         var claim = new ClaimRequest(_options.ExecutorId, time.GetUtcNow(), _options.Lookahead,
-            Math.Min(_options.BatchSize, room), _options.MisfireThreshold, _options.LeaseMargin);
+            Math.Min(_options.BatchSize, room), _options.MisfireThreshold, _options.LeaseMargin, _retryPolicy, CountRunsEnded);
         IReadOnlyList<ClaimedExecution> claimed;
         var started = time.GetTimestamp();
         using (var span = ExecutorTelemetry.Source.StartActivity("claim"))
@@ -75,6 +78,15 @@ public sealed class TriggerDispatcher(
                 TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
         return claimed.Count;
+    }
+
+    private void CountRunsEnded(IReadOnlyList<RunEnd> ends)
+    {
+        foreach (var end in ends)
+        {
+            telemetry.RunsEnded.Add(1, new KeyValuePair<string, object?>("status", end.Status),
+                new KeyValuePair<string, object?>("reason", end.EndReason ?? end.RunStatus ?? "worker-failed"));
+        }
     }
 
     /// <summary>Completes when everything claimed so far has been delivered and recorded (or released).</summary>
@@ -172,6 +184,15 @@ public sealed class TriggerDispatcher(
         {
             var stored = execution.TargetSpec;
             targetType = stored.Type;
+            if (execution.TracksResult)
+            {
+                if (_options.CallbackUrl is not { } api)
+                {
+                    return (new DeliveryResult(AttemptResult.Failed, null,
+                        "the schedule tracks results, but this executor has no Executor:CallbackUrl to tell the worker where to report", Retryable: true), targetType);
+                }
+                execution.Callback = new TriggerCallback(TriggerCallback.UrlFor(api, execution.Id, execution.Attempt), reportTokens.For(execution.Id));
+            }
             // Secrets are decrypted only here, for the moment of delivery.
             var target = stored.MapSecrets((_, value) => secrets.Reveal(value));
             if (!_deliverers.TryGetValue(target.Type, out var deliverer))

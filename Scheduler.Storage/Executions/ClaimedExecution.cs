@@ -19,10 +19,18 @@ public sealed class ClaimedExecution
     public int MaxAttempts { get; init; }
     public string Target { get; init; } = "";
 
+    /// <summary>The schedule's result tracking as the execution copied it; null when a run ends at delivery.</summary>
+    public string? CompletionJson { get; init; }
+
+    public bool TracksResult => CompletionJson is not null;
+
     /// <summary>When this attempt may start: the occurrence (plus its jitter), or the retry time.</summary>
     public DateTimeOffset DueAt { get; internal set; }
 
     public TargetSpec TargetSpec => TargetSpec.FromJson(Target);
 
-    public TriggerContext Trigger => new(Id, ScheduleId, ScheduleName, ScheduledFor, Attempt);
+    /// <summary>With result tracking: set by the executor before delivery.</summary>
+    public TriggerCallback? Callback { get; set; }
+
+    public TriggerContext Trigger => new(Id, ScheduleId, ScheduleName, ScheduledFor, Attempt, Callback);
 }

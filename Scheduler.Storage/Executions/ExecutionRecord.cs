@@ -22,6 +22,21 @@ public sealed class ExecutionRecord
     /// <summary>Why it was skipped or deferred (an outage's name, the catch-up policy).</summary>
     public string? Note { get; init; }
     public Guid? OutageId { get; init; }
+
+    // Result tracking (null when the schedule does not track results).
+    public string? CompletionJson { get; init; }
+    public DateTimeOffset? DeliveredAt { get; init; }
+    public DateTimeOffset? RunDeadline { get; init; }
+    public DateTimeOffset? HeartbeatAt { get; init; }
+    public double? Progress { get; init; }
+    public string? Message { get; init; }
+    public string? OutputJson { get; init; }
+    public string? CodeVersion { get; init; }
+    public string? LogsUrl { get; init; }
+    public DateTimeOffset? CancelRequestedAt { get; init; }
+
+    /// <summary>Why a dead or cancelled execution ended: delivery-failed, worker-failed, timed-out, worker-silent.</summary>
+    public string? EndReason { get; init; }
 }
 
 /// <summary>A row of <c>execution_attempts</c>.</summary>
@@ -34,4 +49,11 @@ public sealed class AttemptRecord
     public string Outcome { get; init; } = "";
     public int? StatusCode { get; init; }
     public string? Error { get; init; }
+    public string? RunStatus { get; init; }
+    public DateTimeOffset? RunFinishedAt { get; init; }
+    public double? RunDurationMs { get; init; }
+    public string? RunError { get; init; }
+    public string? CodeVersion { get; init; }
+    public string? LogsUrl { get; init; }
+    public string? LateReport { get; init; }
 }

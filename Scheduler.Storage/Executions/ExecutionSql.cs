@@ -1,3 +1,5 @@
+using Scheduler.Storage.Results;
+
 namespace Scheduler.Storage.Executions;
 
 /// <summary>The SQL for <c>executions</c> and <c>execution_attempts</c>.</summary>
@@ -6,7 +8,7 @@ internal static class ExecutionSql
     private const string ClaimedColumns =
         """
         e.id, e.schedule_id as ScheduleId, e.schedule_name as ScheduleName, e.scheduled_for as ScheduledFor, e.origin,
-        e.occurrences, e.attempt, e.max_attempts as MaxAttempts, e.target::text as target
+        e.occurrences, e.attempt, e.max_attempts as MaxAttempts, e.target::text as target, e.completion::text as CompletionJson
         """;
 
     // The claim, part 2: the executions the locked schedules' plans make. Those due within the lookahead are leased to this
@@ -17,17 +19,17 @@ internal static class ExecutionSql
         with inserted as (
             insert into executions as e (id, schedule_id, tenant, schedule_name, scheduled_for, origin, occurrences, status,
                                     attempt, max_attempts, lease_owner, leased_until, next_attempt_at, target, created_at,
-                                    completed_at, note, outage_id)
+                                    completed_at, note, outage_id, completion)
             select u.id, u.schedule_id, u.tenant, u.schedule_name, u.scheduled_for, u.origin, u.occurrences, u.status,
                    case when u.status = 'delivering' then 1 else 0 end, u.max_attempts,
                    case when u.status = 'delivering' then @Owner end, case when u.status = 'delivering' then u.leased_until end,
                    case when u.status = 'pending' then u.due_at end, u.target::jsonb, @Now,
-                   case when u.status = 'skipped' then @Now end, u.note, u.outage_id
+                   case when u.status = 'skipped' then @Now end, u.note, u.outage_id, u.completion::jsonb
             from unnest(@Ids::uuid[], @ScheduleIds::uuid[], @Tenants::text[], @Names::text[], @ScheduledFors::timestamptz[],
                         @Origins::text[], @Occurrences::int[], @MaxAttempts::int[], @LeasedUntils::timestamptz[], @Targets::text[],
-                        @Statuses::text[], @DueAts::timestamptz[], @Notes::text[], @OutageIds::uuid[])
+                        @Statuses::text[], @DueAts::timestamptz[], @Notes::text[], @OutageIds::uuid[], @Completions::text[])
                  as u(id, schedule_id, tenant, schedule_name, scheduled_for, origin, occurrences, max_attempts, leased_until, target,
-                      status, due_at, note, outage_id)
+                      status, due_at, note, outage_id, completion)
             -- An occurrence that already has an execution is not fired twice.
             on conflict (schedule_id, scheduled_for) do nothing
             returning {ClaimedColumns}, e.status
@@ -68,30 +70,53 @@ internal static class ExecutionSql
 
     // Outcomes of a batch of attempts. Only the current lease holder may move an execution on: if our lease
     // expired and another executor took over, its outcome counts. Every attempt is kept in the history.
-    public const string RecordOutcomes =
+    // With completion, a delivered trigger starts a run (delivered, until the worker reports or the run deadline passes);
+    // a cancel asked for meanwhile makes it cancelling, or ends a failed attempt as cancelled instead of retrying it.
+    // (The CASEs read the row as it was; a tracked run that ends here lets the occurrence its overlap policy buffered go.)
+    private const string Outcomes =
         """
-        with o as (
+        o as (
             select * from unnest(@Ids::uuid[], @Attempts::int[], @Statuses::text[], @NextAttemptAts::timestamptz[],
                                  @StatusCodes::int[], @Errors::text[], @StartedAts::timestamptz[], @Durations::float8[],
                                  @Outcomes::text[])
                 as o(id, attempt, status, next_attempt_at, status_code, error, started_at, duration_ms, outcome)
-        ), updated as (
+        )
+        """;
+
+    // Two statements sent together (one round trip, one implicit transaction), in this order: executions rows are locked
+    // before attempt rows, as a worker's report locks them, so the two never deadlock.
+    public const string RecordOutcomes =
+        $"""
+        with {Outcomes}, updated as (
             update executions e
-            set status = o.status,
-                next_attempt_at = o.next_attempt_at,
+            set status = case
+                    when o.status = 'succeeded' and e.completion is not null then case when e.cancel_requested_at is null then 'delivered' else 'cancelling' end
+                    when o.status = 'pending' and e.cancel_requested_at is not null then 'cancelled'
+                    else o.status end,
+                next_attempt_at = case when e.cancel_requested_at is null then o.next_attempt_at end,
                 lease_owner = null,
                 leased_until = null,
                 last_status_code = o.status_code,
                 last_error = o.error,
                 first_attempt_at = coalesce(e.first_attempt_at, o.started_at),
-                completed_at = case when o.status in ('succeeded', 'dead') then @Now end
+                completed_at = case
+                    when o.status = 'succeeded' and e.completion is null then @Now
+                    when o.status = 'dead' or (o.status = 'pending' and e.cancel_requested_at is not null) then @Now end,
+                end_reason = case when o.status = 'dead' then 'delivery-failed' end,
+                delivered_at = case when o.status = 'succeeded' and e.completion is not null then @Now end,
+                run_deadline = case when o.status = 'succeeded' and e.completion is not null then @Now + {ResultSql.FirstDeadline} end
             from o
             where e.id = o.id and e.status = 'delivering' and e.lease_owner = @Owner and e.attempt = o.attempt
-            returning e.id
+            returning e.id, e.schedule_id, e.status, e.completion
         )
-        insert into execution_attempts (execution_id, attempt, executor_id, started_at, duration_ms, outcome, status_code, error)
+        {ResultSql.ReleaseWaiting};
+        with {Outcomes}
+        insert into execution_attempts as a (execution_id, attempt, executor_id, started_at, duration_ms, outcome, status_code, error)
         select o.id, o.attempt, @Owner, o.started_at, o.duration_ms, o.outcome, o.status_code, o.error from o
-        on conflict (execution_id, attempt) do nothing
+        -- A worker may have reported (and so made this row) before the delivery's outcome got here.
+        on conflict (execution_id, attempt) do update
+        set executor_id = excluded.executor_id, started_at = excluded.started_at, duration_ms = excluded.duration_ms,
+            outcome = excluded.outcome, status_code = excluded.status_code, error = excluded.error
         """;
 
     // Graceful shutdown: hand back executions whose attempt has not started, as if never leased.

@@ -3,9 +3,12 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using Scheduler.Common.Calendars;
 using Scheduler.Common.Outages;
+using Scheduler.Common.Retry;
+using Scheduler.Common.Results;
 using Scheduler.Common.Schedules;
 using Scheduler.Storage.Calendars;
 using Scheduler.Storage.Outages;
+using Scheduler.Storage.Results;
 using Scheduler.Storage.Schedules;
 
 namespace Scheduler.Storage.Executions;
@@ -17,7 +20,10 @@ namespace Scheduler.Storage.Executions;
 /// <param name="BatchSize">At most this many schedules, and this many pending or expired executions.</param>
 /// <param name="MisfireThreshold">Occurrences older than this are fired once, together (see <see cref="OccurrencePlanner"/>).</param>
 /// <param name="LeaseMargin">A lease lasts until due time plus the target's timeout plus this.</param>
-public sealed record ClaimRequest(string Owner, DateTimeOffset Now, TimeSpan Lookahead, int BatchSize, TimeSpan MisfireThreshold, TimeSpan LeaseMargin)
+/// <param name="Retry">The backoff for runs that failed or timed out (default <see cref="RetryPolicy.Default"/>).</param>
+/// <param name="RunsEnded">Told of the runs this claim ended or sent back for retry (for metrics).</param>
+public sealed record ClaimRequest(string Owner, DateTimeOffset Now, TimeSpan Lookahead, int BatchSize, TimeSpan MisfireThreshold, TimeSpan LeaseMargin,
+    RetryPolicy? Retry = null, Action<IReadOnlyList<RunEnd>>? RunsEnded = null)
 {
     /// <summary>Bound on executions created for one schedule in one claim.</summary>
     public const int MaxFiresPerSchedule = 100;
@@ -39,15 +45,18 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
-        // One round trip: lock the due schedules, and read the outages that may apply to them.
+        // One round trip: lock the due schedules, read the outages that may apply to them, and lock the runs past their deadline.
         List<DueSchedule> due;
         List<OutageWindow> outages;
-        await using (var batch = await connection.QueryMultipleAsync(new CommandDefinition(ScheduleSql.LockDue + ";\n" + OutageSql.Live,
-                         new { Horizon = horizon, Batch = claim.BatchSize }, transaction, cancellationToken: cancellationToken)))
+        List<UnfinishedRunRow> runs;
+        await using (var batch = await connection.QueryMultipleAsync(new CommandDefinition(ScheduleSql.LockDue + ";\n" + OutageSql.Live + ";\n" + ResultSql.Unfinished,
+                         new { Horizon = horizon, Batch = claim.BatchSize, claim.Now }, transaction, cancellationToken: cancellationToken)))
         {
             due = (await batch.ReadAsync<DueSchedule>()).AsList();
             outages = (await batch.ReadAsync<OutageRecord>()).Select(o => o.ToWindow()).ToList();
+            runs = (await batch.ReadAsync<UnfinishedRunRow>()).AsList();
         }
+        var ended = runs.Count > 0 ? await EndRunsAsync(connection, transaction, runs, claim, cancellationToken) : [];
 
         var claimed = new List<ClaimedExecution>();
         if (due.Count > 0)
@@ -84,6 +93,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
                     DueAts = fires.DueAts.ToArray(),
                     Notes = fires.Notes.ToArray(),
                     OutageIds = fires.OutageIds.ToArray(),
+                    Completions = fires.Completions.ToArray(),
                 }, transaction, cancellationToken: cancellationToken));
                 foreach (var execution in leased)
                 {
@@ -110,7 +120,33 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
         }, transaction, cancellationToken: cancellationToken)));
 
         await transaction.CommitAsync(cancellationToken);
+        if (ended.Count > 0)
+        {
+            claim.RunsEnded?.Invoke(ended);
+        }
         return claimed;
+    }
+
+    private async Task<IReadOnlyList<RunEnd>> EndRunsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<UnfinishedRunRow> runs, ClaimRequest claim,
+        CancellationToken cancellationToken)
+    {
+        var retry = claim.Retry ?? RetryPolicy.Default;
+        var ends = runs.Select(r => RunEnding.Decide(r.ToRun(), claim.Now, retry, Random.Shared.NextDouble())).ToList();
+        foreach (var end in ends.Where(e => e.Status != "pending"))
+        {
+            logger.LogWarning("Run {ExecutionId} ended {Status} ({Reason})", end.Id, end.Status, end.EndReason);
+        }
+        await connection.ExecuteAsync(new CommandDefinition(ResultSql.EndRuns, new
+        {
+            claim.Now,
+            Ids = ends.Select(e => e.Id).ToArray(),
+            Statuses = ends.Select(e => e.Status).ToArray(),
+            NextAttemptAts = ends.Select(e => e.NextAttemptAt).ToArray(),
+            EndReasons = ends.Select(e => e.EndReason).ToArray(),
+            RunStatuses = ends.Select(e => e.RunStatus).ToArray(),
+            Errors = ends.Select(e => e.Error).ToArray(),
+        }, transaction, cancellationToken: cancellationToken));
+        return ends;
     }
 
     /// <summary>Records a batch of attempt outcomes; returns how many executions moved on (leases still held).</summary>
@@ -190,6 +226,8 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
         }
 
         var timeout = schedule.TargetSpec.Timeout;
+        var completion = schedule.Completion;
+        var unfinished = schedule.Unfinished;
         foreach (var fire in plan.Fires)
         {
             // Due within the lookahead: leased to this executor now. Later (jitter, a deferral): pending until then, for
@@ -200,8 +238,22 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
                 PlannedStatus.Fire when fire.Due <= horizon => "delivering",
                 _ => "pending",
             };
+            var note = fire.Reason;
+            if (status != "skipped" && completion is { Overlap: not OverlapPolicy.Allow })
+            {
+                // The overlap policy: with a run unfinished, buffer one occurrence (it waits for that run's end) or skip.
+                if (unfinished > 0 && completion.Overlap == OverlapPolicy.BufferOne && unfinished == 1)
+                {
+                    (status, note) = ("waiting", "buffered by the overlap policy: starts when the unfinished run ends");
+                }
+                else if (unfinished > 0)
+                {
+                    (status, note) = ("skipped", "skipped by the overlap policy: an earlier run had not finished");
+                }
+                unfinished += status == "skipped" ? 0 : 1;
+            }
             fires.Add(Guid.CreateVersion7(), schedule, fire, status, fire.Status == PlannedStatus.Deferred ? "deferred" : fire.CatchUp ? "catchup" : "schedule",
-                (fire.Due > claim.Now ? fire.Due : claim.Now) + timeout + claim.LeaseMargin);
+                (fire.Due > claim.Now ? fire.Due : claim.Now) + timeout + claim.LeaseMargin, note);
         }
         advance.Add(schedule.Id, plan.NextFireAt, plan.NextFireAt is null ? "completed" : "active");
     }
@@ -210,7 +262,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
     {
         private readonly Dictionary<Guid, DateTimeOffset> _dueAts = [];
 
-        public void Add(Guid id, DueSchedule schedule, PlannedFire fire, string status, string origin, DateTimeOffset leasedUntil)
+        public void Add(Guid id, DueSchedule schedule, PlannedFire fire, string status, string origin, DateTimeOffset leasedUntil, string? note)
         {
             Ids.Add(id);
             ScheduleIds.Add(schedule.Id);
@@ -224,7 +276,8 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
             Targets.Add(schedule.Target);
             Statuses.Add(status);
             DueAts.Add(fire.Due);
-            Notes.Add(fire.Reason);
+            Notes.Add(note);
+            Completions.Add(schedule.CompletionJson);
             OutageIds.Add(fire.OutageId);
             _dueAts[id] = fire.Due;
         }
@@ -245,6 +298,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
         public List<int> MaxAttempts { get; } = [];
         public List<DateTimeOffset> LeasedUntils { get; } = [];
         public List<string> Targets { get; } = [];
+        public List<string?> Completions { get; } = [];
     }
 
     private sealed class AdvanceColumns

@@ -3,12 +3,16 @@ namespace Scheduler.Storage.Executions;
 /// <summary>The SQL behind the API's view of executions: history, manual triggers, redrives.</summary>
 internal static class HistorySql
 {
-    private const string Columns =
+    internal const string Columns =
         """
         e.id, e.schedule_id as ScheduleId, e.schedule_name as ScheduleName, e.scheduled_for as ScheduledFor, e.origin,
         e.occurrences, e.status, e.attempt, e.max_attempts as MaxAttempts, e.next_attempt_at as NextAttemptAt,
         e.last_error as LastError, e.last_status_code as LastStatusCode, e.created_at as CreatedAt,
-        e.first_attempt_at as FirstAttemptAt, e.completed_at as CompletedAt, e.note, e.outage_id as OutageId
+        e.first_attempt_at as FirstAttemptAt, e.completed_at as CompletedAt, e.note, e.outage_id as OutageId,
+        e.completion::text as CompletionJson, e.delivered_at as DeliveredAt, e.run_deadline as RunDeadline, e.heartbeat_at as HeartbeatAt,
+        e.progress, e.message, e.output::text as OutputJson, e.code_version as CodeVersion, e.logs_url as LogsUrl,
+        e.cancel_requested_at as CancelRequestedAt,
+        coalesce(e.end_reason, case when e.status = 'dead' then 'delivery-failed' end) as EndReason
         """;
 
     // Newest first; ids are time-ordered, so "before the cursor id" is a stable keyset.
@@ -36,7 +40,9 @@ internal static class HistorySql
     public const string Attempts =
         """
         select attempt, executor_id as ExecutorId, started_at as StartedAt, duration_ms as DurationMs, outcome,
-               status_code as StatusCode, error
+               status_code as StatusCode, error, run_status as RunStatus, run_finished_at as RunFinishedAt,
+               run_duration_ms as RunDurationMs, run_error as RunError, code_version as CodeVersion, logs_url as LogsUrl,
+               late_report as LateReport
         from execution_attempts where execution_id = @Id order by attempt
         """;
 
@@ -44,8 +50,8 @@ internal static class HistorySql
     public const string Trigger =
         $"""
         insert into executions as e (id, schedule_id, tenant, schedule_name, scheduled_for, origin, status, attempt,
-                                     max_attempts, next_attempt_at, target, created_at)
-        select @Id, s.id, s.tenant, s.name, t.at, 'manual', 'pending', 0, s.max_attempts, @Now, s.target, @Now
+                                     max_attempts, next_attempt_at, target, created_at, completion)
+        select @Id, s.id, s.tenant, s.name, t.at, 'manual', 'pending', 0, s.max_attempts, @Now, s.target, @Now, s.completion
         from schedules s
         -- An occurrence may already hold this very instant (one schedule has one execution per instant): take the next free microsecond.
         cross join lateral (
@@ -56,14 +62,16 @@ internal static class HistorySql
         returning {Columns}
         """;
 
-    // A redrive gives a dead execution a fresh budget of attempts under the same id. It delivers to the
-    // schedule's current target (fix the URL, then redrive), or to the old one if the schedule was deleted.
+    // A redrive gives a dead execution a fresh budget of attempts under the same id, whatever killed it (its delivery, its
+    // worker's failure, a timeout). It delivers to the schedule's current target and completion (fix the URL, then redrive),
+    // or to the old ones if the schedule was deleted.
     public const string Redrive =
         $"""
         update executions e
-        set status = 'pending', next_attempt_at = @Now, completed_at = null,
+        set status = 'pending', next_attempt_at = @Now, completed_at = null, end_reason = null,
             max_attempts = e.attempt + s.max_attempts,
-            target = case when s.state <> 'deleted' then s.target else e.target end
+            target = case when s.state <> 'deleted' then s.target else e.target end,
+            completion = case when s.state <> 'deleted' then s.completion else e.completion end
         from schedules s
         where s.id = e.schedule_id and e.tenant = @Tenant and e.status = 'dead'
           and (e.id = @Id or (@Id::uuid is null and e.schedule_id = @ScheduleId))

@@ -1,3 +1,4 @@
+using Scheduler.Common.Results;
 using Scheduler.Common.Schedules;
 using Scheduler.Common.Targets;
 
@@ -22,6 +23,12 @@ internal sealed class DueSchedule
     public int? CalendarVersion { get; init; }
     public string? TimingJson { get; init; }
     public string Labels { get; init; } = "{}";
+    public string? CompletionJson { get; init; }
+
+    /// <summary>With an overlap policy: how many runs of it are unfinished (0, 1, or 2 for more).</summary>
+    public long Unfinished { get; init; }
+
+    public Completion? Completion => Completion.FromJson(CompletionJson);
 
     public TargetSpec TargetSpec => TargetSpec.FromJson(Target);
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Scheduler.Common;
+using Scheduler.Common.Results;
 using Scheduler.Common.Schedules;
 using Scheduler.Common.Targets;
 
@@ -25,6 +26,7 @@ public sealed class ScheduleRecord
     public int Version { get; init; }
     public Guid? CalendarId { get; init; }
     public string? TimingJson { get; init; }
+    public string? CompletionJson { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
@@ -38,6 +40,8 @@ public sealed class ScheduleRecord
     }, CalendarId, TimingJson);
 
     public TargetSpec TargetSpec => TargetSpec.FromJson(Target);
+
+    public Completion? Completion => Completion.FromJson(CompletionJson);
 
     public IReadOnlyDictionary<string, string> LabelMap =>
         JsonSerializer.Deserialize<Dictionary<string, string>>(Labels, SchedulerJson.Options) ?? [];

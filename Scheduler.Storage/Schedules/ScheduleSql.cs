@@ -7,15 +7,16 @@ internal static class ScheduleSql
         """
         id, tenant, name, description, labels::text as labels, kind, cron, time_zone as TimeZone, run_at as RunAt,
         delay, target::text as target, max_attempts as MaxAttempts, state, next_fire_at as NextFireAt, version,
-        created_at as CreatedAt, updated_at as UpdatedAt, calendar_id as CalendarId, timing::text as TimingJson
+        created_at as CreatedAt, updated_at as UpdatedAt, calendar_id as CalendarId, timing::text as TimingJson,
+        completion::text as CompletionJson
         """;
 
     public const string Insert =
         $"""
         insert into schedules (id, tenant, name, description, labels, kind, cron, time_zone, run_at, delay, target,
-                               max_attempts, state, next_fire_at, created_at, updated_at, calendar_id, timing)
+                               max_attempts, state, next_fire_at, created_at, updated_at, calendar_id, timing, completion)
         values (@Id, @Tenant, @Name, @Description, @Labels::jsonb, @Kind, @Cron, @TimeZone, @RunAt, @Delay, @Target::jsonb,
-                @MaxAttempts, @State, @NextFireAt, @Now, @Now, @CalendarId, @Timing::jsonb)
+                @MaxAttempts, @State, @NextFireAt, @Now, @Now, @CalendarId, @Timing::jsonb, @Completion::jsonb)
         -- A live schedule of the same name wins: the caller reports a conflict.
         on conflict (tenant, name) where state <> 'deleted' do nothing
         returning {Columns}
@@ -48,7 +49,7 @@ internal static class ScheduleSql
         set name = @Name, description = @Description, labels = @Labels::jsonb, kind = @Kind, cron = @Cron,
             time_zone = @TimeZone, run_at = @RunAt, delay = @Delay, target = @Target::jsonb, max_attempts = @MaxAttempts,
             state = @State, next_fire_at = @NextFireAt, version = version + 1, updated_at = @Now, calendar_id = @CalendarId,
-            timing = @Timing::jsonb
+            timing = @Timing::jsonb, completion = @Completion::jsonb
         where id = @Id
         returning {Columns}
         """;
@@ -64,12 +65,20 @@ internal static class ScheduleSql
     // The claim, part 1: lock a bounded batch of due schedules; rows another executor holds are skipped. The calendar's
     // version tells the executor whether its copy is current: a subquery on the calendar's primary key, run only for the
     // rows the limit returns. (A join here let the planner sort every due row before the limit: 3x slower claims in a burst.)
+    // Likewise, a schedule with an overlap policy counts its unfinished runs (0, 1 or 2+) in the small unfinished index.
     public const string LockDue =
         """
         select id, name, tenant, kind, cron, time_zone as TimeZone, run_at as RunAt, target::text as target,
                max_attempts as MaxAttempts, next_fire_at as NextFireAt, calendar_id as CalendarId,
                case when calendar_id is not null then (select c.version from calendars c where c.id = schedules.calendar_id) end as CalendarVersion,
-               timing::text as TimingJson, labels::text as Labels
+               timing::text as TimingJson, labels::text as Labels, completion::text as CompletionJson,
+               case when completion->>'overlap' in ('skip', 'bufferOne') then (
+                   select count(*) from (
+                       select 1 from executions x
+                       where x.schedule_id = schedules.id and x.completion is not null
+                         and x.status in ('pending', 'delivering', 'delivered', 'running', 'failed', 'cancelling', 'waiting')
+                       limit 2) u)
+               else 0 end as Unfinished
         from schedules
         where next_fire_at <= @Horizon
         order by next_fire_at, id
@@ -99,6 +108,7 @@ internal static class ScheduleSql
         select least(
             (select min(next_fire_at) from schedules where next_fire_at is not null),
             (select min(next_attempt_at) from executions where status = 'pending'),
-            (select min(leased_until) from executions where status = 'delivering'))
+            (select min(leased_until) from executions where status = 'delivering'),
+            (select min(run_deadline) from executions where status in ('delivered', 'running', 'failed', 'cancelling')))
         """;
 }

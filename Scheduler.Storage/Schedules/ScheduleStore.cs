@@ -193,5 +193,6 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource, SecretBox secrets
         Now = now,
         CalendarId = definition.Timing.BusinessDays?.CalendarId,
         Timing = TimingOptions.ToJson(definition.Timing),
+        Completion = definition.Completion?.ToJson(),
     };
 }

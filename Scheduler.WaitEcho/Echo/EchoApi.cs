@@ -20,6 +20,10 @@ public static class EchoApi
     public static IEndpointRouteBuilder MapEchoApi(this IEndpointRouteBuilder app)
     {
         app.Map("/echo/{**path}", Echo).WithName("Echo").WithSummary("Records the request; see the query knobs to make it slow or fail.");
+        app.Map("/work/{**path}", Work).WithName("Work")
+            .WithSummary("Records the trigger, answers 202 and works on it as a worker: for=2s, heartbeat=500ms, outcome=fail, failFirst=1, silent=true, ignoreCancel=true.");
+        app.MapGet("/work/reports", (Work.Worker worker, string? executionId) => TypedResults.Ok(worker.Reports(executionId)))
+            .WithName("WorkReports").WithSummary("The reports WaitEcho sent as a worker, and the answers it got.");
         app.MapGet("/received", Received).WithName("Received").WithSummary("What arrived, oldest first; filter by scheduleId or executionId.");
         app.MapGet("/received/summary", (ReceivedLog log, string? scheduleId) => TypedResults.Ok(log.Summarize(scheduleId)))
             .WithName("ReceivedSummary").WithSummary("How many arrived, how many distinct executions, how many early, and lateness percentiles.");
@@ -65,6 +69,23 @@ public static class EchoApi
             await Task.Delay(delay, time, context.RequestAborted);
         }
         return TypedResults.Json(new { received = entry.Sequence, status }, statusCode: status);
+    }
+
+    private static async Task<IResult> Work(HttpContext context, ReceivedLog log, TimeProvider time, Work.Worker worker)
+    {
+        var request = context.Request;
+        var bytes = await ReadBodyAsync(request, context.RequestAborted);
+        var headers = request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        var entry = log.Add(ReceivedTrigger.FromHeaders("http", time.GetUtcNow(), headers, Encoding.UTF8.GetString(bytes)) with
+        {
+            Method = request.Method,
+            Path = request.Path.Value ?? "",
+            Query = request.QueryString.Value ?? "",
+            ResponseStatus = StatusCodes.Status202Accepted,
+        });
+        var logsUrl = $"{request.Scheme}://{request.Host}/received?executionId={entry.ExecutionId}";
+        var working = worker.TryStart(headers, global::Scheduler.WaitEcho.Work.WorkOrder.FromQuery(request.Query), logsUrl);
+        return TypedResults.Json(new { received = entry.Sequence, working }, statusCode: StatusCodes.Status202Accepted);
     }
 
     private static int ChooseStatus(IQueryCollection query, string? executionId, FailureCounter failures)

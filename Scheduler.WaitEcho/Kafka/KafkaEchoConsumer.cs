@@ -11,6 +11,7 @@ internal sealed class KafkaEchoConsumer(
     IOptions<KafkaEchoOptions> options,
     KafkaBootstrap bootstrap,
     ReceivedLog log,
+    Work.Worker worker,
     TimeProvider time,
     ILogger<KafkaEchoConsumer> logger) : BackgroundService
 {
@@ -65,6 +66,8 @@ internal sealed class KafkaEchoConsumer(
             Partition = result.Partition.Value,
             Offset = result.Offset.Value,
         });
+        // A trigger with a callback is work: WaitEcho runs it as the value's "work" object says, and reports back over HTTP.
+        worker.TryStart(headers, Work.WorkOrder.FromJson(body), null);
         logger.LogInformation("#{Sequence} kafka {Topic}[{Partition}]@{Offset} key {Key} execution {ExecutionId} attempt {Attempt}, {Lateness:0.0} ms late",
             entry.Sequence, result.Topic, entry.Partition, entry.Offset, entry.Key, entry.ExecutionId, entry.Attempt, entry.LatenessMs);
     }

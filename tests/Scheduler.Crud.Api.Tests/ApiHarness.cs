@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Scheduler.Testing;
 
@@ -24,6 +27,9 @@ internal sealed class ApiHarness : IAsyncDisposable
     public FakeTimeProvider Time { get; }
     public HttpClient Client { get; }
 
+    /// <summary>The API's address when it serves a real socket.</summary>
+    public Uri? Address { get; private init; }
+
     /// <param name="apiSettings">Configuration of the API on top of the test defaults.</param>
     /// <param name="executorSettings">Configuration of the executor on top of the test defaults.</param>
     /// <param name="echoSigningSecret">The secret WaitEcho checks signatures with.</param>
@@ -34,13 +40,16 @@ internal sealed class ApiHarness : IAsyncDisposable
         var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
         var api = new ApiFactory { Time = time, Settings = apiSettings ?? [] };
         await ((Xunit.IAsyncLifetime)api).InitializeAsync();
+        Uri? address = null;
         if (kestrel)
         {
             api.UseKestrel(0);
             api.StartServer();
+            address = new Uri(api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         }
+        // On a real socket, workers can report back: the executor tells them where.
         return new ApiHarness(api, await WaitEchoServer.StartAsync(time, signingSecret: echoSigningSecret),
-            new TestExecutor(api.ConnectionString, time, "executor", settings: executorSettings), time);
+            new TestExecutor(api.ConnectionString, time, "executor", o => o.CallbackUrl = address, settings: executorSettings), time) { Address = address };
     }
 
     public JsonObject Webhook(string name, string timing, string query = "") => JsonNode.Parse($$"""

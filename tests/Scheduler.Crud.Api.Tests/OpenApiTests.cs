@@ -20,7 +20,8 @@ public class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
              "get /api/v1/calendars", "get /api/v1/calendars/{id}", "get /api/v1/executions", "get /api/v1/executions/{id}", "get /api/v1/executors",
              "get /api/v1/outages", "get /api/v1/outages/{id}", "get /api/v1/schedules", "get /api/v1/schedules/{id}",
              "get /api/v1/schedules/{id}/executions", "get /api/v1/schedules/{id}/next", "get /api/v1/stats", "post /api/v1/api-keys",
-             "post /api/v1/calendars", "post /api/v1/calendars/{id}/import", "post /api/v1/executions/{id}/redrive", "post /api/v1/outages",
+             "post /api/v1/calendars", "post /api/v1/calendars/{id}/import", "post /api/v1/executions/{id}/attempts/{attempt}/report",
+             "post /api/v1/executions/{id}/cancel", "post /api/v1/executions/{id}/redrive", "post /api/v1/outages",
              "post /api/v1/outages/{id}/cancel", "post /api/v1/outages/{id}/end", "post /api/v1/preview", "post /api/v1/schedules",
              "post /api/v1/schedules/{id}/executions/redrive", "post /api/v1/schedules/{id}/pause", "post /api/v1/schedules/{id}/resume",
              "post /api/v1/schedules/{id}/trigger", "put /api/v1/calendars/{id}", "put /api/v1/outages/{id}", "put /api/v1/schedules/{id}"],
@@ -35,6 +36,7 @@ public class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         Assert.Equal("uk-business", (string?)schemas["CalendarRequest"]!["examples"]![0]!["name"]);
         Assert.Equal("defer", (string?)schemas["OutageRequest"]!["examples"]![0]!["policy"]);
         Assert.Equal("previous", (string?)schemas["PreviewRequest"]!["examples"]![0]!["nonBusinessDay"]);
+        Assert.Equal("succeeded", (string?)schemas["RunReportRequest"]!["examples"]![0]!["status"]);
         Assert.NotNull(schemas["ScheduleRequest"]!["properties"]!["delay"]!["description"]);
         Assert.NotNull(schemas["ExecutionResponse"]!["properties"]!["origin"]!["description"]);
     }

@@ -28,6 +28,13 @@ public sealed class WaitEchoServer : IAsyncDisposable
     /// <summary>The URL of <c>/echo</c> with optional knobs, e.g. <c>fail=500</c>.</summary>
     public string EchoUrl(string query = "") => new Uri(BaseAddress, "/echo" + (query.Length > 0 ? "?" + query : "")).ToString();
 
+    /// <summary>The URL of <c>/work</c> (WaitEcho as a worker that reports back) with its knobs, e.g. <c>for=30s&amp;heartbeat=10s</c>.</summary>
+    public string WorkUrl(string query = "") => new Uri(BaseAddress, "/work" + (query.Length > 0 ? "?" + query : "")).ToString();
+
+    /// <summary>The reports WaitEcho sent as a worker for one execution.</summary>
+    public async Task<IReadOnlyList<Scheduler.WaitEcho.Work.SentReport>> ReportsAsync(string executionId) =>
+        (await Client.GetFromJsonAsync<List<Scheduler.WaitEcho.Work.SentReport>>($"/work/reports?executionId={executionId}"))!;
+
     /// <param name="kafkaBootstrapServers">When given, WaitEcho also consumes <paramref name="kafkaTopics"/> from these brokers.</param>
     /// <param name="signingSecret">When given, WaitEcho checks Standard Webhooks signatures with it.</param>
     public static async Task<WaitEchoServer> StartAsync(TimeProvider? time = null, string? kafkaBootstrapServers = null, string kafkaTopics = "triggers",
