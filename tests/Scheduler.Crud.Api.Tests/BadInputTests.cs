@@ -29,6 +29,18 @@ public class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory>
         var data = new TheoryData<string, string, string, int, string?>();
         void Post(string body, string field) => data.Add("POST", "/api/v1/schedules", body, 400, field);
 
+        // Result tracking.
+        Post(Cron(",'completion':{'runTimeout':'forever'}"), "completion.runTimeout");
+        Post(Cron(",'completion':{'runTimeout':'0s'}"), "completion.runTimeout");
+        Post(Cron(",'completion':{'runTimeout':'8d'}"), "completion.runTimeout");
+        Post(Cron(",'completion':{'runTimeout':'1m','heartbeatTimeout':'5m'}"), "completion.heartbeatTimeout");
+        Post(Cron(",'completion':{'overlap':'queue'}"), "completion.overlap");
+        Post(Cron(",'completion':{'overlap':'BUFFERONE'}"), "completion.overlap");
+        Post(Cron(",'completion':{'overlap':1}"), "completion.overlap");
+        Post(Cron(",'completion':{'timeout':'1m'}"), "completion.timeout");
+        Post(Cron(",'completion':'1h'"), "completion");
+        data.Add("POST", $"/api/v1/executions/{Unknown}/cancel", "", 404, null);
+
         // The schedule: names, labels, timing.
         Post(Schedule("'cronn':'* * * * *','target':" + Target), "cronn");
         Post(Cron(",'retries':3"), "retries");
@@ -126,7 +138,7 @@ public class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory>
         Get("/api/v1/schedules/{id}/next?count=0", "count");
         Get("/api/v1/schedules/{id}/next?count=101", "count");
         Get("/api/v1/schedules/{id}/next?count=x", "count");
-        Get("/api/v1/executions?status=failed", "status");
+        Get("/api/v1/executions?status=exploded", "status");
         Get("/api/v1/executions?scheduleId=xyz", "scheduleId");
         Get("/api/v1/executions?limit=1000", "limit");
         Get("/api/v1/executions?cursor=zzz", "cursor");

@@ -13,6 +13,7 @@ namespace Scheduler.Crud.Api.Tests.Results;
 /// </summary>
 public class ResultTrackingTests
 {
+    private static readonly string[] FailedOrRetrying = ["failed", "pending"];
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     internal static async Task<(ApiHarness H, string ScheduleId)> StartAsync(string completion, string work, int maxAttempts = 3, string timing = "\"manual\": true")
@@ -39,6 +40,15 @@ public class ResultTrackingTests
         JsonObject? execution = null;
         await WaitFor.ConditionAsync(async () => (string?)(execution = await ExecutionAsync(h, id))["status"] == status, Patience,
             $"execution {id} to be {status}", async () => (await ExecutionAsync(h, id)).ToJsonString());
+        return execution!;
+    }
+
+    /// <summary>Waits until the worker's failure of attempt 1 is recorded (the execution is then failed, or already pending its retry).</summary>
+    internal static async Task<JsonObject> WaitForFailedRunAsync(ApiHarness h, string id)
+    {
+        JsonObject? execution = null;
+        await WaitFor.ConditionAsync(async () => (string?)(execution = await ExecutionAsync(h, id))["attempts"]?[0]?["runStatus"] == "failed", Patience,
+            $"the run of {id} to fail", async () => (await ExecutionAsync(h, id)).ToJsonString());
         return execution!;
     }
 
@@ -92,7 +102,8 @@ public class ResultTrackingTests
         var (h, scheduleId) = await StartAsync("""{ "runTimeout": "1m" }""", "failFirst=1");
         await using var _ = h;
         var id = await TriggerAsync(h, scheduleId);
-        var failed = await WaitForStatusAsync(h, id, "failed");
+        var failed = await WaitForFailedRunAsync(h, id);
+        Assert.Contains((string)failed["status"]!, FailedOrRetrying);
         Assert.Contains("told to fail", (string)failed["lastError"]!, StringComparison.Ordinal);
 
         // The next claim applies the retry policy (1 s initial backoff here).
@@ -220,7 +231,7 @@ public class ResultTrackingTests
         var (h, scheduleId) = await StartAsync("""{ "runTimeout": "1m" }""", "outcome=fail");
         await using var _ = h;
         var id = await TriggerAsync(h, scheduleId);
-        await WaitForStatusAsync(h, id, "failed");
+        await WaitForFailedRunAsync(h, id);
         Assert.Equal(0, await h.Executor.DrainAsync());
         Assert.Equal("pending", (string)(await ExecutionAsync(h, id))["status"]!);
         Assert.Equal("cancelled", (string)(await h.PostAsync($"/api/v1/executions/{id}/cancel"))["status"]!);
