@@ -60,8 +60,9 @@ URLS="http://localhost:$ECHO_PORT" start waitecho Scheduler.WaitEcho env WaitEch
 wait_for "http://localhost:$ECHO_PORT/healthz"
 KAFKA=$(curl -fsS "http://localhost:$ECHO_PORT/kafka" | sed -E 's/.*"bootstrapServers":"([^"]*)".*/\1/')
 URLS="http://localhost:$API_PORT" start api Scheduler.Crud.Api
-start executor-1 Scheduler.Executor env Executor__ExecutorId=executor-1 Kafka__BootstrapServers="$KAFKA"
-start executor-2 Scheduler.Executor env Executor__ExecutorId=executor-2 Kafka__BootstrapServers="$KAFKA"
+# Workers of schedules with result tracking report back to the API at this address.
+start executor-1 Scheduler.Executor env Executor__ExecutorId=executor-1 Kafka__BootstrapServers="$KAFKA" Executor__CallbackUrl="http://localhost:$API_PORT/"
+start executor-2 Scheduler.Executor env Executor__ExecutorId=executor-2 Kafka__BootstrapServers="$KAFKA" Executor__CallbackUrl="http://localhost:$API_PORT/"
 wait_for "http://localhost:$API_PORT/healthz"
 
 cat <<INFO

@@ -85,4 +85,40 @@ internal static class StatisticsSql
         order by count(*) desc
         limit @Limit
         """;
+
+    // Finished runs (result tracking) per schedule: how they ended and how long the successful ones took.
+    public const string Runs =
+        """
+        with r as (
+            select e.schedule_id, e.schedule_name, a.run_status, a.run_duration_ms
+            from execution_attempts a
+            join executions e on e.id = a.execution_id
+            where e.tenant = @Tenant and a.run_finished_at >= @Since and a.run_finished_at is not null
+        )
+        select schedule_id as ScheduleId, min(schedule_name) as ScheduleName, count(*) as Runs,
+               count(*) filter (where run_status = 'succeeded') as Succeeded,
+               count(*) filter (where run_status = 'failed') as Failed,
+               count(*) filter (where run_status in ('timed-out', 'worker-silent')) as TimedOut,
+               percentile_cont(0.5) within group (order by run_duration_ms) filter (where run_status = 'succeeded') as P50DurationMs,
+               percentile_cont(0.95) within group (order by run_duration_ms) filter (where run_status = 'succeeded') as P95DurationMs
+        from r group by schedule_id
+        order by count(*) filter (where run_status <> 'succeeded') desc, count(*) desc, schedule_id
+        limit @Limit
+        """;
+
+    // Runs in progress now, with the schedule's usual (p95) successful duration over the window: the ones taking too long.
+    public const string RunsInProgress =
+        """
+        select e.id as ExecutionId, e.schedule_id as ScheduleId, e.schedule_name as ScheduleName, e.status, e.delivered_at as DeliveredAt,
+               e.run_deadline as Deadline, (e.completion->>'runTimeout') as RunTimeout,
+               (select percentile_cont(0.95) within group (order by a.run_duration_ms)
+                from execution_attempts a join executions x on x.id = a.execution_id
+                where x.schedule_id = e.schedule_id and a.run_status = 'succeeded' and a.run_finished_at >= @Since) as UsualP95Ms,
+               (select count(*) from execution_attempts a join executions x on x.id = a.execution_id
+                where x.schedule_id = e.schedule_id and a.run_status = 'succeeded' and a.run_finished_at >= @Since) as UsualSamples
+        from executions e
+        where e.tenant = @Tenant and e.status in ('delivered', 'running', 'cancelling')
+        order by e.delivered_at
+        limit @Limit
+        """;
 }

@@ -29,7 +29,23 @@ public sealed record ExecutorStatsRow
     public DateTimeOffset LastAttemptAt { get; init; }
 }
 
-public sealed record Statistics(TotalsRow Totals, IReadOnlyList<ScheduleStatsRow> Schedules, IReadOnlyList<TargetStatsRow> Targets, IReadOnlyList<ExecutorStatsRow> Executors);
+public sealed record RunStatsRow(Guid ScheduleId, string ScheduleName, long Runs, long Succeeded, long Failed, long TimedOut, double? P50DurationMs, double? P95DurationMs);
+
+public sealed record RunInProgressRow
+{
+    public Guid ExecutionId { get; init; }
+    public Guid ScheduleId { get; init; }
+    public string ScheduleName { get; init; } = "";
+    public string Status { get; init; } = "";
+    public DateTimeOffset? DeliveredAt { get; init; }
+    public DateTimeOffset? Deadline { get; init; }
+    public string? RunTimeout { get; init; }
+    public double? UsualP95Ms { get; init; }
+    public long UsualSamples { get; init; }
+}
+
+public sealed record Statistics(TotalsRow Totals, IReadOnlyList<ScheduleStatsRow> Schedules, IReadOnlyList<TargetStatsRow> Targets,
+    IReadOnlyList<ExecutorStatsRow> Executors, IReadOnlyList<RunStatsRow> Runs, IReadOnlyList<RunInProgressRow> RunsInProgress);
 
 /// <summary>Executors' heartbeats, and statistics computed from the attempt history.</summary>
 public sealed class StatisticsStore(NpgsqlDataSource dataSource)
@@ -65,6 +81,8 @@ public sealed class StatisticsStore(NpgsqlDataSource dataSource)
         var schedules = await connection.QueryAsync<ScheduleStatsRow>(new CommandDefinition(StatisticsSql.Schedules, parameters, cancellationToken: cancellationToken));
         var targets = await connection.QueryAsync<TargetStatsRow>(new CommandDefinition(StatisticsSql.Targets, parameters, cancellationToken: cancellationToken));
         var executors = await connection.QueryAsync<ExecutorStatsRow>(new CommandDefinition(StatisticsSql.ByExecutor, parameters, cancellationToken: cancellationToken));
-        return new Statistics(totals, schedules.AsList(), targets.AsList(), executors.AsList());
+        var runs = await connection.QueryAsync<RunStatsRow>(new CommandDefinition(StatisticsSql.Runs, parameters, cancellationToken: cancellationToken));
+        var inProgress = await connection.QueryAsync<RunInProgressRow>(new CommandDefinition(StatisticsSql.RunsInProgress, parameters, cancellationToken: cancellationToken));
+        return new Statistics(totals, schedules.AsList(), targets.AsList(), executors.AsList(), runs.AsList(), inProgress.AsList());
     }
 }

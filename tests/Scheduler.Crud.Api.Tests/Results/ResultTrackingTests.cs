@@ -76,6 +76,10 @@ public class ResultTrackingTests
         Assert.StartsWith("smr_", trigger.Headers["scheduleman-report-token"], StringComparison.Ordinal);
         Assert.Contains("\"reportToken\":\"smr_", trigger.Body, StringComparison.Ordinal);
 
+        var inProgress = Assert.Single((await h.GetAsync("/api/v1/stats?window=1h"))["runsInProgress"]!.AsArray())!;
+        Assert.Equal(id, (string)inProgress["executionId"]!);
+        Assert.False((bool)inProgress["slow"]!);
+
         // 50 s of work is longer than the 20 s heartbeat timeout: the heartbeats every 15 s keep it alive.
         for (var report = 2; report <= 4; report++)
         {
@@ -94,6 +98,12 @@ public class ResultTrackingTests
         Assert.Equal(50_000, (double)attempt["runDurationMs"]!, 1.0);
         Assert.NotNull((string?)attempt["codeVersion"]);
         Assert.Equal(0, await h.Executor.DrainAsync());
+
+        var stats = await h.GetAsync("/api/v1/stats?window=1h");
+        var runs = Assert.Single(stats["runs"]!.AsArray())!;
+        Assert.Equal((1, 1, 0), ((int)runs["runs"]!, (int)runs["succeeded"]!, (int)runs["timedOut"]!));
+        Assert.Equal(50_000, (double)runs["p50DurationMs"]!, 1.0);
+        Assert.Empty(stats["runsInProgress"]!.AsArray());
     }
 
     [Fact]
