@@ -44,6 +44,10 @@ public sealed class ScheduleForm
     public string? CatchUp { get; set; }
     public string? CatchUpWindow { get; set; }
     public bool Paused { get; set; }
+    /// <summary>Result tracking: set to track results (the run timeout); blank: runs end at delivery.</summary>
+    public string? RunTimeout { get; set; }
+    public string? HeartbeatTimeout { get; set; }
+    public string? Overlap { get; set; }
 
     /// <summary>The request, or the errors of fields that are not even well-formed (JSON bodies, lines, numbers).</summary>
     public ScheduleRequest ToRequest(ValidationErrors errors)
@@ -71,6 +75,12 @@ public sealed class ScheduleForm
             MaxAttempts = string.IsNullOrWhiteSpace(MaxAttempts) ? null
                 : int.TryParse(MaxAttempts, NumberStyles.Integer, CultureInfo.InvariantCulture, out var attempts) ? attempts
                 : Invalid<int?>(errors, "maxAttempts", $"'{MaxAttempts}' is not a whole number"),
+            Completion = Blank(RunTimeout) is null ? null : new Scheduler.Common.Results.CompletionRequest
+            {
+                RunTimeout = Blank(RunTimeout),
+                HeartbeatTimeout = Blank(HeartbeatTimeout),
+                Overlap = Blank(Overlap),
+            },
             Target = new TargetRequest
             {
                 Type = TargetType,
@@ -118,6 +128,11 @@ public sealed class ScheduleForm
         form.Jitter = timing.Jitter is { } jitter ? Durations.Format(jitter) : null;
         form.CatchUp = timing.IsRecurring ? timing.CatchUp.ToString().ToLowerInvariant() : null;
         form.CatchUpWindow = timing.CatchUpWindow is { } window ? Durations.Format(window) : null;
+        if (record.Completion is { } completion)
+        {
+            var view = Schedules.CompletionView.From(completion);
+            (form.RunTimeout, form.HeartbeatTimeout, form.Overlap) = (view.RunTimeout, view.HeartbeatTimeout, view.Overlap);
+        }
         switch (target)
         {
             case WebhookTarget w:

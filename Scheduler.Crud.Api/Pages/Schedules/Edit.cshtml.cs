@@ -37,6 +37,8 @@ public sealed class EditModel(ScheduleStore store, CalendarStore calendars, Egre
         "target.value" => "body",
         "target.type" or "target" => "url",
         _ when field.StartsWith("target.", StringComparison.Ordinal) => field["target.".Length..],
+        "completion" => "runTimeout",
+        _ when field.StartsWith("completion.", StringComparison.Ordinal) => field["completion.".Length..],
         _ => field,
     };
 

@@ -185,6 +185,54 @@ public sealed class BrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_tracked_run_shows_its_lifecycle_can_be_cancelled_from_its_page_and_the_schedule_shows_run_durations()
+    {
+        await using var h = await ApiHarness.StartAsync(kestrel: true);
+        var page = await SignInAsync(h);
+        // Filled in the form: the results fields make it a tracked schedule.
+        await page.GotoAsync("/schedules/new");
+        await page.GetByLabel("Name (required)").FillAsync("tracked-report");
+        await page.GetByLabel("Only when triggered (no timer)").CheckAsync();
+        await page.GetByLabel("Run timeout").FillAsync("10m");
+        await page.GetByLabel("Heartbeat timeout").FillAsync("1m");
+        await page.GetByLabel("URL").FillAsync(h.Echo.WorkUrl("for=5m&heartbeat=10s"));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create schedule" }).ClickAsync();
+        await Assertions.Expect(page.Locator("dl.facts")).ToContainTextAsync("tracked: runs end when the worker reports, within PT10M (heartbeat within PT1M)");
+        var scheduleId = page.Url.Split('/')[^1];
+
+        // A first run that finishes, for the duration chart.
+        var first = await Results.ResultTrackingTests.TriggerAsync(h, scheduleId);
+        await Results.ResultTrackingTests.WaitForStatusAsync(h, first, "running");
+        for (var i = 2; i <= 31; i++)
+        {
+            h.Time.Advance(TimeSpan.FromSeconds(10));
+            await Results.ResultTrackingTests.WaitForReportsAsync(h, first, i);
+        }
+        await Results.ResultTrackingTests.WaitForStatusAsync(h, first, "succeeded");
+        await page.ReloadAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Img, new() { Name = "Run durations of the last 1 runs" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("main")).ToContainTextAsync("p50 300000 ms");
+
+        // A second one, seen while it runs, then cancelled from its page.
+        var second = await Results.ResultTrackingTests.TriggerAsync(h, scheduleId);
+        await Results.ResultTrackingTests.WaitForStatusAsync(h, second, "running");
+        await page.GotoAsync($"/executions/{second}");
+        var lifecycle = page.GetByRole(AriaRole.List, new() { Name = "Run lifecycle" });
+        await Assertions.Expect(lifecycle).ToContainTextAsync("Running, last heartbeat");
+        await Assertions.Expect(lifecycle).ToContainTextAsync("Times out");
+        await Assertions.Expect(page.Locator("dl.facts").Last).ToContainTextAsync("Code that ran");
+        await ScreenshotAsync(page, "execution-running");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("Cancel asked");
+        await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("cancelling");
+        h.Time.Advance(TimeSpan.FromSeconds(10));
+        await Results.ResultTrackingTests.WaitForStatusAsync(h, second, "cancelled");
+        await page.ReloadAsync();
+        await Assertions.Expect(lifecycle).ToContainTextAsync("Finished");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Cancel" })).ToHaveCountAsync(0);
+    }
+
+    [Fact]
     public async Task The_overview_and_key_pages_work_and_a_read_key_cannot_write()
     {
         await using var h = await ApiHarness.StartAsync(kestrel: true);
