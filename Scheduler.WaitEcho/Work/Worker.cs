@@ -16,6 +16,8 @@ public sealed record SentReport(string ExecutionId, int Attempt, string Status, 
 /// </summary>
 public sealed class Worker(IHttpClientFactory clients, TimeProvider time, IConfiguration configuration, ILogger<Worker> logger)
 {
+    private const int ReportTries = 20;
+
     private readonly ConcurrentQueue<SentReport> _reports = new();
     private readonly ConcurrentDictionary<string, int> _attempts = new();
     private readonly string _codeVersion = configuration["WaitEcho:CodeVersion"] ??
@@ -86,12 +88,33 @@ public sealed class Worker(IHttpClientFactory clients, TimeProvider time, IConfi
         }
     }
 
-    /// <summary>Sends one report; returns true when the answer asks the run to stop.</summary>
+    /// <summary>
+    /// Sends one report; returns true when the answer asks the run to stop. Like a careful worker, it retries while the API
+    /// cannot be reached or answers 5xx (a restart, a failover): reports are idempotent, so sending one twice is safe.
+    /// </summary>
     private async Task<bool> ReportAsync(HttpClient client, string url, string token, string executionId, int attempt, JsonObject report)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(report) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var response = await client.SendAsync(request);
+        HttpResponseMessage response;
+        for (var tries = 1; ; tries++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(report) };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            try
+            {
+                response = await client.SendAsync(request);
+                if ((int)response.StatusCode < 500 || tries >= ReportTries)
+                {
+                    break;
+                }
+                response.Dispose();
+            }
+            catch (HttpRequestException) when (tries < ReportTries)
+            {
+            }
+            // Real time, not WaitEcho's clock: this waits for another process to come back.
+            await Task.Delay(TimeSpan.FromMilliseconds(250 * tries));
+        }
+        using var _ = response;
         var cancel = false;
         if (response.IsSuccessStatusCode && await response.Content.ReadFromJsonAsync<JsonObject>() is { } answer)
         {
