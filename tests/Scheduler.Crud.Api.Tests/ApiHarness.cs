@@ -34,8 +34,9 @@ internal sealed class ApiHarness : IAsyncDisposable
     /// <param name="executorSettings">Configuration of the executor on top of the test defaults.</param>
     /// <param name="echoSigningSecret">The secret WaitEcho checks signatures with.</param>
     /// <param name="kestrel">Serve the API on a real socket (for a browser) instead of in memory.</param>
+    /// <param name="kafka">Brokers the executor produces to and WaitEcho consumes topic <c>triggers</c> from.</param>
     public static async Task<ApiHarness> StartAsync(Dictionary<string, string>? apiSettings = null, Dictionary<string, string?>? executorSettings = null,
-        string? echoSigningSecret = null, bool kestrel = false)
+        string? echoSigningSecret = null, bool kestrel = false, string? kafka = null)
     {
         var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
         var api = new ApiFactory { Time = time, Settings = apiSettings ?? [] };
@@ -48,8 +49,11 @@ internal sealed class ApiHarness : IAsyncDisposable
             address = new Uri(api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         }
         // On a real socket, workers can report back: the executor tells them where.
-        return new ApiHarness(api, await WaitEchoServer.StartAsync(time, signingSecret: echoSigningSecret),
-            new TestExecutor(api.ConnectionString, time, "executor", o => o.CallbackUrl = address, settings: executorSettings), time) { Address = address };
+        return new ApiHarness(api, await WaitEchoServer.StartAsync(time, kafkaBootstrapServers: kafka, signingSecret: echoSigningSecret),
+            new TestExecutor(api.ConnectionString, time, "executor", o => o.CallbackUrl = address, kafkaBootstrapServers: kafka, settings: executorSettings), time)
+        {
+            Address = address,
+        };
     }
 
     public JsonObject Webhook(string name, string timing, string query = "") => JsonNode.Parse($$"""

@@ -263,4 +263,21 @@ public class ResultTrackingTests
         Assert.False(trigger.Headers.ContainsKey("scheduleman-callback-url"));
         Assert.DoesNotContain("reportToken", trigger.Body, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_kafka_worker_reports_over_http_with_the_callback_in_the_message_headers()
+    {
+        using var kafka = Scheduler.WaitEcho.Kafka.MockKafkaCluster.Start();
+        await using var h = await ApiHarness.StartAsync(kestrel: true, kafka: kafka.BootstrapServers);
+        var schedule = await h.CreateAsync(JsonNode.Parse("""
+            { "name": "kafka-tracked", "manual": true, "completion": { "runTimeout": "1m" },
+              "target": { "type": "kafka", "topic": "triggers", "value": { "work": { "outcome": "succeed" } } } }
+            """)!.AsObject());
+        var id = await TriggerAsync(h, (string)schedule["id"]!);
+        var done = await WaitForStatusAsync(h, id, "succeeded");
+        Assert.Equal("waitecho", (string)done["run"]!["output"]!["worker"]!);
+        var message = Assert.Single(await h.Echo.ReceivedAsync((string)schedule["id"]!));
+        Assert.Equal("kafka", message.Transport);
+        Assert.StartsWith("smr_", message.Headers["scheduleman-report-token"], StringComparison.Ordinal);
+    }
 }
