@@ -93,6 +93,7 @@ public sealed class ResultStore(NpgsqlDataSource dataSource)
             report.LogsUrl,
             row.LeaseOwner,
         }, transaction, cancellationToken: cancellationToken));
+        await WakeForBufferedAsync(connection, transaction, row, terminal, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new ReportResult(ReportOutcome.Accepted, execution, execution.Status, execution.Attempt);
     }
@@ -123,9 +124,17 @@ public sealed class ResultStore(NpgsqlDataSource dataSource)
         await connection.ExecuteAsync(new CommandDefinition(ResultSql.Cancel, new { Id = id, Now = now, Status = status }, transaction,
             cancellationToken: cancellationToken));
         var execution = await GetAsync(connection, transaction, id, cancellationToken);
+        await WakeForBufferedAsync(connection, transaction, row, status == "cancelled", now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new CancelResult(execution, null);
     }
+
+    // A run that ends may have released the occurrence its overlap policy buffered: wake the executors for it (on commit).
+    private static Task WakeForBufferedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, LockedExecution row, bool ended, DateTimeOffset now,
+        CancellationToken cancellationToken) =>
+        ended && Completion.FromJson(row.CompletionJson) is { Overlap: OverlapPolicy.BufferOne }
+            ? DueNotifications.NotifyIfSoonAsync(connection, now, now, cancellationToken, transaction)
+            : Task.CompletedTask;
 
     private static Task<ExecutionRecord> GetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, CancellationToken cancellationToken) =>
         connection.QuerySingleAsync<ExecutionRecord>(new CommandDefinition(ResultSql.Get, new { Id = id }, transaction, cancellationToken: cancellationToken));

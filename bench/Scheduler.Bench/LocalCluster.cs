@@ -30,9 +30,16 @@ internal sealed class LocalCluster : IAsyncDisposable
         StartWebHostAsync("waitecho", "Scheduler.WaitEcho", new(Quiet) { ["WaitEcho__Capacity"] = $"{Math.Max(200_000, expected + expected / 10)}" });
 
     /// <summary>Starts an executor process (default settings; it serves health on a free port).</summary>
-    public HostProcess StartExecutor(string id) =>
-        Track(HostProcess.Start(id, "Scheduler.Executor",
-            new(Quiet) { ["ConnectionStrings__Scheduler"] = ConnectionString, ["Executor__ExecutorId"] = id }));
+    /// <param name="callbackUrl">The API workers report to (result tracking), when the scenario has one.</param>
+    public HostProcess StartExecutor(string id, Uri? callbackUrl = null)
+    {
+        var environment = new Dictionary<string, string>(Quiet) { ["ConnectionStrings__Scheduler"] = ConnectionString, ["Executor__ExecutorId"] = id };
+        if (callbackUrl is not null)
+        {
+            environment["Executor__CallbackUrl"] = callbackUrl.ToString();
+        }
+        return Track(HostProcess.Start(id, "Scheduler.Executor", environment));
+    }
 
     /// <summary>Builds the hosts once, in Release.</summary>
     public static async Task BuildAsync()

@@ -5,7 +5,7 @@ using Scheduler.Bench;
 var scenario = args.ElementAtOrDefault(0) ?? "usage";
 int Arg(int index, int fallback) => int.TryParse(args.ElementAtOrDefault(index), CultureInfo.InvariantCulture, out var v) ? v : fallback;
 
-if (scenario is not ("api" or "burst" or "steady" or "idle" or "ceiling" or "trigger-path" or "calendar-edit"))
+if (scenario is not ("api" or "burst" or "steady" or "idle" or "ceiling" or "trigger-path" or "calendar-edit" or "results"))
 {
     Console.Error.WriteLine("""
         usage: Scheduler.Bench api [schedules=100000] [requests=2000] [concurrency=4]
@@ -15,6 +15,7 @@ if (scenario is not ("api" or "burst" or "steady" or "idle" or "ceiling" or "tri
                Scheduler.Bench ceiling [one-shots=100000] [workers=2]
                Scheduler.Bench trigger-path     (burst, steady, idle and ceiling with their defaults, in one run)
                Scheduler.Bench calendar-edit [schedules=10000]
+               Scheduler.Bench results [runs=5000] [concurrency=8] [chained=200]
         """);
     return 2;
 }
@@ -48,6 +49,9 @@ switch (scenario)
         break;
     case "calendar-edit":
         Print(await CalendarBenchmark.EditAsync(Arg(1, 10_000)));
+        break;
+    case "results":
+        Print(await ResultsBenchmark.RunAsync(Arg(1, 5_000), Arg(2, 8), Arg(3, 200)));
         break;
     case "trigger-path":
         // The ratio is the figure to compare across days: absolute rates here swing 2x, the two in one run move together.
