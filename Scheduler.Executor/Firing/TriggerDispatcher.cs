@@ -215,7 +215,10 @@ public sealed class TriggerDispatcher(
         {
             logger.LogDebug("Fired {ExecutionId} for {ScheduledFor:O}, {Lateness} ms late", execution.Id, execution.ScheduledFor,
                 (startedAt - execution.ScheduledFor).TotalMilliseconds);
-            return new AttemptOutcome(execution.Id, execution.Attempt, result.Result, startedAt, duration, result.StatusCode, null, null, Dead: false);
+            return new AttemptOutcome(execution.Id, execution.Attempt, result.Result, startedAt, duration, result.StatusCode, null, null, Dead: false)
+            {
+                TracksResult = execution.TracksResult,
+            };
         }
 
         var dead = !result.Retryable || execution.Attempt >= execution.MaxAttempts;
@@ -230,7 +233,10 @@ public sealed class TriggerDispatcher(
             logger.LogInformation("Execution {ExecutionId} attempt {Attempt} failed ({Error}); retrying at {NextAttemptAt:O}",
                 execution.Id, execution.Attempt, result.Error, next);
         }
-        return new AttemptOutcome(execution.Id, execution.Attempt, result.Result, startedAt, duration, result.StatusCode, result.Error, next, dead);
+        return new AttemptOutcome(execution.Id, execution.Attempt, result.Result, startedAt, duration, result.StatusCode, result.Error, next, dead)
+        {
+            TracksResult = execution.TracksResult,
+        };
     }
 
     private async Task WaitUntilAsync(DateTimeOffset due, CancellationToken cancellationToken)

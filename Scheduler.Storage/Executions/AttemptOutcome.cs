@@ -22,6 +22,9 @@ public sealed record AttemptOutcome(
     DateTimeOffset? NextAttemptAt,
     bool Dead)
 {
+    /// <summary>The execution's schedule tracks results (its outcome may race a worker's report).</summary>
+    public bool TracksResult { get; init; }
+
     internal string Status => Result == AttemptResult.Succeeded ? "succeeded" : Dead ? "dead" : "pending";
 
     internal string OutcomeName => Result switch

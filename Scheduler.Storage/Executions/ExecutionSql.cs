@@ -83,40 +83,61 @@ internal static class ExecutionSql
         )
         """;
 
-    // Two statements sent together (one round trip, one implicit transaction), in this order: executions rows are locked
-    // before attempt rows, as a worker's report locks them, so the two never deadlock.
-    public const string RecordOutcomes =
+    private const string UpdateExecutions =
         $"""
-        with {Outcomes}, updated as (
-            update executions e
-            set status = case
-                    when o.status = 'succeeded' and e.completion is not null then case when e.cancel_requested_at is null then 'delivered' else 'cancelling' end
-                    when o.status = 'pending' and e.cancel_requested_at is not null then 'cancelled'
-                    else o.status end,
-                next_attempt_at = case when e.cancel_requested_at is null then o.next_attempt_at end,
-                lease_owner = null,
-                leased_until = null,
-                last_status_code = o.status_code,
-                last_error = o.error,
-                first_attempt_at = coalesce(e.first_attempt_at, o.started_at),
-                completed_at = case
-                    when o.status = 'succeeded' and e.completion is null then @Now
-                    when o.status = 'dead' or (o.status = 'pending' and e.cancel_requested_at is not null) then @Now end,
-                end_reason = case when o.status = 'dead' then 'delivery-failed' end,
-                delivered_at = case when o.status = 'succeeded' and e.completion is not null then @Now end,
-                run_deadline = case when o.status = 'succeeded' and e.completion is not null then @Now + {ResultSql.FirstDeadline} end
-            from o
-            where e.id = o.id and e.status = 'delivering' and e.lease_owner = @Owner and e.attempt = o.attempt
-            returning e.id, e.schedule_id, e.status, e.completion
-        )
-        {ResultSql.ReleaseWaiting};
-        with {Outcomes}
+        update executions e
+        set status = case
+                when o.status = 'succeeded' and e.completion is not null then case when e.cancel_requested_at is null then 'delivered' else 'cancelling' end
+                when o.status = 'pending' and e.cancel_requested_at is not null then 'cancelled'
+                else o.status end,
+            next_attempt_at = case when e.cancel_requested_at is null then o.next_attempt_at end,
+            lease_owner = null,
+            leased_until = null,
+            last_status_code = o.status_code,
+            last_error = o.error,
+            first_attempt_at = coalesce(e.first_attempt_at, o.started_at),
+            completed_at = case
+                when o.status = 'succeeded' and e.completion is null then @Now
+                when o.status = 'dead' or (o.status = 'pending' and e.cancel_requested_at is not null) then @Now end,
+            end_reason = case when o.status = 'dead' then 'delivery-failed' end,
+            delivered_at = case when o.status = 'succeeded' and e.completion is not null then @Now end,
+            run_deadline = case when o.status = 'succeeded' and e.completion is not null then @Now + {ResultSql.FirstDeadline} end
+        from o
+        where e.id = o.id and e.status = 'delivering' and e.lease_owner = @Owner and e.attempt = o.attempt
+        """;
+
+    private const string InsertAttempts =
+        """
         insert into execution_attempts as a (execution_id, attempt, executor_id, started_at, duration_ms, outcome, status_code, error)
         select o.id, o.attempt, @Owner, o.started_at, o.duration_ms, o.outcome, o.status_code, o.error from o
         -- A worker may have reported (and so made this row) before the delivery's outcome got here.
         on conflict (execution_id, attempt) do update
         set executor_id = excluded.executor_id, started_at = excluded.started_at, duration_ms = excluded.duration_ms,
             outcome = excluded.outcome, status_code = excluded.status_code, error = excluded.error
+        """;
+
+    // A batch with no tracked execution: one statement, as before result tracking (no worker reports on these rows, so
+    // the order in which it locks executions and attempt rows cannot meet a report's).
+    public const string RecordOutcomes =
+        $"""
+        with {Outcomes}, updated as (
+            {UpdateExecutions}
+        )
+        {InsertAttempts}
+        """;
+
+    // A batch with tracked executions: two statements sent together (one round trip, one implicit transaction), in this
+    // order, so that executions rows are locked before attempt rows as a worker's report locks them — the two never
+    // deadlock — and a tracked run that ends here lets the occurrence its overlap policy buffered go.
+    public const string RecordTrackedOutcomes =
+        $"""
+        with {Outcomes}, updated as (
+            {UpdateExecutions}
+            returning e.id, e.schedule_id, e.status, e.completion
+        )
+        {ResultSql.ReleaseWaiting};
+        with {Outcomes}
+        {InsertAttempts}
         """;
 
     // Graceful shutdown: hand back executions whose attempt has not started, as if never leased.

@@ -157,7 +157,8 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
             return;
         }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(ExecutionSql.RecordOutcomes, new
+        var sql = outcomes.Any(o => o.TracksResult) ? ExecutionSql.RecordTrackedOutcomes : ExecutionSql.RecordOutcomes;
+        await connection.ExecuteAsync(new CommandDefinition(sql, new
         {
             Owner = owner,
             Now = now,

@@ -71,7 +71,8 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         var executions = await connection.QueryAsync<string>("select row_to_json(e)::text from executions e order by id");
         var calendars = await connection.QueryAsync<string>("select row_to_json(c)::text from calendars c order by id");
         var outages = await connection.QueryAsync<string>("select row_to_json(o)::text from outages o order by id");
-        return string.Join('\n', schedules.Concat(executions).Concat(calendars).Concat(outages));
+        var attempts = await connection.QueryAsync<string>("select row_to_json(a)::text from execution_attempts a order by execution_id, attempt");
+        return string.Join('\n', schedules.Concat(executions).Concat(calendars).Concat(outages).Concat(attempts));
     }
 
     Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();

@@ -22,6 +22,7 @@ public class MutationFuzzTests(ApiFactory factory) : IClassFixture<ApiFactory>
         """{"name":"business","cron":"0 0 17 L * *","timeZone":"Europe/London","calendar":"fuzz-business","nonBusinessDay":"previous","startAt":"2030-01-01T00:00:00Z","endAt":"2035-01-01T00:00:00Z","jitter":"30s","catchUp":"all","catchUpWindow":"1h","state":"paused","target":{"type":"webhook","url":"https://hooks.example.com/c"}}""",
         """{"name":"nth","cron":"0 0 8 * * *","timeZone":"America/New_York","calendar":"fuzz-business","businessDaysOfMonth":[3,-2],"catchUp":"none","target":{"type":"webhook","url":"https://hooks.example.com/d"}}""",
         """{"name":"manual","manual":true,"target":{"type":"kafka","topic":"jobs"}}""",
+        """{"name":"tracked","cron":"0 */5 * * * *","maxAttempts":3,"completion":{"runTimeout":"30m","heartbeatTimeout":"2m","overlap":"bufferOne"},"target":{"type":"webhook","url":"https://hooks.example.com/e"}}""",
     ];
 
     private static readonly JsonNode?[] Hostile =
