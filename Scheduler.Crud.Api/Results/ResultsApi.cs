@@ -36,7 +36,8 @@ public static class ResultsApi
             .WithDescription("""
                 A run in progress becomes `cancelling`: its worker learns it in the answer to its next report and ends the run as
                 `cancelled` (or it times out as usual and ends cancelled). One not yet delivered, or waiting for a retry, ends as
-                `cancelled` at once; one being delivered right now becomes `cancelling` or `cancelled` when that delivery ends.
+                `cancelled` at once; a tracked one being delivered right now becomes `cancelling` or `cancelled` when that delivery
+                ends. An execution without result tracking that is being delivered ends with that delivery: 409.
                 """);
         return app;
     }

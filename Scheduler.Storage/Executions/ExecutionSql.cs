@@ -116,12 +116,24 @@ internal static class ExecutionSql
             outcome = excluded.outcome, status_code = excluded.status_code, error = excluded.error
         """;
 
-    // A batch with no tracked execution: one statement, as before result tracking (no worker reports on these rows, so
-    // the order in which it locks executions and attempt rows cannot meet a report's).
+    // A batch with no tracked execution: one statement, as before result tracking. No report can race these rows (so
+    // the order in which it locks executions and attempt rows does not matter), and none can be cancelled while it is
+    // being delivered, so none of the tracked cases apply.
     public const string RecordOutcomes =
         $"""
         with {Outcomes}, updated as (
-            {UpdateExecutions}
+            update executions e
+            set status = o.status,
+                next_attempt_at = o.next_attempt_at,
+                lease_owner = null,
+                leased_until = null,
+                last_status_code = o.status_code,
+                last_error = o.error,
+                first_attempt_at = coalesce(e.first_attempt_at, o.started_at),
+                completed_at = case when o.status in ('succeeded', 'dead') then @Now end,
+                end_reason = case when o.status = 'dead' then 'delivery-failed' end
+            from o
+            where e.id = o.id and e.status = 'delivering' and e.lease_owner = @Owner and e.attempt = o.attempt
         )
         {InsertAttempts}
         """;

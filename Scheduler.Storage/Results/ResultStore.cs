@@ -112,8 +112,9 @@ public sealed class ResultStore(NpgsqlDataSource dataSource)
         string? status = row.Status switch
         {
             "pending" or "waiting" or "failed" => "cancelled",
-            // The delivery in flight decides: its outcome reads cancel_requested_at.
-            "delivering" => "delivering",
+            // A tracked run being delivered: the delivery's outcome reads cancel_requested_at. An untracked execution ends with
+            // this very delivery (within its timeout): there is nothing left to cancel.
+            "delivering" when row.CompletionJson is not null => "delivering",
             "delivered" or "running" or "cancelling" => "cancelling",
             _ => null,
         };
