@@ -31,8 +31,9 @@ public sealed class OutcomeRecorder : IAsyncDisposable
         _time = time;
         _owner = options.Value.ExecutorId;
         _logger = logger;
-        // A database blip must not lose outcomes; if it lasts, the leases expire and the work is redone.
-        _retry = new ResiliencePipelineBuilder { TimeProvider = time }
+        // A database blip must not lose outcomes; if it lasts, the leases expire and the work is redone. The waits are real
+        // time (waiting for another process to come back), not the scheduling clock: under a test's fake clock they would never end.
+        _retry = new ResiliencePipelineBuilder { TimeProvider = TimeProvider.System }
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>().Handle<TimeoutException>(),
