@@ -106,19 +106,26 @@ internal static class StatisticsSql
         limit @Limit
         """;
 
-    // Runs in progress now, with the schedule's usual (p95) successful duration over the window: the ones taking too long.
+    // Runs in progress now, with their schedule's usual (p95) successful duration over the window — computed once per
+    // schedule that has a run in progress, not once per run: the ones taking too long.
     public const string RunsInProgress =
         """
-        select e.id as ExecutionId, e.schedule_id as ScheduleId, e.schedule_name as ScheduleName, e.status, e.delivered_at as DeliveredAt,
-               e.run_deadline as Deadline, (e.completion->>'runTimeout') as RunTimeout,
-               (select percentile_cont(0.95) within group (order by a.run_duration_ms)
-                from execution_attempts a join executions x on x.id = a.execution_id
-                where x.schedule_id = e.schedule_id and a.run_status = 'succeeded' and a.run_finished_at >= @Since) as UsualP95Ms,
-               (select count(*) from execution_attempts a join executions x on x.id = a.execution_id
-                where x.schedule_id = e.schedule_id and a.run_status = 'succeeded' and a.run_finished_at >= @Since) as UsualSamples
-        from executions e
-        where e.tenant = @Tenant and e.status in ('delivered', 'running', 'cancelling')
-        order by e.delivered_at
-        limit @Limit
+        with running as (
+            select e.id, e.schedule_id, e.schedule_name, e.status, e.delivered_at, e.run_deadline
+            from executions e
+            where e.tenant = @Tenant and e.status in ('delivered', 'running', 'cancelling')
+            order by e.delivered_at
+            limit @Limit
+        ), usual as (
+            select x.schedule_id, percentile_cont(0.95) within group (order by a.run_duration_ms) as p95, count(*) as samples
+            from execution_attempts a join executions x on x.id = a.execution_id
+            where x.schedule_id in (select schedule_id from running) and a.run_status = 'succeeded'
+              and a.run_finished_at >= @Since and a.run_finished_at is not null
+            group by x.schedule_id
+        )
+        select r.id as ExecutionId, r.schedule_id as ScheduleId, r.schedule_name as ScheduleName, r.status, r.delivered_at as DeliveredAt,
+               r.run_deadline as Deadline, u.p95 as UsualP95Ms, coalesce(u.samples, 0) as UsualSamples
+        from running r left join usual u on u.schedule_id = r.schedule_id
+        order by r.delivered_at
         """;
 }

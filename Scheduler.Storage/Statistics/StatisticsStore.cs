@@ -39,7 +39,6 @@ public sealed record RunInProgressRow
     public string Status { get; init; } = "";
     public DateTimeOffset? DeliveredAt { get; init; }
     public DateTimeOffset? Deadline { get; init; }
-    public string? RunTimeout { get; init; }
     public double? UsualP95Ms { get; init; }
     public long UsualSamples { get; init; }
 }

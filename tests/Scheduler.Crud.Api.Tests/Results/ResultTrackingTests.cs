@@ -265,6 +265,39 @@ public class ResultTrackingTests
     }
 
     [Fact]
+    public async Task A_run_far_over_its_schedules_usual_duration_is_flagged_slow_in_the_statistics()
+    {
+        var (h, scheduleId) = await StartAsync("""{ "runTimeout": "1h" }""", "for=10s");
+        await using var _ = h;
+        for (var i = 0; i < 5; i++)
+        {
+            var id = await TriggerAsync(h, scheduleId);
+            await WaitForStatusAsync(h, id, "delivered");
+            h.Time.Advance(TimeSpan.FromSeconds(10));
+            await WaitForStatusAsync(h, id, "succeeded");
+        }
+        // The same schedule, now pointed at a worker that takes five minutes: slow once past twice the usual 10 s.
+        using var put = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/schedules/{scheduleId}")
+        {
+            Content = JsonContent.Create(new JsonObject
+            {
+                ["name"] = "tracked", ["manual"] = true, ["completion"] = new JsonObject { ["runTimeout"] = "1h" },
+                ["target"] = new JsonObject { ["type"] = "webhook", ["url"] = h.Echo.WorkUrl("for=5m") },
+            }),
+        };
+        Assert.Equal(HttpStatusCode.OK, (await h.Client.SendAsync(put)).StatusCode);
+        var slow = await TriggerAsync(h, scheduleId);
+        h.Time.Advance(TimeSpan.FromSeconds(15));
+        var notYet = Assert.Single((await h.GetAsync("/api/v1/stats?window=1h"))["runsInProgress"]!.AsArray())!;
+        Assert.Equal((slow, false), ((string)notYet["executionId"]!, (bool)notYet["slow"]!));
+        Assert.Equal(10_000, (double)notYet["usualP95Ms"]!, 1.0);
+        h.Time.Advance(TimeSpan.FromSeconds(10));
+        var flagged = Assert.Single((await h.GetAsync("/api/v1/stats?window=1h"))["runsInProgress"]!.AsArray())!;
+        Assert.True((bool)flagged["slow"]!);
+        Assert.Equal(25_000, (double)flagged["runningMs"]!, 1.0);
+    }
+
+    [Fact]
     public async Task A_kafka_worker_reports_over_http_with_the_callback_in_the_message_headers()
     {
         using var kafka = Scheduler.WaitEcho.Kafka.MockKafkaCluster.Start();
