@@ -53,7 +53,7 @@ public static class CalendarValidator
             }
             else
             {
-                errors.Add($"weekendDays[{i}]", $"'{Truncate(day ?? "null")}' is not a day of the week (monday … sunday)");
+                errors.Add($"weekendDays[{i}]", $"'{ValidationErrors.Excerpt(day ?? "null")}' is not a day of the week (monday … sunday)");
             }
         }
         if (weekend.Distinct().Count() == 7)
@@ -71,7 +71,7 @@ public static class CalendarValidator
             }
             if (!DateOnly.TryParseExact(holiday.Date?.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
             {
-                errors.Add($"holidays[{i}].date", $"'{Truncate(holiday.Date ?? "null")}' is not a date (yyyy-MM-dd)");
+                errors.Add($"holidays[{i}].date", $"'{ValidationErrors.Excerpt(holiday.Date ?? "null")}' is not a date (yyyy-MM-dd)");
             }
             else if (date.Year is < FirstYear or > LastYear)
             {
@@ -99,7 +99,7 @@ public static class CalendarValidator
             var to = seed.ToYear ?? from;
             if (country is null || !PublicHolidays.Countries.Contains(country))
             {
-                errors.Add("publicHolidays.country", $"'{Truncate(seed.Country ?? "null")}' is not a country the holiday library knows; use one of {string.Join(", ", PublicHolidays.Countries)}");
+                errors.Add("publicHolidays.country", $"'{ValidationErrors.Excerpt(seed.Country ?? "null")}' is not a country the holiday library knows; use one of {string.Join(", ", PublicHolidays.Countries)}");
             }
             if (from is < FirstYear or > LastYear || to is < FirstYear or > LastYear || to < from || to - from + 1 > MaxSeedYears)
             {
@@ -127,5 +127,4 @@ public static class CalendarValidator
         return errors;
     }
 
-    private static string Truncate(string text) => text.Length <= 80 ? text : text[..80] + "…";
 }

@@ -35,7 +35,7 @@ public static class CompletionValidator
         var overlap = OverlapPolicy.Allow;
         if (request.Overlap is not null && !TryOverlap(request.Overlap, out overlap))
         {
-            errors.Add("completion.overlap", $"'{Shorten(request.Overlap!)}' is not an overlap policy; use allow, skip or bufferOne");
+            errors.Add("completion.overlap", $"'{ValidationErrors.Excerpt(request.Overlap!, 40)}' is not an overlap policy; use allow, skip or bufferOne");
             valid = false;
         }
         return valid ? new Completion(runTimeout, heartbeat, overlap) : null;
@@ -69,5 +69,4 @@ public static class CompletionValidator
         return true;
     }
 
-    private static string Shorten(string text) => text.Length > 40 ? text[..40] + "…" : text;
 }

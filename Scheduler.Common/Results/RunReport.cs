@@ -60,7 +60,7 @@ public sealed record RunReport(RunStatus Status, double? Progress, string? Messa
         if (status is null)
         {
             errors.Add("status", request.Status is null ? "is required: running, succeeded, failed or cancelled"
-                : $"'{Shorten(request.Status)}' is not a report status; use running, succeeded, failed or cancelled");
+                : $"'{ValidationErrors.Excerpt(request.Status, 40)}' is not a report status; use running, succeeded, failed or cancelled");
         }
         if (request.Progress is { } progress && (double.IsNaN(progress) || progress is < 0 or > 100))
         {
@@ -126,5 +126,4 @@ public sealed record RunReport(RunStatus Status, double? Progress, string? Messa
         }
     }
 
-    private static string Shorten(string text) => text.Length > 40 ? text[..40] + "…" : text;
 }

@@ -77,7 +77,7 @@ public static partial class ScheduleValidator
         var timing = TimingValidator.Validate(request, now, calendar, errors);
         if (request.State is not (null or "active" or "paused"))
         {
-            errors.Add("state", $"'{Truncate(request.State)}' cannot be asked for; use 'active' or 'paused'");
+            errors.Add("state", $"'{ValidationErrors.Excerpt(request.State)}' cannot be asked for; use 'active' or 'paused'");
         }
         var target = ValidateTarget(request.Target, errors);
         var completion = CompletionValidator.Validate(request.Completion, errors);
@@ -139,7 +139,7 @@ public static partial class ScheduleValidator
         }
         if (target.Type is not ("webhook" or "kafka"))
         {
-            errors.Add("target.type", target.Type is null ? "is required ('webhook' or 'kafka')" : $"'{Truncate(target.Type)}' is not a target type; use 'webhook' or 'kafka'");
+            errors.Add("target.type", target.Type is null ? "is required ('webhook' or 'kafka')" : $"'{ValidationErrors.Excerpt(target.Type)}' is not a target type; use 'webhook' or 'kafka'");
             return null;
         }
 
@@ -179,11 +179,11 @@ public static partial class ScheduleValidator
         }
         else if (!Uri.TryCreate(target.Url, UriKind.Absolute, out url) || url.Scheme is not ("http" or "https"))
         {
-            errors.Add("target.url", $"'{Truncate(target.Url)}' is not an absolute http or https URL");
+            errors.Add("target.url", $"'{ValidationErrors.Excerpt(target.Url)}' is not an absolute http or https URL");
         }
         else if (!HasValidHost(url))
         {
-            errors.Add("target.url", $"'{Truncate(url.Host)}' is not a valid host name (IDNA)");
+            errors.Add("target.url", $"'{ValidationErrors.Excerpt(url.Host)}' is not a valid host name (IDNA)");
         }
         else if (url.UserInfo.Length > 0)
         {
@@ -195,7 +195,7 @@ public static partial class ScheduleValidator
         var method = (target.Method ?? "POST").ToUpperInvariant();
         if (!Methods.Contains(method))
         {
-            errors.Add("target.method", $"'{Truncate(target.Method!)}' is not supported; use one of {string.Join(", ", Methods)}");
+            errors.Add("target.method", $"'{ValidationErrors.Excerpt(target.Method!)}' is not supported; use one of {string.Join(", ", Methods)}");
         }
         var body = ValidateJson(target.Body, "target.body", errors);
         if (target.SigningSecret is { } secret && secret != SensitiveHeaders.Redacted && WebhookSignature.Problem(secret) is { } problem)
@@ -220,7 +220,7 @@ public static partial class ScheduleValidator
         }
         else if (!KafkaTopic().IsMatch(target.Topic) || target.Topic is "." or "..")
         {
-            errors.Add("target.topic", $"'{Truncate(target.Topic)}' is not a Kafka topic name (1–249 of letters, digits, '.', '_' and '-')");
+            errors.Add("target.topic", $"'{ValidationErrors.Excerpt(target.Topic)}' is not a Kafka topic name (1–249 of letters, digits, '.', '_' and '-')");
         }
         if (target.Key is { Length: 0 or > 1_024 })
         {
@@ -324,7 +324,7 @@ public static partial class ScheduleValidator
     private static bool IsBidiControl(char c) => c is (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
 
     /// <summary>A client's key as part of an error's field name: short, and without control characters.</summary>
-    private static string FieldKey(string key) => new(Truncate(key).Select(c => char.IsControl(c) ? '\uFFFD' : c).ToArray());
+    private static string FieldKey(string key) => new(ValidationErrors.Excerpt(key).Select(c => char.IsControl(c) ? '\uFFFD' : c).ToArray());
 
     private static void NotFor(string type, (string Name, object? Value) a, (string Name, object? Value) b, (string Name, object? Value) c, ValidationErrors errors)
     {
@@ -337,5 +337,4 @@ public static partial class ScheduleValidator
         }
     }
 
-    private static string Truncate(string text) => text.Length <= 80 ? text : text[..80] + "…";
 }

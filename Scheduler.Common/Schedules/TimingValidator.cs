@@ -69,7 +69,7 @@ public static partial class TimingValidator
             }
             else
             {
-                errors.Add("catchUp", $"'{Truncate(policy)}' is not a catch-up policy; use one of {string.Join(", ", CatchUps)}");
+                errors.Add("catchUp", $"'{ValidationErrors.Excerpt(policy)}' is not a catch-up policy; use one of {string.Join(", ", CatchUps)}");
             }
         }
         var window = OptionalDuration(request.CatchUpWindow, "catchUpWindow", MaxCatchUpWindow, errors);
@@ -125,7 +125,7 @@ public static partial class TimingValidator
         }
         else if (!zoneKnown)
         {
-            errors.Add("timeZone", $"unknown time zone '{Truncate(request.TimeZone!)}'; use an IANA name such as 'Europe/London' or 'UTC'");
+            errors.Add("timeZone", $"unknown time zone '{ValidationErrors.Excerpt(request.TimeZone!)}'; use an IANA name such as 'Europe/London' or 'UTC'");
         }
         if (given.Count != 1)
         {
@@ -156,7 +156,7 @@ public static partial class TimingValidator
             if (!EndsWithOffset().IsMatch(text) ||
                 !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
             {
-                errors.Add("runAt", $"'{Truncate(text)}' is not an ISO 8601 instant with an offset, e.g. '2030-01-01T09:00:00Z' or '2030-01-01T10:00:00+01:00'");
+                errors.Add("runAt", $"'{ValidationErrors.Excerpt(text)}' is not an ISO 8601 instant with an offset, e.g. '2030-01-01T09:00:00Z' or '2030-01-01T10:00:00+01:00'");
                 return null;
             }
             if (at < now)
@@ -201,7 +201,7 @@ public static partial class TimingValidator
         }
         else if (calendar is null)
         {
-            errors.Add("calendar", $"there is no calendar named '{Truncate(request.Calendar)}'; create it under /api/v1/calendars first");
+            errors.Add("calendar", $"there is no calendar named '{ValidationErrors.Excerpt(request.Calendar)}'; create it under /api/v1/calendars first");
             ok = false;
         }
         var rule = NonBusinessDay.Skip;
@@ -213,7 +213,7 @@ public static partial class TimingValidator
             }
             else
             {
-                errors.Add("nonBusinessDay", $"'{Truncate(text)}' is not a rule; use one of {string.Join(", ", NonBusinessDays)}");
+                errors.Add("nonBusinessDay", $"'{ValidationErrors.Excerpt(text)}' is not a rule; use one of {string.Join(", ", NonBusinessDays)}");
                 ok = false;
             }
         }
@@ -277,7 +277,7 @@ public static partial class TimingValidator
         {
             return at.ToUniversalTime();
         }
-        errors.Add(field, $"'{Truncate(text)}' is not an ISO 8601 instant with an offset (years 2000–2200), e.g. '2030-01-01T09:00:00Z'");
+        errors.Add(field, $"'{ValidationErrors.Excerpt(text)}' is not an ISO 8601 instant with an offset (years 2000–2200), e.g. '2030-01-01T09:00:00Z'");
         return null;
     }
 
@@ -302,5 +302,4 @@ public static partial class TimingValidator
 
     private static string Instant(DateTimeOffset at) => at.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
 
-    private static string Truncate(string text) => text.Length <= 80 ? text : text[..80] + "…";
 }

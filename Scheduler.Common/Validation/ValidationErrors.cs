@@ -24,6 +24,9 @@ public sealed class ValidationErrors
     public IDictionary<string, string[]> ToDictionary() =>
         _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
 
+    /// <summary>Text from a request as quoted in an error: at most <paramref name="max"/> characters, then an ellipsis.</summary>
+    public static string Excerpt(string text, int max = 80) => text.Length <= max ? text : text[..max] + "…";
+
     public override string ToString() =>
         string.Join("; ", _errors.SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}")));
 }
