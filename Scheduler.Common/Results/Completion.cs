@@ -23,6 +23,22 @@ public sealed record Completion(
     public string ToJson() => JsonSerializer.Serialize(this, SchedulerJson.Options);
 
     public static Completion? FromJson(string? json) => json is null ? null : JsonSerializer.Deserialize<Completion>(json, SchedulerJson.Options);
+
+    /// <summary>The overlap policies by the names clients use (the documented camelCase ones only).</summary>
+    public static IReadOnlyDictionary<string, OverlapPolicy> OverlapNames { get; } = new Dictionary<string, OverlapPolicy>(StringComparer.Ordinal)
+    {
+        ["allow"] = OverlapPolicy.Allow,
+        ["skip"] = OverlapPolicy.Skip,
+        ["bufferOne"] = OverlapPolicy.BufferOne,
+    };
+
+    /// <summary>This completion in the shape clients send, so that what is read back can be written back.</summary>
+    public CompletionRequest ToRequest() => new()
+    {
+        RunTimeout = Durations.Format(RunTimeout),
+        HeartbeatTimeout = HeartbeatTimeout is { } beat ? Durations.Format(beat) : null,
+        Overlap = OverlapNames.Single(n => n.Value == Overlap).Key,
+    };
 }
 
 /// <summary>Temporal's schedule overlap policy and Kubernetes' <c>concurrencyPolicy</c>, for runs that report back.</summary>

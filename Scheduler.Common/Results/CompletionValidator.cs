@@ -33,25 +33,12 @@ public static class CompletionValidator
             heartbeat = beat;
         }
         var overlap = OverlapPolicy.Allow;
-        if (request.Overlap is not null && !TryOverlap(request.Overlap, out overlap))
+        if (request.Overlap is not null && !Completion.OverlapNames.TryGetValue(request.Overlap, out overlap))
         {
             errors.Add("completion.overlap", $"'{ValidationErrors.Excerpt(request.Overlap!, 40)}' is not an overlap policy; use allow, skip or bufferOne");
             valid = false;
         }
         return valid ? new Completion(runTimeout, heartbeat, overlap) : null;
-    }
-
-    // Only the documented camelCase names (Enum.TryParse would also take numbers and other casings).
-    private static bool TryOverlap(string text, out OverlapPolicy policy)
-    {
-        policy = text switch
-        {
-            "allow" => OverlapPolicy.Allow,
-            "skip" => OverlapPolicy.Skip,
-            "bufferOne" => OverlapPolicy.BufferOne,
-            _ => (OverlapPolicy)(-1),
-        };
-        return Enum.IsDefined(policy);
     }
 
     private static bool TryDuration(string text, string field, TimeSpan max, ValidationErrors errors, out TimeSpan value)

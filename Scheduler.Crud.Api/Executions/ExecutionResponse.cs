@@ -116,7 +116,7 @@ public sealed record RunResponse
 
     internal static RunResponse? From(ExecutionRecord e) => Scheduler.Common.Results.Completion.FromJson(e.CompletionJson) is not { } completion ? null : new()
     {
-        Completion = Schedules.CompletionView.From(completion),
+        Completion = completion.ToRequest(),
         DeliveredAt = e.DeliveredAt,
         HeartbeatAt = e.HeartbeatAt,
         Deadline = e.RunDeadline,

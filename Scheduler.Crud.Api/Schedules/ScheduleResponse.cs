@@ -1,6 +1,5 @@
 using Scheduler.Common.Results;
 using Scheduler.Common.Schedules;
-using Scheduler.Common.Time;
 using Scheduler.Common.Targets;
 using Scheduler.Storage.Schedules;
 
@@ -69,7 +68,7 @@ public sealed record ScheduleResponse
         // Secrets are write-only: "***" says one is set (send "***" back on PUT to keep it).
         Target = record.TargetSpec.Redacted(),
         MaxAttempts = record.MaxAttempts,
-        Completion = record.Completion is { } completion ? CompletionView.From(completion) : null,
+        Completion = record.Completion is { } completion ? completion.ToRequest() : null,
         State = record.State,
         NextFireAt = record.NextFireAt,
         Version = record.Version,
@@ -81,18 +80,3 @@ public sealed record ScheduleResponse
 /// <summary>A page of schedules; pass <c>nextCursor</c> as <c>cursor</c> for the next one (absent on the last page).</summary>
 public sealed record SchedulePage(IReadOnlyList<ScheduleResponse> Items, string? NextCursor);
 
-/// <summary>A stored <see cref="Completion"/> in the shape clients send, so a schedule read back can be written back.</summary>
-public static class CompletionView
-{
-    public static CompletionRequest From(Completion completion) => new()
-    {
-        RunTimeout = Durations.Format(completion.RunTimeout),
-        HeartbeatTimeout = completion.HeartbeatTimeout is { } beat ? Durations.Format(beat) : null,
-        Overlap = completion.Overlap switch
-        {
-            OverlapPolicy.Skip => "skip",
-            OverlapPolicy.BufferOne => "bufferOne",
-            _ => "allow",
-        },
-    };
-}

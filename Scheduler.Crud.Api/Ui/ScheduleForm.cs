@@ -130,7 +130,7 @@ public sealed class ScheduleForm
         form.CatchUpWindow = timing.CatchUpWindow is { } window ? Durations.Format(window) : null;
         if (record.Completion is { } completion)
         {
-            var view = Schedules.CompletionView.From(completion);
+            var view = completion.ToRequest();
             (form.RunTimeout, form.HeartbeatTimeout, form.Overlap) = (view.RunTimeout, view.HeartbeatTimeout, view.Overlap);
         }
         switch (target)
