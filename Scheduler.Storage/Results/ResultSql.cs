@@ -3,11 +3,18 @@ namespace Scheduler.Storage.Results;
 /// <summary>The SQL of result tracking: runs in progress, reports, cancellation, the overlap policy's buffer.</summary>
 internal static class ResultSql
 {
+    // Runs in progress: the statuses that have a run_deadline (a CHECK), as the executions_runs index lists them.
     public const string RunStatuses = "'delivered', 'running', 'failed', 'cancelling'";
 
+    // Tracked executions not yet finished, as the executions_unfinished index lists them.
+    public const string UnfinishedStatuses = $"'pending', 'delivering', {RunStatuses}, 'waiting'";
+
+    // An execution's (alias e) run timeout, and the longest silence allowed between reports (the run timeout without a heartbeat timeout).
+    private const string RunTimeout = "(e.completion->>'runTimeout')::interval";
+    private const string Silence = $"coalesce((e.completion->>'heartbeatTimeout')::interval, {RunTimeout})";
+
     // A run's first deadline, from its delivery: the earlier of its run timeout and its heartbeat timeout.
-    public const string FirstDeadline =
-        "least((e.completion->>'runTimeout')::interval, coalesce((e.completion->>'heartbeatTimeout')::interval, (e.completion->>'runTimeout')::interval))";
+    public const string FirstDeadline = $"least({RunTimeout}, {Silence})";
 
     // A CTE body: starts the occurrence the overlap policy buffered for each tracked run that has just ended, given a CTE
     // named "updated" of the changed rows (schedule_id, status, completion).
@@ -79,8 +86,7 @@ internal static class ResultSql
                 lease_owner = null, leased_until = null, next_attempt_at = null,
                 delivered_at = coalesce(e.delivered_at, @Now),
                 run_deadline = case when @Status in ('running', 'cancelling') then least(
-                        coalesce(e.delivered_at, @Now) + (e.completion->>'runTimeout')::interval,
-                        @Now + coalesce((e.completion->>'heartbeatTimeout')::interval, (e.completion->>'runTimeout')::interval))
+                        coalesce(e.delivered_at, @Now) + {RunTimeout}, @Now + {Silence})
                     when @Status = 'failed' then @Now end,
                 heartbeat_at = case when @ReportStatus = 'running' then @Now else e.heartbeat_at end,
                 progress = coalesce(@Progress, e.progress),

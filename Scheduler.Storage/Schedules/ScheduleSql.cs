@@ -67,7 +67,7 @@ internal static class ScheduleSql
     // rows the limit returns. (A join here let the planner sort every due row before the limit: 3x slower claims in a burst.)
     // Likewise, a schedule with an overlap policy counts its unfinished runs (0, 1 or 2+) in the small unfinished index.
     public const string LockDue =
-        """
+        $"""
         select id, name, tenant, kind, cron, time_zone as TimeZone, run_at as RunAt, target::text as target,
                max_attempts as MaxAttempts, next_fire_at as NextFireAt, calendar_id as CalendarId,
                case when calendar_id is not null then (select c.version from calendars c where c.id = schedules.calendar_id) end as CalendarVersion,
@@ -76,7 +76,7 @@ internal static class ScheduleSql
                    select count(*) from (
                        select 1 from executions x
                        where x.schedule_id = schedules.id and x.completion is not null
-                         and x.status in ('pending', 'delivering', 'delivered', 'running', 'failed', 'cancelling', 'waiting')
+                         and x.status in ({Results.ResultSql.UnfinishedStatuses})
                        limit 2) u)
                else 0 end as Unfinished
         from schedules
@@ -104,11 +104,11 @@ internal static class ScheduleSql
 
     // The earliest instant anything becomes due: the executor sleeps no longer than that.
     public const string NextDue =
-        """
+        $"""
         select least(
             (select min(next_fire_at) from schedules where next_fire_at is not null),
             (select min(next_attempt_at) from executions where status = 'pending'),
             (select min(leased_until) from executions where status = 'delivering'),
-            (select min(run_deadline) from executions where status in ('delivered', 'running', 'failed', 'cancelling')))
+            (select min(run_deadline) from executions where status in ({Results.ResultSql.RunStatuses})))
         """;
 }
