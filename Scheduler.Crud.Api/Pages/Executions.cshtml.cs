@@ -17,7 +17,8 @@ public sealed class ExecutionModel(HistoryStore history, ResultStore results, Ti
     /// <summary>The run (result tracking), as the API shows it; null when the schedule does not track results.</summary>
     public Executions.RunResponse? Run { get; private set; }
 
-    public bool CanCancel => Execution.Status is "pending" or "waiting" or "delivering" or "delivered" or "running" or "failed";
+    /// <summary>Offer Cancel when the API would accept one that changes something (not again while it is cancelling).</summary>
+    public bool CanCancel => Execution.Status != "cancelling" && ResultStore.StatusAfterCancel(Execution.Status, Execution.CompletionJson is not null) is not null;
 
     public async Task<IActionResult> OnGetAsync()
     {

@@ -98,6 +98,17 @@ public sealed class ResultStore(NpgsqlDataSource dataSource)
         return new ReportResult(ReportOutcome.Accepted, execution, execution.Status, execution.Attempt);
     }
 
+    /// <summary>What a cancel makes of an execution in <paramref name="status"/>; null when it cannot be cancelled (it has finished).</summary>
+    public static string? StatusAfterCancel(string status, bool tracksResult) => status switch
+    {
+        "pending" or "waiting" or "failed" => "cancelled",
+        // A tracked run being delivered: the delivery's outcome reads cancel_requested_at. An untracked execution ends with
+        // this very delivery (within its timeout): there is nothing left to cancel.
+        "delivering" when tracksResult => "delivering",
+        "delivered" or "running" or "cancelling" => "cancelling",
+        _ => null,
+    };
+
     /// <summary>Cancels an unfinished execution of <paramref name="tenant"/>; null when there is none with that id.</summary>
     public async Task<CancelResult?> CancelAsync(string tenant, Guid id, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -109,15 +120,7 @@ public sealed class ResultStore(NpgsqlDataSource dataSource)
         {
             return null;
         }
-        string? status = row.Status switch
-        {
-            "pending" or "waiting" or "failed" => "cancelled",
-            // A tracked run being delivered: the delivery's outcome reads cancel_requested_at. An untracked execution ends with
-            // this very delivery (within its timeout): there is nothing left to cancel.
-            "delivering" when row.CompletionJson is not null => "delivering",
-            "delivered" or "running" or "cancelling" => "cancelling",
-            _ => null,
-        };
+        var status = StatusAfterCancel(row.Status, tracksResult: row.CompletionJson is not null);
         if (status is null)
         {
             return new CancelResult(null, row.Status);
