@@ -47,7 +47,8 @@ public class ResultTrackingTests
     internal static async Task<JsonObject> WaitForFailedRunAsync(ApiHarness h, string id)
     {
         JsonObject? execution = null;
-        await WaitFor.ConditionAsync(async () => (string?)(execution = await ExecutionAsync(h, id))["attempts"]?[0]?["runStatus"] == "failed", Patience,
+        // Until the first attempt is recorded its list is empty (and JsonArray's indexer throws rather than answer null).
+        await WaitFor.ConditionAsync(async () => (execution = await ExecutionAsync(h, id))["attempts"]!.AsArray() is [{ } first, ..] && (string?)first["runStatus"] == "failed", Patience,
             $"the run of {id} to fail", async () => (await ExecutionAsync(h, id)).ToJsonString());
         return execution!;
     }
