@@ -38,19 +38,15 @@ public static class EchoApi
     private static async Task<IResult> Echo(HttpContext context, ReceivedLog log, TimeProvider time, FailureCounter failures, ILoggerFactory loggers,
         IConfiguration configuration)
     {
-        var receivedAt = time.GetUtcNow();
         var request = context.Request;
-        var bytes = await ReadBodyAsync(request, context.RequestAborted);
-        var body = Encoding.UTF8.GetString(bytes);
-        var headers = request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        var trigger = ReceivedTrigger.FromHeaders("http", receivedAt, headers, body);
+        var (trigger, headers, bytes) = await ReadTriggerAsync(context, time);
         var status = ChooseStatus(request.Query, trigger.ExecutionId, failures);
         var secret = configuration["WaitEcho:SigningSecret"];
         var entry = log.Add(trigger with
         {
             Signature = string.IsNullOrEmpty(secret) ? null : WebhookSignature.Verify(secret, headers.GetValueOrDefault(TriggerHeaders.WebhookId),
                 headers.GetValueOrDefault(TriggerHeaders.WebhookTimestamp), headers.GetValueOrDefault(TriggerHeaders.WebhookSignature), bytes,
-                receivedAt, TimeSpan.FromMinutes(5)),
+                trigger.ReceivedAt, TimeSpan.FromMinutes(5)),
             Method = request.Method,
             Path = request.Path.Value ?? "",
             Query = request.QueryString.Value ?? "",
@@ -74,9 +70,8 @@ public static class EchoApi
     private static async Task<IResult> Work(HttpContext context, ReceivedLog log, TimeProvider time, Work.Worker worker)
     {
         var request = context.Request;
-        var bytes = await ReadBodyAsync(request, context.RequestAborted);
-        var headers = request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        var entry = log.Add(ReceivedTrigger.FromHeaders("http", time.GetUtcNow(), headers, Encoding.UTF8.GetString(bytes)) with
+        var (trigger, headers, _) = await ReadTriggerAsync(context, time);
+        var entry = log.Add(trigger with
         {
             Method = request.Method,
             Path = request.Path.Value ?? "",
@@ -113,6 +108,15 @@ public static class EchoApi
 
     private static Ok<IReadOnlyList<ReceivedTrigger>> Received(ReceivedLog log, string? scheduleId, string? executionId, long? after, int? limit) =>
         TypedResults.Ok(log.Find(scheduleId, executionId, after ?? 0, Math.Clamp(limit ?? 10_000, 1, log.Capacity)));
+
+    /// <summary>What an HTTP request says about the trigger it carries, with its headers (lower-cased names) and raw body.</summary>
+    private static async Task<(ReceivedTrigger Trigger, Dictionary<string, string> Headers, byte[] Body)> ReadTriggerAsync(HttpContext context, TimeProvider time)
+    {
+        var receivedAt = time.GetUtcNow();
+        var bytes = await ReadBodyAsync(context.Request, context.RequestAborted);
+        var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        return (ReceivedTrigger.FromHeaders("http", receivedAt, headers, Encoding.UTF8.GetString(bytes)), headers, bytes);
+    }
 
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
