@@ -13,6 +13,7 @@ using Scheduler.Crud.Api.Preview;
 using Scheduler.Crud.Api.Results;
 using Scheduler.Crud.Api.Schedules;
 using Scheduler.Crud.Api.Statistics;
+using Scheduler.Crud.Api.Workflows;
 using Scheduler.Storage;
 
 namespace Scheduler.Crud.Api;
@@ -74,6 +75,7 @@ public static class CrudApiServiceCollectionExtensions
         api.MapResultsApi();
         api.MapPreviewApi();
         api.MapCalendarsApi();
+        api.MapWorkflowsApi();
         api.MapOutagesApi();
         api.MapStatsApi();
         api.MapApiKeysApi();

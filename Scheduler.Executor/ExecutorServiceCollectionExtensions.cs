@@ -39,6 +39,7 @@ public static class ExecutorServiceCollectionExtensions
         services.AddSingleton(sp => new EgressPolicy(sp.GetRequiredService<IOptions<EgressOptions>>().Value.Allow));
         services.AddSingleton<ITriggerDeliverer, WebhookDeliverer>();
         services.AddSingleton<ITriggerDeliverer, KafkaDeliverer>();
+        services.AddSingleton<ITriggerDeliverer, WorkflowStarter>();
         return services;
     }
 }

@@ -51,6 +51,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ExecutionStore>();
         services.AddSingleton<HistoryStore>();
         services.AddSingleton<Results.ResultStore>();
+        services.AddSingleton<Workflows.WorkflowStore>();
+        services.AddSingleton<Workflows.RunStore>();
         services.AddSingleton<Common.Results.ReportToken>();
         services.AddSingleton<DueNotifications>();
         services.AddSingleton<Statistics.StatisticsStore>();

@@ -1,14 +1,24 @@
 namespace Scheduler.Common.Delivery;
 
 /// <summary>What every delivery attempt of one occurrence carries; the execution id is its stable identity.</summary>
+/// <param name="ScheduleId">The schedule it is an occurrence of; null for a workflow step (see <paramref name="Step"/>).</param>
 /// <param name="Callback">With result tracking: where and how the worker reports on this attempt.</param>
+/// <param name="Step">For a workflow step: its run, its id, the run's parameters and its upstream steps' outputs.</param>
 public sealed record TriggerContext(
     Guid ExecutionId,
-    Guid ScheduleId,
+    Guid? ScheduleId,
     string ScheduleName,
     DateTimeOffset ScheduledFor,
     int Attempt,
-    TriggerCallback? Callback = null);
+    TriggerCallback? Callback = null,
+    StepContext? Step = null)
+{
+    /// <summary>The CloudEvents source: the schedule, or the workflow a step belongs to.</summary>
+    public string Source => Step is { } step ? $"/scheduleman/workflows/{step.WorkflowId}" : $"/scheduleman/schedules/{ScheduleId}";
+
+    /// <summary>What keeps related triggers in order (the default Kafka key): the schedule, or the step's run.</summary>
+    public string OrderingKey => Step is { } step ? step.RunId.ToString() : ScheduleId?.ToString() ?? ExecutionId.ToString();
+}
 
 /// <summary>The report address of one attempt and the token that authorises reports on its execution (and no other).</summary>
 public sealed record TriggerCallback(string Url, string Token)

@@ -1,5 +1,6 @@
 using System.Net.Mime;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using CloudNative.CloudEvents;
 using CloudNative.CloudEvents.SystemTextJson;
 
@@ -18,21 +19,24 @@ public static class TriggerEnvelope
         {
             // CloudEvents consumers treat equal (source, id) as the same event: exactly our de-duplication rule.
             Id = trigger.ExecutionId.ToString(),
-            Source = new Uri($"/scheduleman/schedules/{trigger.ScheduleId}", UriKind.Relative),
+            Source = new Uri(trigger.Source, UriKind.Relative),
             Type = EventType,
             Subject = trigger.ScheduleName,
             Time = trigger.ScheduledFor,
             DataContentType = MediaTypeNames.Application.Json,
             Data = new TriggerData(trigger.ExecutionId, trigger.ScheduleId, trigger.ScheduleName, trigger.ScheduledFor, trigger.Attempt,
-                trigger.Callback?.Url, trigger.Callback?.Token),
+                trigger.Callback?.Url, trigger.Callback?.Token, trigger.Step),
         };
         var body = Formatter.EncodeStructuredModeMessage(cloudEvent, out var type);
         contentType = type.ToString();
         return body;
     }
 
-    /// <summary>The event's <c>data</c>; the callback fields only with result tracking.</summary>
-    public sealed record TriggerData(Guid ExecutionId, Guid ScheduleId, string ScheduleName, DateTimeOffset ScheduledFor, int Attempt,
-        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? CallbackUrl = null,
-        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? ReportToken = null);
+    /// <summary>The event's <c>data</c>; the callback fields only with result tracking, <c>workflow</c> only for a workflow step.</summary>
+    public sealed record TriggerData(Guid ExecutionId,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Guid? ScheduleId,
+        string ScheduleName, DateTimeOffset ScheduledFor, int Attempt,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? CallbackUrl = null,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ReportToken = null,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] StepContext? Workflow = null);
 }

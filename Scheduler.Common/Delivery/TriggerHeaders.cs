@@ -28,4 +28,35 @@ public static class TriggerHeaders
 
     /// <summary>With result tracking: the token for those reports (<c>Authorization: Bearer</c>); valid for this execution only.</summary>
     public const string ReportToken = "scheduleman-report-token";
+
+    /// <summary>For a workflow step: the run it belongs to.</summary>
+    public const string WorkflowRunId = "scheduleman-workflow-run-id";
+
+    /// <summary>For a workflow step: the step's id in its workflow.</summary>
+    public const string StepId = "scheduleman-step-id";
+
+    /// <summary>The scheduler's own headers for a trigger (both webhooks and messages carry them; webhooks name the execution <see cref="WebhookId"/>).</summary>
+    public static IEnumerable<(string Name, string Value)> For(TriggerContext trigger, bool webhook)
+    {
+        if (!webhook)
+        {
+            yield return (ExecutionId, trigger.ExecutionId.ToString());
+        }
+        if (trigger.ScheduleId is { } scheduleId)
+        {
+            yield return (ScheduleId, scheduleId.ToString());
+        }
+        yield return (ScheduledFor, trigger.ScheduledFor.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        yield return (Attempt, trigger.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (trigger.Callback is { } callback)
+        {
+            yield return (CallbackUrl, callback.Url);
+            yield return (ReportToken, callback.Token);
+        }
+        if (trigger.Step is { } step)
+        {
+            yield return (WorkflowRunId, step.RunId.ToString());
+            yield return (StepId, step.StepId);
+        }
+    }
 }

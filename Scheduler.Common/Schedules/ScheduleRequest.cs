@@ -70,7 +70,7 @@ public sealed record ScheduleRequest
 /// <summary>A delivery target as clients send it.</summary>
 public sealed record TargetRequest
 {
-    /// <summary><c>webhook</c> or <c>kafka</c>.</summary>
+    /// <summary><c>webhook</c>, <c>kafka</c> or <c>workflow</c> (each occurrence starts a run of the named workflow).</summary>
     public string? Type { get; init; }
 
     /// <summary>Webhook: absolute http(s) URL.</summary>
@@ -99,6 +99,9 @@ public sealed record TargetRequest
 
     /// <summary>Kafka: fixed JSON value; default is the CloudEvents trigger envelope.</summary>
     public JsonElement? Value { get; init; }
+
+    /// <summary>Workflow: the name of the workflow (in the same tenant) each occurrence starts a run of.</summary>
+    public string? Workflow { get; init; }
 
     /// <summary>Bound on one delivery attempt (default <c>PT3S</c>, at most 30 s).</summary>
     public string? Timeout { get; init; }

@@ -45,24 +45,7 @@ public static partial class ScheduleValidator
         var errors = new ValidationErrors();
         definition = null;
 
-        var name = request.Name?.Trim();
-        if (string.IsNullOrEmpty(name))
-        {
-            errors.Add("name", "is required");
-        }
-        else if (name.Length > MaxNameLength)
-        {
-            errors.Add("name", $"is {name.Length} characters long; the limit is {MaxNameLength}");
-        }
-        else if (name.Any(char.IsControl))
-        {
-            errors.Add("name", "must not contain control characters");
-        }
-        else if (name.Any(IsBidiControl))
-        {
-            // Names are shown in lists and logs: text direction overrides there can disguise one name as another.
-            errors.Add("name", "must not contain bidirectional control characters (U+202A–U+202E, U+2066–U+2069)");
-        }
+        var name = ValidateName(request.Name, "name", errors);
 
         if (request.Description is { Length: > MaxDescriptionLength })
         {
@@ -106,7 +89,31 @@ public static partial class ScheduleValidator
         return errors;
     }
 
-    private static void ValidateLabels(Dictionary<string, string>? labels, ValidationErrors errors)
+    /// <summary>A name as schedules, workflows and their steps need it: present, bounded, no control or bidi characters.</summary>
+    internal static string? ValidateName(string? raw, string field, ValidationErrors errors, int maxLength = MaxNameLength)
+    {
+        var name = raw?.Trim();
+        if (string.IsNullOrEmpty(name))
+        {
+            errors.Add(field, "is required");
+        }
+        else if (name.Length > maxLength)
+        {
+            errors.Add(field, $"is {name.Length} characters long; the limit is {maxLength}");
+        }
+        else if (name.Any(char.IsControl))
+        {
+            errors.Add(field, "must not contain control characters");
+        }
+        else if (name.Any(IsBidiControl))
+        {
+            // Names are shown in lists and logs: text direction overrides there can disguise one name as another.
+            errors.Add(field, "must not contain bidirectional control characters (U+202A–U+202E, U+2066–U+2069)");
+        }
+        return name;
+    }
+
+    internal static void ValidateLabels(Dictionary<string, string>? labels, ValidationErrors errors)
     {
         if (labels is null)
         {
@@ -130,17 +137,25 @@ public static partial class ScheduleValidator
         }
     }
 
-    private static TargetSpec? ValidateTarget(TargetRequest? target, ValidationErrors errors)
+    /// <param name="workflows">Whether a <c>workflow</c> target is allowed (a schedule's; not a workflow step's).</param>
+    internal static TargetSpec? ValidateTarget(TargetRequest? target, ValidationErrors errors, bool workflows = true)
     {
         if (target is null)
         {
             errors.Add("target", "is required");
             return null;
         }
-        if (target.Type is not ("webhook" or "kafka"))
+        var types = workflows ? "'webhook', 'kafka' or 'workflow'" : "'webhook' or 'kafka'";
+        if (target.Type is not ("webhook" or "kafka") && !(workflows && target.Type == "workflow"))
         {
-            errors.Add("target.type", target.Type is null ? "is required ('webhook' or 'kafka')" : $"'{ValidationErrors.Excerpt(target.Type)}' is not a target type; use 'webhook' or 'kafka'");
+            errors.Add("target.type", target.Type is null ? $"is required ({types})"
+                : target.Type == "workflow" ? "a workflow step cannot start another workflow; use 'webhook' or 'kafka'"
+                : $"'{ValidationErrors.Excerpt(target.Type)}' is not a target type; use {types}");
             return null;
+        }
+        if (target.Type == "workflow")
+        {
+            return ValidateWorkflow(target, errors);
         }
 
         var timeout = TargetSpec.DefaultTimeout;
@@ -205,6 +220,15 @@ public static partial class ScheduleValidator
         return errors.IsValid
             ? new WebhookTarget { Url = url!, Method = method, Headers = headers, Body = body, Timeout = timeout, SigningSecret = target.SigningSecret }
             : null;
+    }
+
+    private static WorkflowTarget? ValidateWorkflow(TargetRequest target, ValidationErrors errors)
+    {
+        NotFor("workflow", ("url", target.Url), ("method", target.Method), ("body", target.Body), errors);
+        NotFor("workflow", ("topic", target.Topic), ("key", target.Key), ("value", target.Value), errors);
+        NotFor("workflow", ("headers", target.Headers), ("signingSecret", target.SigningSecret), ("timeout", target.Timeout), errors);
+        var name = ValidateName(target.Workflow, "target.workflow", errors);
+        return errors.IsValid ? new WorkflowTarget { Workflow = name! } : null;
     }
 
     private static KafkaTarget? ValidateKafka(TargetRequest target, TimeSpan timeout, Dictionary<string, string> headers, ValidationErrors errors)

@@ -8,6 +8,7 @@ namespace Scheduler.Common.Targets;
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
 [JsonDerivedType(typeof(WebhookTarget), "webhook")]
 [JsonDerivedType(typeof(KafkaTarget), "kafka")]
+[JsonDerivedType(typeof(WorkflowTarget), "workflow")]
 public abstract record TargetSpec
 {
     /// <summary>The default bound on one delivery attempt.</summary>

@@ -19,6 +19,18 @@ public sealed class ValidationErrors
         messages.Add(message);
     }
 
+    /// <summary>Adds every error of <paramref name="other"/> under <paramref name="prefix"/> (<c>steps[2].</c> + <c>target.url</c>).</summary>
+    public void AddAll(ValidationErrors other, string prefix)
+    {
+        foreach (var (field, messages) in other._errors)
+        {
+            foreach (var message in messages)
+            {
+                Add(prefix + field, message);
+            }
+        }
+    }
+
     public bool Has(string field) => _errors.ContainsKey(field);
 
     public IDictionary<string, string[]> ToDictionary() =>

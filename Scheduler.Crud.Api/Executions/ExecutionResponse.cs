@@ -2,15 +2,23 @@ using Scheduler.Storage.Executions;
 
 namespace Scheduler.Crud.Api.Executions;
 
-/// <summary>One occurrence of a schedule and how its delivery went.</summary>
+/// <summary>One occurrence of a schedule (or one step of a workflow run) and how its delivery went.</summary>
 public sealed record ExecutionResponse
 {
     /// <summary>Sent as <c>webhook-id</c> with every attempt: the key to de-duplicate on.</summary>
     public Guid Id { get; init; }
-    public Guid ScheduleId { get; init; }
+    /// <summary>The schedule it is an occurrence of; absent for a workflow step (see <c>workflowRunId</c>).</summary>
+    public Guid? ScheduleId { get; init; }
+    /// <summary>The schedule's name; for a workflow step <c>workflow/step</c>.</summary>
     public required string ScheduleName { get; init; }
+    /// <summary>For a workflow step: the run it belongs to.</summary>
+    public Guid? WorkflowRunId { get; init; }
+    /// <summary>For a workflow step: the step's id.</summary>
+    public string? StepId { get; init; }
+    /// <summary>For a workflow step: the run attempt it belongs to (1, then one more per resume or rerun).</summary>
+    public int? RunAttempt { get; init; }
     public DateTimeOffset ScheduledFor { get; init; }
-    /// <summary><c>schedule</c>, <c>catchup</c> (stands for occurrences missed while nothing ran), <c>deferred</c> (held by an outage until its end) or <c>manual</c>.</summary>
+    /// <summary><c>schedule</c>, <c>catchup</c> (stands for occurrences missed while nothing ran), <c>deferred</c> (held by an outage until its end) or <c>manual</c>; <c>workflow</c> for a step.</summary>
     public required string Origin { get; init; }
     /// <summary>How many occurrences this execution stands for (more than 1 only for a catch-up or a deferral).</summary>
     public int Occurrences { get; init; }
@@ -35,7 +43,7 @@ public sealed record ExecutionResponse
     public Guid? OutageId { get; init; }
     /// <summary>First attempt minus scheduled time, in milliseconds.</summary>
     public double? LatenessMs { get; init; }
-    /// <summary>Why a dead or cancelled execution ended: <c>delivery-failed</c>, <c>worker-failed</c>, <c>timed-out</c> (past its run timeout) or <c>worker-silent</c> (no heartbeat in time).</summary>
+    /// <summary>Why a dead or cancelled execution ended: <c>delivery-failed</c>, <c>worker-failed</c>, <c>timed-out</c> (past its run timeout) or <c>worker-silent</c> (no heartbeat in time); for a skipped workflow step <c>upstream-failed</c> or <c>rule-unmet</c>.</summary>
     public string? EndReason { get; init; }
     /// <summary>With result tracking: the current attempt's run as its worker reported it.</summary>
     public RunResponse? Run { get; init; }
@@ -47,6 +55,9 @@ public sealed record ExecutionResponse
         Id = e.Id,
         ScheduleId = e.ScheduleId,
         ScheduleName = e.ScheduleName,
+        WorkflowRunId = e.WorkflowRunId,
+        StepId = e.StepId,
+        RunAttempt = e.RunAttempt,
         ScheduledFor = e.ScheduledFor,
         Origin = e.Origin,
         Occurrences = e.Occurrences,

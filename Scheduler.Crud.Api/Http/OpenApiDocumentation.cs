@@ -70,9 +70,14 @@ internal static class OpenApiDocumentation
             // The serializer leaves null members out (SchedulerJson), so a member that may be null may also be absent.
             if (schema.Required is { Count: > 0 } required && schema.Properties is { } properties)
             {
-                foreach (var name in required.Where(n => properties.TryGetValue(n, out var p) && p.Type is { } t && t.HasFlag(JsonSchemaType.Null)).ToList())
+                foreach (var name in required.Where(n => properties.TryGetValue(n, out var p) && MayBeNull(p)).ToList())
                 {
                     required.Remove(name);
+                }
+                // Nullable value types (a JsonElement? is wrapped in a oneOf only after this runs).
+                foreach (var property in context.JsonTypeInfo.Properties.Where(p => Nullable.GetUnderlyingType(p.PropertyType) is not null))
+                {
+                    required.Remove(property.Name);
                 }
             }
             // RFC 7807 allows extension members, and every problem carries one: traceId, to find the request in traces and logs.
@@ -121,6 +126,20 @@ internal static class OpenApiDocumentation
                       "codeVersion": "git:4f2a9c1 image:sha256:9b1e…", "logsUrl": "https://logs.example.com/runs/0193a1b2" }
                     """)!];
             }
+            else if (type == typeof(Scheduler.Common.Workflows.WorkflowRequest))
+            {
+                schema.Examples = [JsonNode.Parse("""
+                    { "name": "nightly-etl", "labels": { "team": "data" }, "maxActiveRuns": 1,
+                      "steps": [
+                        { "id": "extract", "target": { "type": "webhook", "url": "https://etl.example.com/extract" },
+                          "completion": { "runTimeout": "PT30M", "heartbeatTimeout": "PT2M" }, "rerunWithDownstream": true },
+                        { "id": "transform", "dependsOn": ["extract"], "target": { "type": "kafka", "topic": "etl-transform" }, "maxAttempts": 3 },
+                        { "id": "validate", "dependsOn": ["extract"], "target": { "type": "webhook", "url": "https://etl.example.com/validate" } },
+                        { "id": "publish", "dependsOn": ["transform", "validate"], "target": { "type": "webhook", "url": "https://etl.example.com/publish" } },
+                        { "id": "alert", "dependsOn": ["publish"], "triggerRule": "oneFailed",
+                          "target": { "type": "webhook", "url": "https://alerts.example.com/hooks/etl" } } ] }
+                    """)!];
+            }
             else if (type == typeof(PreviewRequest))
             {
                 schema.Examples = [JsonNode.Parse("""
@@ -132,4 +151,9 @@ internal static class OpenApiDocumentation
         });
         return options;
     }
+
+    // Nullable as a type (["null", "string"]) or as a choice (oneOf: [{type: null}, {$ref: …}], as nullable JSON values are).
+    private static bool MayBeNull(IOpenApiSchema property) =>
+        (property.Type is { } type && type.HasFlag(JsonSchemaType.Null)) ||
+        property.OneOf?.Any(o => o.Type is { } t && t.HasFlag(JsonSchemaType.Null)) == true;
 }

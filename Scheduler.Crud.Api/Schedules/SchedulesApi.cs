@@ -11,9 +11,11 @@ using Scheduler.Crud.Api.Access;
 using Scheduler.Crud.Api.Calendars;
 using Scheduler.Crud.Api.Executions;
 using Scheduler.Crud.Api.Http;
+using Scheduler.Crud.Api.Workflows;
 using Scheduler.Storage.Calendars;
 using Scheduler.Storage.Executions;
 using Scheduler.Storage.Schedules;
+using Scheduler.Storage.Workflows;
 
 namespace Scheduler.Crud.Api.Schedules;
 
@@ -59,12 +61,13 @@ public static class SchedulesApi
     }
 
     private static async Task<Results<Created<ScheduleResponse>, ValidationProblem, ProblemHttpResult>> Create(
-        ScheduleRequest request, ClaimsPrincipal user, ScheduleStore store, CalendarStore calendars, EgressPolicy egress, TimeProvider time,
+        ScheduleRequest request, ClaimsPrincipal user, ScheduleStore store, CalendarStore calendars, WorkflowStore workflows, EgressPolicy egress, TimeProvider time,
         HttpResponse response, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var calendar = await CalendarsApi.FindAsync(calendars, user.Tenant(), request.Calendar, cancellationToken);
-        var errors = ValidateWrite(request, now, egress, stored: null, calendar, out var definition);
+        var workflow = await WorkflowsApi.TargetExistsAsync(workflows, user.Tenant(), request.Target, cancellationToken);
+        var errors = ValidateWrite(request, now, egress, stored: null, calendar, out var definition, workflow);
         if (!errors.IsValid)
         {
             return Problems.Invalid(errors, "The schedule is invalid.");
@@ -159,7 +162,7 @@ public static class SchedulesApi
     }
 
     private static async Task<Results<Ok<ScheduleResponse>, ValidationProblem, ProblemHttpResult>> Replace(
-        Guid id, ScheduleRequest request, ClaimsPrincipal user, ScheduleStore store, CalendarStore calendars, EgressPolicy egress, TimeProvider time,
+        Guid id, ScheduleRequest request, ClaimsPrincipal user, ScheduleStore store, CalendarStore calendars, WorkflowStore workflows, EgressPolicy egress, TimeProvider time,
         HttpRequest http, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -168,7 +171,8 @@ public static class SchedulesApi
             return Problems.NotFound("schedule");
         }
         var calendar = await CalendarsApi.FindAsync(calendars, user.Tenant(), request.Calendar, cancellationToken);
-        var errors = ValidateWrite(request, now, egress, current.TargetSpec, calendar, out var definition);
+        var workflow = await WorkflowsApi.TargetExistsAsync(workflows, user.Tenant(), request.Target, cancellationToken);
+        var errors = ValidateWrite(request, now, egress, current.TargetSpec, calendar, out var definition, workflow);
         if (!errors.IsValid)
         {
             return Problems.Invalid(errors, "The schedule is invalid.");
@@ -243,10 +247,15 @@ public static class SchedulesApi
     /// The request validated, its webhook URL checked against the egress policy, and each <c>***</c> secret
     /// replaced by the one already stored (secrets are write-only, so this is how a client keeps one).
     /// </summary>
+    /// <param name="workflowFound">For a workflow target: whether the caller found the workflow it names.</param>
     internal static ValidationErrors ValidateWrite(ScheduleRequest request, DateTimeOffset now, EgressPolicy egress, TargetSpec? stored,
-        CalendarReference? calendar, out ScheduleDefinition? definition)
+        CalendarReference? calendar, out ScheduleDefinition? definition, bool? workflowFound = null)
     {
         var errors = ScheduleValidator.Validate(request, now, out definition, calendar);
+        if (definition?.Target is WorkflowTarget started && workflowFound != true)
+        {
+            errors.Add("target.workflow", $"there is no workflow named '{ValidationErrors.Excerpt(started.Workflow)}'; create it first (POST /api/v1/workflows)");
+        }
         // Checked even when other fields are wrong, so that every problem is reported at once.
         if (request.Target is { Type: "webhook", Url: { } text } && !errors.Has("target.url") &&
             Uri.TryCreate(text, UriKind.Absolute, out var url) && egress.Refusal(url) is { } refusal)

@@ -86,16 +86,11 @@ public sealed class KafkaDeliverer : ITriggerDeliverer, IDisposable
             // W3C trace context, so the consumer's work joins the delivery's trace.
             headers.Add("traceparent", Encoding.UTF8.GetBytes(span.Id!));
         }
-        headers.Add(TriggerHeaders.ExecutionId, Encoding.UTF8.GetBytes(trigger.ExecutionId.ToString()));
-        headers.Add(TriggerHeaders.ScheduleId, Encoding.UTF8.GetBytes(trigger.ScheduleId.ToString()));
-        headers.Add(TriggerHeaders.ScheduledFor, Encoding.UTF8.GetBytes(trigger.ScheduledFor.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)));
-        headers.Add(TriggerHeaders.Attempt, Encoding.UTF8.GetBytes(trigger.Attempt.ToString(CultureInfo.InvariantCulture)));
-        if (trigger.Callback is { } callback)
+        foreach (var (name, text) in TriggerHeaders.For(trigger, webhook: false))
         {
-            headers.Add(TriggerHeaders.CallbackUrl, Encoding.UTF8.GetBytes(callback.Url));
-            headers.Add(TriggerHeaders.ReportToken, Encoding.UTF8.GetBytes(callback.Token));
+            headers.Add(name, Encoding.UTF8.GetBytes(text));
         }
-        return new Message<string, byte[]> { Key = kafka.Key ?? trigger.ScheduleId.ToString(), Value = value, Headers = headers };
+        return new Message<string, byte[]> { Key = kafka.Key ?? trigger.OrderingKey, Value = value, Headers = headers };
     }
 
     private IProducer<string, byte[]>? Build(KafkaOptions options)

@@ -110,14 +110,9 @@ public sealed class WebhookDeliverer : ITriggerDeliverer, IDisposable
         {
             request.Headers.TryAddWithoutValidation(TriggerHeaders.WebhookSignature, WebhookSignature.Sign(secret, id, timestamp, body.Span));
         }
-        request.Headers.TryAddWithoutValidation(TriggerHeaders.ScheduleId, trigger.ScheduleId.ToString());
-        request.Headers.TryAddWithoutValidation(TriggerHeaders.ScheduledFor,
-            trigger.ScheduledFor.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
-        request.Headers.TryAddWithoutValidation(TriggerHeaders.Attempt, trigger.Attempt.ToString(CultureInfo.InvariantCulture));
-        if (trigger.Callback is { } callback)
+        foreach (var (name, text) in TriggerHeaders.For(trigger, webhook: true))
         {
-            request.Headers.TryAddWithoutValidation(TriggerHeaders.CallbackUrl, callback.Url);
-            request.Headers.TryAddWithoutValidation(TriggerHeaders.ReportToken, callback.Token);
+            request.Headers.TryAddWithoutValidation(name, text);
         }
         return request;
     }

@@ -7,7 +7,9 @@ namespace Scheduler.Storage.Executions;
 public sealed class ClaimedExecution
 {
     public Guid Id { get; init; }
-    public Guid ScheduleId { get; init; }
+    public string Tenant { get; init; } = "";
+    /// <summary>Null for a workflow step (it belongs to a run: see <see cref="StepContextJson"/>).</summary>
+    public Guid? ScheduleId { get; init; }
     public string ScheduleName { get; init; } = "";
     public DateTimeOffset ScheduledFor { get; init; }
     public string Origin { get; init; } = "";
@@ -24,6 +26,9 @@ public sealed class ClaimedExecution
 
     public bool TracksResult => CompletionJson is not null;
 
+    /// <summary>For a workflow step: its <see cref="StepContext"/> as written when it was created.</summary>
+    public string? StepContextJson { get; init; }
+
     /// <summary>When this attempt may start: the occurrence (plus its jitter), or the retry time.</summary>
     public DateTimeOffset DueAt { get; internal set; }
 
@@ -32,5 +37,5 @@ public sealed class ClaimedExecution
     /// <summary>With result tracking: set by the executor before delivery.</summary>
     public TriggerCallback? Callback { get; set; }
 
-    public TriggerContext Trigger => new(Id, ScheduleId, ScheduleName, ScheduledFor, Attempt, Callback);
+    public TriggerContext Trigger => new(Id, ScheduleId, ScheduleName, ScheduledFor, Attempt, Callback, StepContext.FromJson(StepContextJson));
 }

@@ -4,7 +4,14 @@ namespace Scheduler.Storage.Executions;
 public sealed class ExecutionRecord
 {
     public Guid Id { get; init; }
-    public Guid ScheduleId { get; init; }
+    /// <summary>Null for a workflow step (see <see cref="WorkflowRunId"/>).</summary>
+    public Guid? ScheduleId { get; init; }
+
+    /// <summary>For a workflow step: its run, its step id and the run attempt it belongs to.</summary>
+    public Guid? WorkflowRunId { get; init; }
+
+    public string? StepId { get; init; }
+    public int? RunAttempt { get; init; }
     public string ScheduleName { get; init; } = "";
     public DateTimeOffset ScheduledFor { get; init; }
     public string Origin { get; init; } = "";

@@ -7,8 +7,9 @@ internal static class ExecutionSql
 {
     private const string ClaimedColumns =
         """
-        e.id, e.schedule_id as ScheduleId, e.schedule_name as ScheduleName, e.scheduled_for as ScheduledFor, e.origin,
-        e.occurrences, e.attempt, e.max_attempts as MaxAttempts, e.target::text as target, e.completion::text as CompletionJson
+        e.id, e.tenant, e.schedule_id as ScheduleId, e.schedule_name as ScheduleName, e.scheduled_for as ScheduledFor, e.origin,
+        e.occurrences, e.attempt, e.max_attempts as MaxAttempts, e.target::text as target, e.completion::text as CompletionJson,
+        e.step_context::text as StepContextJson
         """;
 
     // The claim, part 2: the executions the locked schedules' plans make. Those due within the lookahead are leased to this
@@ -138,16 +139,19 @@ internal static class ExecutionSql
         {InsertAttempts}
         """;
 
-    // A batch with tracked executions: two statements sent together (one round trip, one implicit transaction), in this
+    // A batch with tracked executions: two statements sent together (one round trip, in the caller's transaction), in this
     // order, so that executions rows are locked before attempt rows as a worker's report locks them — the two never
-    // deadlock — and a tracked run that ends here lets the occurrence its overlap policy buffered go.
+    // deadlock — and a tracked run that ends here lets the occurrence its overlap policy buffered go. It returns the
+    // workflow runs whose steps ended here (a delivery that dead-lettered), for the caller to move on in that transaction.
     public const string RecordTrackedOutcomes =
         $"""
         with {Outcomes}, updated as (
             {UpdateExecutions}
-            returning e.id, e.schedule_id, e.status, e.completion
+            returning e.id, e.schedule_id, e.status, e.completion, e.workflow_run_id
+        ), released as (
+            {ResultSql.ReleaseWaiting}
         )
-        {ResultSql.ReleaseWaiting};
+        {ResultSql.EndedSteps};
         with {Outcomes}
         {InsertAttempts}
         """;

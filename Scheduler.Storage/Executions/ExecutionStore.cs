@@ -10,6 +10,7 @@ using Scheduler.Storage.Calendars;
 using Scheduler.Storage.Outages;
 using Scheduler.Storage.Results;
 using Scheduler.Storage.Schedules;
+using Scheduler.Storage.Workflows;
 
 namespace Scheduler.Storage.Executions;
 
@@ -136,7 +137,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
         {
             logger.LogWarning("Run {ExecutionId} ended {Status} ({Reason})", end.Id, end.Status, end.EndReason);
         }
-        await connection.ExecuteAsync(new CommandDefinition(ResultSql.EndRuns, new
+        var workflowRuns = await connection.QueryAsync<Guid>(new CommandDefinition(ResultSql.EndRuns, new
         {
             claim.Now,
             Ids = ends.Select(e => e.Id).ToArray(),
@@ -146,6 +147,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
             RunStatuses = ends.Select(e => e.RunStatus).ToArray(),
             Errors = ends.Select(e => e.Error).ToArray(),
         }, transaction, cancellationToken: cancellationToken));
+        await RunProgress.AdvanceAsync(connection, transaction, workflowRuns, claim.Now, cancellationToken);
         return ends;
     }
 
@@ -157,8 +159,10 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
             return;
         }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var sql = outcomes.Any(o => o.TracksResult) ? ExecutionSql.RecordTrackedOutcomes : ExecutionSql.RecordOutcomes;
-        await connection.ExecuteAsync(new CommandDefinition(sql, new
+        var tracked = outcomes.Any(o => o.TracksResult);
+        // Only a tracked batch can end a workflow step (a dead letter), and then moves its run on in the same transaction.
+        await using var transaction = tracked ? await connection.BeginTransactionAsync(cancellationToken) : null;
+        var parameters = new
         {
             Owner = owner,
             Now = now,
@@ -171,7 +175,16 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
             StartedAts = outcomes.Select(o => o.StartedAt).ToArray(),
             Durations = outcomes.Select(o => o.Duration.TotalMilliseconds).ToArray(),
             Outcomes = outcomes.Select(o => o.OutcomeName).ToArray(),
-        }, cancellationToken: cancellationToken));
+        };
+        if (transaction is null)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(ExecutionSql.RecordOutcomes, parameters, cancellationToken: cancellationToken));
+            return;
+        }
+        var runs = (await connection.QueryAsync<Guid>(new CommandDefinition(ExecutionSql.RecordTrackedOutcomes, parameters, transaction,
+            cancellationToken: cancellationToken))).AsList();
+        await RunProgress.AdvanceAsync(connection, transaction, runs, now, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>Hands back leased executions whose attempt never started (graceful shutdown).</summary>

@@ -11,7 +11,7 @@ internal static class HistorySql
         e.first_attempt_at as FirstAttemptAt, e.completed_at as CompletedAt, e.note, e.outage_id as OutageId,
         e.completion::text as CompletionJson, e.delivered_at as DeliveredAt, e.run_deadline as RunDeadline, e.heartbeat_at as HeartbeatAt,
         e.progress, e.message, e.output::text as OutputJson, e.code_version as CodeVersion, e.logs_url as LogsUrl,
-        e.cancel_requested_at as CancelRequestedAt,
+        e.cancel_requested_at as CancelRequestedAt, e.workflow_run_id as WorkflowRunId, e.step_id as StepId, e.run_attempt as RunAttempt,
         coalesce(e.end_reason, case when e.status = 'dead' then 'delivery-failed' end) as EndReason
         """;
 

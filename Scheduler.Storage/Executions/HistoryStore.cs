@@ -21,7 +21,7 @@ public sealed class HistoryStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return (await connection.QueryAsync<ExecutionRecord>(new CommandDefinition(HistorySql.Latest,
-            new { Tenant = tenant, Ids = scheduleIds.ToArray() }, cancellationToken: cancellationToken))).ToDictionary(e => e.ScheduleId);
+            new { Tenant = tenant, Ids = scheduleIds.ToArray() }, cancellationToken: cancellationToken))).ToDictionary(e => e.ScheduleId!.Value);
     }
 
     public async Task<(ExecutionRecord Execution, IReadOnlyList<AttemptRecord> Attempts)?> GetAsync(string tenant, Guid id, CancellationToken cancellationToken)

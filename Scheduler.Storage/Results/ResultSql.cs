@@ -52,7 +52,7 @@ internal static class ResultSql
                 last_error = coalesce(r.error, e.last_error)
             from r
             where e.id = r.id
-            returning e.id, e.attempt, e.schedule_id, e.status, e.completion, e.delivered_at
+            returning e.id, e.attempt, e.schedule_id, e.status, e.completion, e.delivered_at, e.workflow_run_id
         ), attempts as (
             update execution_attempts a
             set run_status = coalesce(r.run_status, a.run_status), run_finished_at = coalesce(a.run_finished_at, @Now),
@@ -62,8 +62,13 @@ internal static class ResultSql
         ), released as (
             {ReleaseWaiting}
         )
-        select count(*) from updated
+        -- The workflow runs whose steps ended here: moved on in the same transaction.
+        {EndedSteps}
         """;
+
+    // Given a CTE named "updated" (status, workflow_run_id): the runs of the workflow steps that have just ended.
+    public const string EndedSteps =
+        "select distinct workflow_run_id from updated where workflow_run_id is not null and status in ('succeeded', 'dead', 'cancelled')";
 
     // A report or a cancel locks the execution first (claims skip it meanwhile), with the reported attempt's run status.
     public const string LockForReport =

@@ -2,6 +2,7 @@ using Dapper;
 using Npgsql;
 using Scheduler.Common.Results;
 using Scheduler.Storage.Executions;
+using Scheduler.Storage.Workflows;
 
 namespace Scheduler.Storage.Results;
 
@@ -94,6 +95,11 @@ public sealed class ResultStore(NpgsqlDataSource dataSource)
             row.LeaseOwner,
         }, transaction, cancellationToken: cancellationToken));
         await WakeForBufferedAsync(connection, transaction, row, terminal, now, cancellationToken);
+        if (terminal && execution.WorkflowRunId is { } run)
+        {
+            // A step that ended: the steps it unblocks are created with this report, in this transaction.
+            await RunProgress.AdvanceAsync(connection, transaction, [run], now, cancellationToken);
+        }
         await transaction.CommitAsync(cancellationToken);
         return new ReportResult(ReportOutcome.Accepted, execution, execution.Status, execution.Attempt);
     }
@@ -129,6 +135,10 @@ public sealed class ResultStore(NpgsqlDataSource dataSource)
             cancellationToken: cancellationToken));
         var execution = await GetAsync(connection, transaction, id, cancellationToken);
         await WakeForBufferedAsync(connection, transaction, row, status == "cancelled", now, cancellationToken);
+        if (status == "cancelled" && execution.WorkflowRunId is { } run)
+        {
+            await RunProgress.AdvanceAsync(connection, transaction, [run], now, cancellationToken);
+        }
         await transaction.CommitAsync(cancellationToken);
         return new CancelResult(execution, null);
     }

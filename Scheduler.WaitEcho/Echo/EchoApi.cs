@@ -21,9 +21,19 @@ public static class EchoApi
     {
         app.Map("/echo/{**path}", Echo).WithName("Echo").WithSummary("Records the request; see the query knobs to make it slow or fail.");
         app.Map("/work/{**path}", Work).WithName("Work")
-            .WithSummary("Records the trigger, answers 202 and works on it as a worker: for=2s, heartbeat=500ms, outcome=fail, failFirst=1, silent=true, ignoreCancel=true.");
+            .WithSummary("Records the trigger, answers 202 and works on it as a worker: for=2s, heartbeat=500ms, outcome=fail, failFirst=1, failWhile=<flag>, silent=true, ignoreCancel=true.");
         app.MapGet("/work/reports", (Work.Worker worker, string? executionId) => TypedResults.Ok(worker.Reports(executionId)))
             .WithName("WorkReports").WithSummary("The reports WaitEcho sent as a worker, and the answers it got.");
+        app.MapPut("/work/flags/{name}", (Work.Worker worker, string name) =>
+        {
+            worker.SetFlag(name, raised: true);
+            return TypedResults.NoContent();
+        }).WithName("RaiseWorkFlag").WithSummary("Raises a flag: work with failWhile=<name> fails until it is lowered (a bug, until its fix is deployed).");
+        app.MapDelete("/work/flags/{name}", (Work.Worker worker, string name) =>
+        {
+            worker.SetFlag(name, raised: false);
+            return TypedResults.NoContent();
+        }).WithName("LowerWorkFlag");
         app.MapGet("/received", Received).WithName("Received").WithSummary("What arrived, oldest first; filter by scheduleId or executionId.");
         app.MapGet("/received/summary", (ReceivedLog log, string? scheduleId) => TypedResults.Ok(log.Summarize(scheduleId)))
             .WithName("ReceivedSummary").WithSummary("How many arrived, how many distinct executions, how many early, and lateness percentiles.");

@@ -14,7 +14,8 @@ namespace Scheduler.WaitEcho.Work;
 /// <param name="FailFirst">Fail only the first this-many attempts of each execution, then succeed.</param>
 /// <param name="Silent">Never report at all (the run times out).</param>
 /// <param name="IgnoreCancel">Keep working when asked to cancel.</param>
-public sealed record WorkOrder(TimeSpan For, TimeSpan? Heartbeat, bool Fail, int FailFirst, bool Silent, bool IgnoreCancel)
+/// <param name="FailWhile">Fail while this flag is raised (<c>PUT /work/flags/{name}</c>): a bug that a fix, deployed later, removes.</param>
+public sealed record WorkOrder(TimeSpan For, TimeSpan? Heartbeat, bool Fail, int FailFirst, bool Silent, bool IgnoreCancel, string? FailWhile = null)
 {
     public static WorkOrder FromQuery(IQueryCollection query) => new(
         Duration(query["for"]) ?? TimeSpan.Zero,
@@ -22,7 +23,8 @@ public sealed record WorkOrder(TimeSpan For, TimeSpan? Heartbeat, bool Fail, int
         query["outcome"] == "fail",
         int.TryParse(query["failFirst"], CultureInfo.InvariantCulture, out var n) ? n : 0,
         query["silent"] == "true",
-        query["ignoreCancel"] == "true");
+        query["ignoreCancel"] == "true",
+        query["failWhile"].FirstOrDefault());
 
     /// <summary>The <c>work</c> object of a JSON value, e.g. <c>{"work": {"for": "2s", "outcome": "fail"}}</c>; defaults when absent.</summary>
     public static WorkOrder FromJson(string body)
@@ -35,7 +37,8 @@ public sealed record WorkOrder(TimeSpan For, TimeSpan? Heartbeat, bool Fail, int
             {
                 string? Text(string name) => work.TryGetProperty(name, out var v) ? v.ToString() : null;
                 return new WorkOrder(Duration(Text("for")) ?? TimeSpan.Zero, Duration(Text("heartbeat")), Text("outcome") == "fail",
-                    int.TryParse(Text("failFirst"), CultureInfo.InvariantCulture, out var n) ? n : 0, Text("silent") == "true", Text("ignoreCancel") == "true");
+                    int.TryParse(Text("failFirst"), CultureInfo.InvariantCulture, out var n) ? n : 0, Text("silent") == "true", Text("ignoreCancel") == "true",
+                    Text("failWhile"));
             }
         }
         catch (JsonException)

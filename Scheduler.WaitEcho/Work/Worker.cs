@@ -20,6 +20,20 @@ public sealed class Worker(IHttpClientFactory clients, TimeProvider time, IConfi
 
     private readonly ConcurrentQueue<SentReport> _reports = new();
     private readonly ConcurrentDictionary<string, int> _attempts = new();
+    private readonly ConcurrentDictionary<string, bool> _flags = new(StringComparer.Ordinal);
+
+    /// <summary>Raises or lowers a flag that <see cref="WorkOrder.FailWhile"/> names.</summary>
+    public void SetFlag(string name, bool raised)
+    {
+        if (raised)
+        {
+            _flags[name] = true;
+        }
+        else
+        {
+            _flags.TryRemove(name, out _);
+        }
+    }
     private readonly string _codeVersion = configuration["WaitEcho:CodeVersion"] ??
         typeof(Worker).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
@@ -48,7 +62,8 @@ public sealed class Worker(IHttpClientFactory clients, TimeProvider time, IConfi
                 return;
             }
             using var client = clients.CreateClient("worker");
-            var fail = order.Fail || _attempts.AddOrUpdate(executionId, 1, (_, n) => n + 1) <= order.FailFirst;
+            var fail = order.Fail || _attempts.AddOrUpdate(executionId, 1, (_, n) => n + 1) <= order.FailFirst ||
+                (order.FailWhile is { } flag && _flags.ContainsKey(flag));
             var started = time.GetUtcNow();
             var end = started + order.For;
             if (order.Heartbeat is { } beat)

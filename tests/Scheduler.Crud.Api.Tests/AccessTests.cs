@@ -21,7 +21,7 @@ public class AccessTests
         $$"""{ "name": "{{name}}", "from": "2030-01-01T00:00:00Z", "to": "2030-01-01T01:00:00Z", "policy": "skip" }""";
 
     private static IEnumerable<(HttpMethod Method, string Url, string? Body)> Operations(string scheduleId, string executionId, string keyId,
-        string calendarId, string outageId) =>
+        string calendarId, string outageId, string workflowId, string runId) =>
     [
         (HttpMethod.Get, "/api/v1/schedules", null),
         (HttpMethod.Post, "/api/v1/schedules", Schedule("via-" + Guid.NewGuid().ToString("N")).ToJsonString()),
@@ -56,9 +56,23 @@ public class AccessTests
         (HttpMethod.Put, $"/api/v1/outages/{outageId}", Outage("renamed-outage")),
         (HttpMethod.Post, $"/api/v1/outages/{outageId}/end", null),
         (HttpMethod.Post, $"/api/v1/outages/{outageId}/cancel", null),
+        (HttpMethod.Get, "/api/v1/workflows", null),
+        (HttpMethod.Post, "/api/v1/workflows", Workflow("via-" + Guid.NewGuid().ToString("N"))),
+        (HttpMethod.Get, $"/api/v1/workflows/{workflowId}", null),
+        (HttpMethod.Put, $"/api/v1/workflows/{workflowId}", Workflow("renamed-workflow")),
+        (HttpMethod.Post, $"/api/v1/workflows/{workflowId}/runs", "{}"),
+        (HttpMethod.Get, $"/api/v1/workflows/{workflowId}/runs", null),
+        (HttpMethod.Get, "/api/v1/workflow-runs", null),
+        (HttpMethod.Get, $"/api/v1/workflow-runs/{runId}", null),
+        (HttpMethod.Post, $"/api/v1/workflow-runs/{runId}/resume", null),
+        (HttpMethod.Post, $"/api/v1/workflow-runs/{runId}/rerun", """{ "step": "only" }"""),
+        (HttpMethod.Post, $"/api/v1/workflow-runs/{runId}/cancel", null),
         (HttpMethod.Delete, $"/api/v1/schedules/{scheduleId}", null),
         (HttpMethod.Delete, $"/api/v1/calendars/{calendarId}", null),
+        (HttpMethod.Delete, $"/api/v1/workflows/{workflowId}", null),
     ];
+
+    private static string Workflow(string name) => $$"""{ "name": "{{name}}", "steps": [ { "id": "only", "target": {{Target}} } ] }""";
 
     // API keys have no say on reports: their scopes and tenants do not apply (a report token authorises one execution).
     private static bool IsReport((HttpMethod Method, string Url, string? Body) op) => op.Url.EndsWith("/report", StringComparison.Ordinal);
@@ -81,21 +95,25 @@ public class AccessTests
         return request;
     }
 
-    private static async Task<(string CalendarId, string OutageId)> CalendarAndOutageAsync(HttpClient admin)
+    private static async Task<(string CalendarId, string OutageId, string WorkflowId, string RunId)> CalendarAndOutageAsync(HttpClient admin)
     {
+        var workflow = await (await admin.PostAsync("/api/v1/workflows", new StringContent(Workflow("guarded-workflow"), System.Text.Encoding.UTF8,
+            "application/json"))).Content.ReadFromJsonAsync<JsonObject>();
+        var run = await (await admin.PostAsync($"/api/v1/workflows/{workflow!["id"]}/runs", new StringContent("{}", System.Text.Encoding.UTF8,
+            "application/json"))).Content.ReadFromJsonAsync<JsonObject>();
         var calendar = await (await admin.PostAsync("/api/v1/calendars", new StringContent("""{ "name": "guarded-calendar" }""",
             System.Text.Encoding.UTF8, "application/json"))).Content.ReadFromJsonAsync<JsonObject>();
         var outage = await (await admin.PostAsync("/api/v1/outages", new StringContent(Outage("guarded-outage"), System.Text.Encoding.UTF8,
             "application/json"))).Content.ReadFromJsonAsync<JsonObject>();
-        return ((string)calendar!["id"]!, (string)outage!["id"]!);
+        return ((string)calendar!["id"]!, (string)outage!["id"]!, (string)workflow["id"]!, (string)run!["id"]!);
     }
 
     [Fact]
     public async Task The_access_table_covers_every_documented_operation()
     {
         var contract = new Contract.OpenApiContract(await File.ReadAllTextAsync(Path.Combine(Scheduler.Testing.PostgresServer.RepositoryRoot(), "docs", "openapi.json")));
-        var ids = Enumerable.Range(0, 5).Select(_ => Guid.NewGuid().ToString()).ToArray();
-        var table = Operations(ids[0], ids[1], ids[2], ids[3], ids[4])
+        var ids = Enumerable.Range(0, 7).Select(_ => Guid.NewGuid().ToString()).ToArray();
+        var table = Operations(ids[0], ids[1], ids[2], ids[3], ids[4], ids[5], ids[6])
             .Select(o => $"{o.Method.Method} {ids.Aggregate(o.Url, (url, id) => url.Replace(id, "{id}", StringComparison.Ordinal)).Replace("/attempts/1/", "/attempts/{attempt}/", StringComparison.Ordinal)}")
             .ToHashSet();
         var missing = contract.Operations.Select(o => $"{o.Method} {o.Template}").Where(o => !table.Contains(o)).ToList();
@@ -124,11 +142,11 @@ public class AccessTests
         await ((Xunit.IAsyncLifetime)api).InitializeAsync();
         var admin = api.CreateClient();
         var schedule = await (await admin.PostAsJsonAsync("/api/v1/schedules", Schedule("guarded"))).Content.ReadFromJsonAsync<JsonObject>();
-        var (calendarId, outageId) = await CalendarAndOutageAsync(admin);
+        var (calendarId, outageId, workflowId, runId) = await CalendarAndOutageAsync(admin);
         var snapshot = await api.SnapshotAsync();
         var anonymous = api.CreateAnonymousClient();
 
-        foreach (var op in Operations((string)schedule!["id"]!, Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), calendarId, outageId))
+        foreach (var op in Operations((string)schedule!["id"]!, Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), calendarId, outageId, workflowId, runId))
         {
             foreach (var key in new[] { null, "", "smk_" + new string('x', 43), "not-a-key", TestSettings.AdminKey + "x" })
             {
@@ -157,10 +175,10 @@ public class AccessTests
         var read = await CreateKeyAsync(admin, "read");
         var write = await CreateKeyAsync(admin, "write");
         var client = api.CreateAnonymousClient();
-        var (calendarId, outageId) = await CalendarAndOutageAsync(admin);
+        var (calendarId, outageId, workflowId, runId) = await CalendarAndOutageAsync(admin);
         var snapshot = await api.SnapshotAsync();
 
-        foreach (var op in Operations(id, (string)trigger!["id"]!, Guid.NewGuid().ToString(), calendarId, outageId).Where(o => !IsReport(o)))
+        foreach (var op in Operations(id, (string)trigger!["id"]!, Guid.NewGuid().ToString(), calendarId, outageId, workflowId, runId).Where(o => !IsReport(o)))
         {
             var isRead = op.Method == HttpMethod.Get || op.Url == "/api/v1/preview";
             var isKeys = op.Url.StartsWith("/api/v1/api-keys", StringComparison.Ordinal);
@@ -243,16 +261,19 @@ public class AccessTests
         var theirs = (await store.CreateAsync("other-team", "their admin", "admin", CancellationToken.None)).Key;
         var client = h.Api.CreateAnonymousClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", theirs);
-        var (calendarId, outageId) = await CalendarAndOutageAsync(h.Client);
+        var (calendarId, outageId, workflowId, runId) = await CalendarAndOutageAsync(h.Client);
         var snapshot = await h.Api.SnapshotAsync();
 
-        foreach (var op in Operations(id, (string)dead["id"]!, ourKeyId, calendarId, outageId).Where(o => !IsReport(o)).Where(o => new[] { id, (string)dead["id"]!, ourKeyId, calendarId, outageId }
+        foreach (var op in Operations(id, (string)dead["id"]!, ourKeyId, calendarId, outageId, workflowId, runId).Where(o => !IsReport(o))
+                     .Where(o => new[] { id, (string)dead["id"]!, ourKeyId, calendarId, outageId, workflowId, runId }
                      .Any(ours => o.Url.Contains(ours, StringComparison.Ordinal))))
         {
             await AssertProblemAsync(await client.SendAsync(Request(op, theirs)), HttpStatusCode.NotFound, $"other tenant {op.Method} {op.Url}");
         }
         Assert.Empty((await client.GetFromJsonAsync<JsonObject>("/api/v1/schedules"))!["items"]!.AsArray());
         Assert.Empty((await client.GetFromJsonAsync<JsonObject>("/api/v1/executions"))!["items"]!.AsArray());
+        Assert.Empty((await client.GetFromJsonAsync<JsonObject>("/api/v1/workflows"))!["items"]!.AsArray());
+        Assert.Empty((await client.GetFromJsonAsync<JsonObject>("/api/v1/workflow-runs"))!["items"]!.AsArray());
         Assert.Empty((await client.GetFromJsonAsync<JsonObject>($"/api/v1/executions?scheduleId={id}"))!["items"]!.AsArray());
         Assert.Equal(0, (long)(await client.GetFromJsonAsync<JsonObject>("/api/v1/stats"))!["totals"]!["attempts"]!);
         Assert.DoesNotContain("ours", await client.GetStringAsync("/api/v1/api-keys"), StringComparison.Ordinal);

@@ -72,7 +72,11 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         var calendars = await connection.QueryAsync<string>("select row_to_json(c)::text from calendars c order by id");
         var outages = await connection.QueryAsync<string>("select row_to_json(o)::text from outages o order by id");
         var attempts = await connection.QueryAsync<string>("select row_to_json(a)::text from execution_attempts a order by execution_id, attempt");
-        return string.Join('\n', schedules.Concat(executions).Concat(calendars).Concat(outages).Concat(attempts));
+        var workflows = await connection.QueryAsync<string>("select row_to_json(w)::text from workflows w order by id");
+        var runs = await connection.QueryAsync<string>("select row_to_json(r)::text from workflow_runs r order by id");
+        var runAttempts = await connection.QueryAsync<string>("select row_to_json(a)::text from workflow_run_attempts a order by run_id, attempt");
+        return string.Join('\n', schedules.Concat(executions).Concat(calendars).Concat(outages).Concat(attempts).Concat(workflows).Concat(runs)
+            .Concat(runAttempts));
     }
 
     Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();

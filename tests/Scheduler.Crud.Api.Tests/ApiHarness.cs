@@ -68,12 +68,12 @@ internal sealed class ApiHarness : IAsyncDisposable
         return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
     }
 
-    public async Task<JsonObject> PostAsync(string url, HttpStatusCode expected = HttpStatusCode.OK)
+    public async Task<JsonObject> PostAsync(string url, HttpStatusCode expected = HttpStatusCode.OK, object? body = null)
     {
-        var response = await Client.PostAsync(url, null);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(expected == response.StatusCode, $"POST {url}: {(int)response.StatusCode} {body}");
-        return JsonNode.Parse(body)!.AsObject();
+        var response = await Client.PostAsync(url, body is null ? null : JsonContent.Create(body));
+        var answer = await response.Content.ReadAsStringAsync();
+        Assert.True(expected == response.StatusCode, $"POST {url}: {(int)response.StatusCode} {answer}");
+        return JsonNode.Parse(answer)!.AsObject();
     }
 
     public async Task<JsonObject> GetAsync(string url) => (await Client.GetFromJsonAsync<JsonObject>(url))!;

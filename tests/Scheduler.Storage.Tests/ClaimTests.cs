@@ -51,13 +51,13 @@ public class ClaimTests
         var claimed = await executions.ClaimAsync(Claim("a", T0.AddSeconds(1)), CancellationToken.None);
 
         Assert.Equal(7, claimed.Count);
-        Assert.DoesNotContain(claimed, c => locked.Contains(c.ScheduleId));
+        Assert.DoesNotContain(claimed, c => locked.Contains(c.ScheduleId!.Value));
         Assert.All(claimed, c => Assert.Equal(1, c.Attempt));
         await transaction.RollbackAsync();
 
         var rest = await executions.ClaimAsync(Claim("b", T0.AddSeconds(1)), CancellationToken.None);
-        Assert.Equal(locked.Order(), rest.Select(c => c.ScheduleId).Order());
-        Assert.Equal(ids.Order(), claimed.Concat(rest).Select(c => c.ScheduleId).Order());
+        Assert.Equal(locked.Order(), rest.Select(c => c.ScheduleId!.Value).Order());
+        Assert.Equal(ids.Order(), claimed.Concat(rest).Select(c => c.ScheduleId!.Value).Order());
     }
 
     [Fact]

@@ -31,6 +31,13 @@ public sealed class WaitEchoServer : IAsyncDisposable
     /// <summary>The URL of <c>/work</c> (WaitEcho as a worker that reports back) with its knobs, e.g. <c>for=30s&amp;heartbeat=10s</c>.</summary>
     public string WorkUrl(string query = "") => new Uri(BaseAddress, "/work" + (query.Length > 0 ? "?" + query : "")).ToString();
 
+    /// <summary>Raises (or lowers) a flag that work with <c>failWhile=name</c> fails under.</summary>
+    public async Task SetFlagAsync(string name, bool raised)
+    {
+        using var response = raised ? await Client.PutAsync($"/work/flags/{name}", null) : await Client.DeleteAsync($"/work/flags/{name}");
+        response.EnsureSuccessStatusCode();
+    }
+
     /// <summary>The reports WaitEcho sent as a worker for one execution.</summary>
     public async Task<IReadOnlyList<Scheduler.WaitEcho.Work.SentReport>> ReportsAsync(string executionId) =>
         (await Client.GetFromJsonAsync<List<Scheduler.WaitEcho.Work.SentReport>>($"/work/reports?executionId={executionId}"))!;

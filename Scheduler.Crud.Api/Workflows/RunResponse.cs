@@ -1,0 +1,107 @@
+using System.Text.Json;
+using Scheduler.Common.Workflows;
+using Scheduler.Crud.Api.Executions;
+using Scheduler.Storage.Workflows;
+
+namespace Scheduler.Crud.Api.Workflows;
+
+/// <summary>A run of a workflow: what it ran (version and hash), how it stands, and — on a single run — each step.</summary>
+public sealed record WorkflowRunResponse
+{
+    public Guid Id { get; init; }
+    public Guid WorkflowId { get; init; }
+    public required string WorkflowName { get; init; }
+    /// <summary>The workflow's version when the run started; the run keeps it whatever the workflow becomes.</summary>
+    public int WorkflowVersion { get; init; }
+    /// <summary>The hash of the steps the run runs (the workflow's <c>definitionHash</c> at that version).</summary>
+    public required string DefinitionHash { get; init; }
+    /// <summary><c>manual</c> (run now), <c>schedule</c> (a schedule's occurrence) or <c>backfill</c>.</summary>
+    public required string Origin { get; init; }
+    /// <summary>The schedule's execution that started it.</summary>
+    public Guid? TriggerExecutionId { get; init; }
+    /// <summary>The instant the run is for: the occurrence's scheduled time, or when it was started by hand.</summary>
+    public DateTimeOffset LogicalDate { get; init; }
+    public JsonElement? Parameters { get; init; }
+    /// <summary><c>queued</c> (behind maxActiveRuns), <c>running</c>, <c>succeeded</c>, <c>failed</c> or <c>cancelled</c>.</summary>
+    public required string Status { get; init; }
+    /// <summary>1, then one more for each resume or rerun.</summary>
+    public int Attempt { get; init; }
+    public DateTimeOffset? CancelRequestedAt { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+    /// <summary>Each step's newest state (only on a single run).</summary>
+    public IReadOnlyList<RunStepResponse>? Steps { get; init; }
+    /// <summary>Each attempt of the run: what started it and the steps it ran (only on a single run).</summary>
+    public IReadOnlyList<RunAttemptResponse>? Attempts { get; init; }
+    /// <summary>Every execution of the run's steps, over all attempts (only on a single run).</summary>
+    public IReadOnlyList<ExecutionResponse>? Executions { get; init; }
+
+    public static WorkflowRunResponse From(RunRecord run, RunDetails? details = null)
+    {
+        var latest = details?.Steps.Where(e => e.StepId is not null).GroupBy(e => e.StepId!)
+            .ToDictionary(g => g.Key, g => g.MaxBy(e => e.RunAttempt)!, StringComparer.Ordinal);
+        return new WorkflowRunResponse
+        {
+            Id = run.Id,
+            WorkflowId = run.WorkflowId,
+            WorkflowName = run.WorkflowName,
+            WorkflowVersion = run.WorkflowVersion,
+            DefinitionHash = run.DefinitionHash,
+            Origin = run.Origin,
+            TriggerExecutionId = run.TriggerExecutionId,
+            LogicalDate = run.LogicalDate,
+            Parameters = JsonDocument.Parse(run.Parameters).RootElement,
+            Status = run.Status,
+            Attempt = run.Attempt,
+            CancelRequestedAt = run.CancelRequestedAt,
+            CreatedAt = run.CreatedAt,
+            StartedAt = run.StartedAt,
+            FinishedAt = run.FinishedAt,
+            Steps = latest is null ? null : new Dag(run.Steps).Order.Select(id => RunStepResponse.From(run, id, latest.GetValueOrDefault(id))).ToList(),
+            Attempts = details?.Attempts.Select(a => new RunAttemptResponse(a.Attempt, a.Kind, a.Steps, a.Requested, a.CreatedAt)).ToList(),
+            Executions = details?.Steps.Select(e => ExecutionResponse.From(e)).ToList(),
+        };
+    }
+}
+
+/// <summary>A step of a run as it stands now: its newest execution, or <c>waiting</c> when none exists yet.</summary>
+/// <param name="Status">The newest execution's status (<c>pending</c>, <c>running</c>, <c>succeeded</c>, <c>dead</c>, <c>skipped</c>, …), or <c>waiting</c> for its upstream steps.</param>
+/// <param name="EndReason">For a step that did not succeed: why (<c>upstream-failed</c>, <c>rule-unmet</c>, <c>worker-failed</c>, <c>timed-out</c>, …).</param>
+public sealed record RunStepResponse(string StepId, IReadOnlyList<string> DependsOn, string Status, string? EndReason, Guid? ExecutionId, int? RunAttempt,
+    int Attempt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, JsonElement? Output)
+{
+    internal static RunStepResponse From(RunRecord run, string id, Storage.Executions.ExecutionRecord? e)
+    {
+        var step = run.Steps.First(s => s.Id == id);
+        return e is null
+            ? new RunStepResponse(id, step.DependsOn, "waiting", null, null, null, 0, null, null, null)
+            : new RunStepResponse(id, step.DependsOn, e.Status, e.EndReason, e.Id, e.RunAttempt, e.Attempt, e.FirstAttemptAt ?? e.DeliveredAt,
+                e.CompletedAt, e.OutputJson is null ? null : JsonDocument.Parse(e.OutputJson).RootElement);
+    }
+}
+
+/// <summary>One attempt of a run: <c>start</c>, <c>resume</c>, <c>rerun</c> or <c>rerunDownstream</c>, the steps it ran and the step asked for.</summary>
+public sealed record RunAttemptResponse(int Attempt, string Kind, IReadOnlyList<string> Steps, string? Requested, DateTimeOffset CreatedAt);
+
+/// <summary>A page of runs, newest first; pass <c>nextCursor</c> as <c>cursor</c> for the next one.</summary>
+public sealed record WorkflowRunPage(IReadOnlyList<WorkflowRunResponse> Items, string? NextCursor);
+
+/// <summary>Run now: an optional logical date (default now) and parameters (a JSON object, carried by every step's trigger).</summary>
+public sealed record StartRunRequest
+{
+    /// <summary>ISO 8601 instant the run is for (default: now).</summary>
+    public string? LogicalDate { get; init; }
+
+    /// <summary>A JSON object (at most 16 KiB) every step's trigger carries as <c>workflow.parameters</c>.</summary>
+    public JsonElement? Parameters { get; init; }
+}
+
+/// <summary>Which step to rerun, and whether everything downstream of it reruns too.</summary>
+public sealed record RerunRequest
+{
+    public string? Step { get; init; }
+
+    /// <summary><c>true</c>: rerun the step and everything downstream of it (default: the step alone).</summary>
+    public bool? Downstream { get; init; }
+}

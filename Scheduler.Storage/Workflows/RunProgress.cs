@@ -1,0 +1,143 @@
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Npgsql;
+using Scheduler.Common;
+using Scheduler.Common.Delivery;
+using Scheduler.Common.Workflows;
+
+namespace Scheduler.Storage.Workflows;
+
+/// <summary>
+/// Moves runs on inside the transaction that ended one of their steps (a report, a timeout, a dead letter, a cancel) or
+/// that started, resumed or reran them: so the steps a change unblocks exist exactly when the change does — a crash can
+/// neither lose nor double them — and the executors need no loop of their own. <see cref="RunPlanner"/> decides.
+/// </summary>
+internal static class RunProgress
+{
+    /// <summary>Advances each run (locked in id order, so two transactions advancing the same runs never deadlock on them).</summary>
+    public static async Task AdvanceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<Guid> runIds, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var woke = false;
+        foreach (var id in runIds.Distinct().Order())
+        {
+            woke |= await AdvanceOneAsync(connection, transaction, id, now, depth: 0, cancellationToken);
+        }
+        if (woke)
+        {
+            await DueNotifications.NotifyIfSoonAsync(connection, now, now, cancellationToken, transaction);
+        }
+    }
+
+    // True when it created steps due now (the executors are woken for them).
+    private static async Task<bool> AdvanceOneAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, DateTimeOffset now, int depth,
+        CancellationToken cancellationToken)
+    {
+        var run = await connection.QuerySingleOrDefaultAsync<RunRecord>(new CommandDefinition(WorkflowSql.LockRun, new { Id = id }, transaction,
+            cancellationToken: cancellationToken));
+        if (run is not { Status: "running" })
+        {
+            return false;
+        }
+        var attemptSteps = await connection.QuerySingleAsync<string[]>(new CommandDefinition(WorkflowSql.AttemptSteps,
+            new { RunId = id, run.Attempt }, transaction, cancellationToken: cancellationToken));
+        var rows = (await connection.QueryAsync<StepRow>(new CommandDefinition(WorkflowSql.StepStates, new { RunId = id }, transaction,
+            cancellationToken: cancellationToken))).ToDictionary(r => r.StepId, StringComparer.Ordinal);
+        var dag = new Dag(run.Steps);
+        var decision = RunPlanner.Plan(dag, attemptSteps.ToHashSet(StringComparer.Ordinal), run.Attempt, run.CancelRequestedAt is not null,
+            rows.ToDictionary(r => r.Key, r => r.Value.ToStepRun(), StringComparer.Ordinal));
+
+        if (decision.Start.Count + decision.NotRun.Count > 0)
+        {
+            await InsertStepsAsync(connection, transaction, run, dag, decision, rows, now, cancellationToken);
+        }
+        var woke = decision.Start.Count > 0;
+        if (decision.Finished is { } status)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(WorkflowSql.FinishRun, new { Id = id, Status = status, Now = now }, transaction,
+                cancellationToken: cancellationToken));
+            woke |= await StartQueuedAsync(connection, transaction, run.WorkflowId, now, depth, cancellationToken);
+        }
+        return woke;
+    }
+
+    /// <summary>Starts the runs queued behind maxActiveRuns that now fit.</summary>
+    internal static async Task<bool> StartQueuedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid workflowId, DateTimeOffset now, int depth,
+        CancellationToken cancellationToken)
+    {
+        // Bounded: a started run creates its first steps and cannot finish in the same breath unless every step is skipped.
+        if (depth > 8)
+        {
+            return false;
+        }
+        var workflow = await connection.QuerySingleAsync<WorkflowRecord>(new CommandDefinition(WorkflowSql.LockById, new { Id = workflowId }, transaction,
+            cancellationToken: cancellationToken));
+        var queued = (await connection.QueryAsync<Guid>(new CommandDefinition(WorkflowSql.Dequeue,
+            new { WorkflowId = workflowId, workflow.MaxActiveRuns }, transaction, cancellationToken: cancellationToken))).AsList();
+        if (queued.Count == 0)
+        {
+            return false;
+        }
+        await connection.ExecuteAsync(new CommandDefinition(WorkflowSql.StartQueued, new { Ids = queued.ToArray(), Now = now }, transaction,
+            cancellationToken: cancellationToken));
+        var woke = false;
+        foreach (var run in queued)
+        {
+            woke |= await AdvanceOneAsync(connection, transaction, run, now, depth + 1, cancellationToken);
+        }
+        return woke;
+    }
+
+    private static async Task InsertStepsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, RunRecord run, Dag dag, RunDecision decision,
+        Dictionary<string, StepRow> rows, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var steps = decision.Start.Select(s => (Step: s, Status: "pending", Reason: (string?)null))
+            .Concat(decision.NotRun.Select(n => (n.Step, Status: "skipped", Reason: (string?)n.Reason))).ToList();
+        JsonElement? parameters = JsonDocument.Parse(run.Parameters).RootElement;
+        await connection.ExecuteAsync(new CommandDefinition(WorkflowSql.InsertSteps, new
+        {
+            run.Tenant,
+            RunId = run.Id,
+            run.Attempt,
+            Now = now,
+            Ids = steps.Select(_ => Guid.CreateVersion7(now)).ToArray(),
+            Names = steps.Select(s => $"{run.WorkflowName}/{s.Step}").ToArray(),
+            Statuses = steps.Select(s => s.Status).ToArray(),
+            MaxAttempts = steps.Select(s => dag[s.Step].MaxAttempts).ToArray(),
+            Targets = steps.Select(s => JsonSerializer.Serialize(dag[s.Step].Target, SchedulerJson.Options)).ToArray(),
+            EndReasons = steps.Select(s => s.Reason).ToArray(),
+            Notes = steps.Select(s => s.Reason switch
+            {
+                "upstream-failed" => "not run: an upstream step failed",
+                "rule-unmet" => $"not run: its trigger rule ({TriggerRules.NameOf(dag[s.Step].TriggerRule)}) was not met",
+                _ => null,
+            }).ToArray(),
+            Completions = steps.Select(s => dag[s.Step].Completion.ToJson()).ToArray(),
+            StepIds = steps.Select(s => s.Step).ToArray(),
+            Contexts = steps.Select(s => s.Status == "pending" ? ContextFor(run, dag[s.Step], rows, parameters).ToJson() : null).ToArray(),
+        }, transaction, cancellationToken: cancellationToken));
+    }
+
+    // The upstream outputs a step's trigger carries, in dependency order, as many as fit in the bound.
+    private static StepContext ContextFor(RunRecord run, StepDefinition step, Dictionary<string, StepRow> rows, JsonElement? parameters)
+    {
+        var upstream = new Dictionary<string, JsonElement?>(StringComparer.Ordinal);
+        var omitted = new List<string>();
+        var budget = StepContext.MaxUpstreamBytes;
+        foreach (var id in step.DependsOn)
+        {
+            var output = rows.GetValueOrDefault(id)?.OutputJson;
+            var size = output is null ? 0 : Encoding.UTF8.GetByteCount(output);
+            if (size > budget)
+            {
+                omitted.Add(id);
+                continue;
+            }
+            budget -= size;
+            upstream[id] = output is null ? null : JsonDocument.Parse(output).RootElement;
+        }
+        return new StepContext(run.WorkflowId, run.WorkflowName, run.Id, step.Id, run.Attempt, run.LogicalDate, parameters, upstream,
+            omitted.Count > 0 ? omitted : null);
+    }
+}

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using Scheduler.Common;
+using Scheduler.Common.Workflows;
+
+namespace Scheduler.Storage.Workflows;
+
+/// <summary>A row of <c>workflows</c>.</summary>
+public sealed class WorkflowRecord
+{
+    public Guid Id { get; init; }
+    public string Tenant { get; init; } = "";
+    public string Name { get; init; } = "";
+    public string? Description { get; init; }
+    public string Labels { get; init; } = "{}";
+    public string Definition { get; init; } = "[]";
+    public string DefinitionHash { get; init; } = "";
+    public int MaxActiveRuns { get; init; }
+    public int Version { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>Runs queued or running (filled by reads that count them).</summary>
+    public int ActiveRuns { get; init; }
+
+    public IReadOnlyList<StepDefinition> Steps => WorkflowDefinition.StepsFromJson(Definition);
+
+    public IReadOnlyDictionary<string, string> LabelMap =>
+        JsonSerializer.Deserialize<Dictionary<string, string>>(Labels, SchedulerJson.Options) ?? [];
+
+    public WorkflowDefinition ToDefinition() => new()
+    {
+        Name = Name,
+        Description = Description,
+        Labels = LabelMap,
+        Steps = Steps,
+        MaxActiveRuns = MaxActiveRuns,
+    };
+}
