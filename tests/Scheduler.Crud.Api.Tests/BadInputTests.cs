@@ -338,6 +338,57 @@ public class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory>
         Get($"/api/v1/outages/{Unknown}", null, 404);
         Get("/api/v1/outages?state=over", "state");
 
+        // Issue 17: workflows and their runs.
+        void Workflow(string body, string field) => data.Add("POST", "/api/v1/workflows", J(body), 400, field);
+        static string Step(string id, string extra = "") => "{'id':'" + id + "','target':" + Target + extra + "}";
+        Workflow("{}", "name");
+        Workflow("{'name':'w'}", "steps");
+        Workflow("{'name':'w','steps':[]}", "steps");
+        Workflow("{'name':'w','steps':{}}", "steps");
+        Workflow("{'name':'w','steps':[" + Many(201, "{{'id':'s{0}','target':" + Target.Replace("{", "{{").Replace("}", "}}") + "}}") + "]}", "steps");
+        Workflow("{'name':'w','steps':[" + Step("a", ",'dependsOn':['c']") + "," + Step("b", ",'dependsOn':['a']") + "," + Step("c", ",'dependsOn':['b']") + "]}", "steps[0].dependsOn");
+        Workflow("{'name':'w','steps':[" + Step("a", ",'dependsOn':['a']") + "]}", "steps[0].dependsOn");
+        Workflow("{'name':'w','steps':[" + Step("a") + "," + Step("b", ",'dependsOn':['nope']") + "]}", "steps[1].dependsOn[0]");
+        Workflow("{'name':'w','steps':[" + Step("a") + "," + Step("b", ",'dependsOn':[null]") + "]}", "steps[1].dependsOn[0]");
+        Workflow("{'name':'w','steps':[" + Step("a") + "," + Step("b", ",'dependsOn':['a','a']") + "]}", "steps[1].dependsOn[1]");
+        Workflow("{'name':'w','steps':[" + Step("a") + "," + Step("a") + "]}", "steps[1].id");
+        Workflow("{'name':'w','steps':[{'target':" + Target + "}]}", "steps[0].id");
+        Workflow("{'name':'w','steps':[" + Step("no spaces") + "]}", "steps[0].id");
+        Workflow("{'name':'w','steps':[" + Step(new string('s', 64)) + "]}", "steps[0].id");
+        Workflow("{'name':'w','steps':[null]}", "steps[0]");
+        Workflow("{'name':'w','steps':[{'id':'a'}]}", "steps[0].target");
+        Workflow("{'name':'w','steps':[{'id':'a','target':{'type':'workflow','workflow':'other'}}]}", "steps[0].target.type");
+        Workflow("{'name':'w','steps':[{'id':'a','target':{'type':'webhook','url':'ftp://a.example/'}}]}", "steps[0].target.url");
+        Workflow("{'name':'w','steps':[{'id':'a','target':{'type':'kafka'}}]}", "steps[0].target.topic");
+        Workflow("{'name':'w','steps':[" + Step("a", ",'triggerRule':'always'") + "]}", "steps[0].triggerRule");
+        Workflow("{'name':'w','steps':[" + Step("a", ",'maxAttempts':0") + "]}", "steps[0].maxAttempts");
+        Workflow("{'name':'w','steps':[" + Step("a", ",'completion':{'runTimeout':'forever'}") + "]}", "steps[0].completion.runTimeout");
+        Workflow("{'name':'w','steps':[" + Step("a", ",'completion':{'overlap':'skip'}") + "]}", "steps[0].completion.overlap");
+        Workflow("{'name':'w','maxActiveRuns':0,'steps':[" + Step("a") + "]}", "maxActiveRuns");
+        Workflow("{'name':'w','maxActiveRuns':1001,'steps':[" + Step("a") + "]}", "maxActiveRuns");
+        Workflow("{'name':'w','labels':{'team':null},'steps':[" + Step("a") + "]}", "labels.team");
+        Workflow("{'name':'w\u0007','steps':[" + Step("a") + "]}", "name");
+        data.Add("PUT", $"/api/v1/workflows/{Unknown}", J("{'name':'w','steps':[" + Step("a") + "]}"), 404, null);
+        data.Add("DELETE", $"/api/v1/workflows/{Unknown}", "", 404, null);
+        Get($"/api/v1/workflows/{Unknown}", null, 404);
+        Get($"/api/v1/workflows/{Unknown}/runs", null, 404);
+        Get("/api/v1/workflows?limit=0", "limit");
+        Get("/api/v1/workflows?cursor=zzz", "cursor");
+        Get("/api/v1/workflows?label=team", "label");
+        data.Add("POST", $"/api/v1/workflows/{Unknown}/runs", "{}", 404, null);
+        data.Add("POST", $"/api/v1/workflows/{Unknown}/runs", J("{'parameters':[1]}"), 400, "parameters");
+        data.Add("POST", $"/api/v1/workflows/{Unknown}/runs", J("{'logicalDate':'yesterday'}"), 400, "logicalDate");
+        Get("/api/v1/workflow-runs?status=done", "status");
+        Get("/api/v1/workflow-runs?limit=501", "limit");
+        Get($"/api/v1/workflow-runs/{Unknown}", null, 404);
+        data.Add("POST", $"/api/v1/workflow-runs/{Unknown}/resume", "", 404, null);
+        data.Add("POST", $"/api/v1/workflow-runs/{Unknown}/cancel", "", 404, null);
+        data.Add("POST", $"/api/v1/workflow-runs/{Unknown}/rerun", "{}", 400, "step");
+        data.Add("POST", $"/api/v1/workflow-runs/{Unknown}/rerun", J("{'step':'a'}"), 404, null);
+        Post(WithTarget("{'type':'workflow','workflow':'no-such-workflow'}"), "target.workflow");
+        Post(WithTarget("{'type':'workflow'}"), "target.workflow");
+        Post(WithTarget("{'type':'workflow','workflow':'w','url':'http://a.example/'}"), "target.url");
+
         // Actions on what does not exist.
         foreach (var action in new[] { "pause", "resume", "trigger", "executions/redrive" })
         {
