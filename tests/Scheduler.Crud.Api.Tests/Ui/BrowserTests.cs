@@ -233,6 +233,60 @@ public sealed class BrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_workflow_created_on_its_page_is_drawn_runs_now_fails_is_coloured_by_step_and_is_resumed_and_rerun_from_its_run_page()
+    {
+        await using var h = await ApiHarness.StartAsync(kestrel: true);
+        await h.Echo.SetFlagAsync("bug", raised: true);
+        var page = await SignInAsync(h);
+        await page.GotoAsync("/workflows");
+        string Step(string id, string deps, string work = "for=0s") =>
+            $$"""{ "id": "{{id}}", "dependsOn": [{{deps}}], "maxAttempts": 1, "target": { "type": "webhook", "url": "{{h.Echo.WorkUrl(work)}}" } }""";
+        await page.GetByLabel("Definition (JSON, as the API takes it)").FillAsync($$"""
+            { "name": "ui-etl", "steps": [ {{Step("extract", "")}}, {{Step("transform", "\"extract\"", "for=0s&failWhile=bug")}},
+              {{Step("validate", "\"extract\"")}}, {{Step("publish", "\"transform\", \"validate\"")}} ] }
+            """);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create workflow" }).ClickAsync();
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("ui-etl");
+        var graph = page.GetByRole(AriaRole.Img, new() { Name = "The workflow's steps and their dependencies" });
+        await Assertions.Expect(graph.Locator("g.node")).ToHaveCountAsync(4);
+        await Assertions.Expect(graph.Locator("path.edge")).ToHaveCountAsync(4);
+        await ScreenshotAsync(page, "workflow");
+
+        await page.GetByLabel("Parameters (optional JSON object, carried by every step's trigger)").FillAsync("""{ "day": "2026-11-30" }""");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run now" }).ClickAsync();
+        await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("running");
+        var runId = page.Url.Split('/')[^1];
+        var run = await Workflows.WorkflowRunTests.FinishAsync(h, runId);
+        Assert.Equal("failed", (string)run["status"]!);
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("failed");
+        var steps = page.GetByRole(AriaRole.Img, new() { Name = "The workflow's steps and their dependencies" });
+        await Assertions.Expect(steps.Locator("g.node.succeeded")).ToHaveCountAsync(2);
+        await Assertions.Expect(steps.Locator("g.node.dead[data-step=transform]")).ToHaveCountAsync(1);
+        await Assertions.Expect(steps.Locator("g.node.skipped[data-step=publish]")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.GetByRole(AriaRole.Img, new() { Name = "When each step ran" }).Locator("rect")).ToHaveCountAsync(4);
+        await Assertions.Expect(page.Locator("main")).ToContainTextAsync("upstream-failed");
+        await ScreenshotAsync(page, "workflow-run-failed");
+
+        // The fix is deployed: resume from the page.
+        await h.Echo.SetFlagAsync("bug", raised: false);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Resume" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("Resumed");
+        Assert.Equal("succeeded", (string)(await Workflows.WorkflowRunTests.FinishAsync(h, runId))["status"]!);
+        await page.ReloadAsync();
+        await Assertions.Expect(steps.Locator("g.node.succeeded")).ToHaveCountAsync(4);
+        await Assertions.Expect(page.Locator("main")).ToContainTextAsync("#2 resume at");
+
+        // Rerun one step with everything downstream of it.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Rerun validate and downstream" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("Rerunning validate and everything downstream of it");
+        run = await Workflows.WorkflowRunTests.FinishAsync(h, runId);
+        Assert.Equal(["validate", "publish"], run["attempts"]!.AsArray()[2]!["steps"]!.AsArray().Select(s => (string)s!));
+        await page.ReloadAsync();
+        await ScreenshotAsync(page, "workflow-run");
+    }
+
+    [Fact]
     public async Task The_overview_and_key_pages_work_and_a_read_key_cannot_write()
     {
         await using var h = await ApiHarness.StartAsync(kestrel: true);

@@ -1,0 +1,118 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Scheduler.Common.Security;
+using Scheduler.Common.Validation;
+using Scheduler.Crud.Api.Access;
+using Scheduler.Crud.Api.Workflows;
+using Scheduler.Storage.Workflows;
+
+namespace Scheduler.Crud.Api.Pages.Workflows;
+
+/// <summary>A workflow: its DAG, its runs, run now (with parameters), edit its definition, delete.</summary>
+public sealed class WorkflowModel(WorkflowStore workflows, RunStore runs, EgressPolicy egress, TimeProvider time) : PageModel
+{
+    [FromRoute] public Guid Id { get; set; }
+    [BindProperty] public string Definition { get; set; } = "";
+    [BindProperty] public int? Version { get; set; }
+    [BindProperty] public string? Parameters { get; set; }
+
+    public WorkflowRecord Workflow { get; private set; } = null!;
+    public IReadOnlyList<RunRecord> Runs { get; private set; } = [];
+    public ValidationErrors Errors { get; private set; } = new();
+
+    public async Task<IActionResult> OnGetAsync()
+    {
+        if (!await LoadAsync())
+        {
+            return NotFound();
+        }
+        Definition = WorkflowJson.Of(Workflow);
+        Version = Workflow.Version;
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostSaveAsync()
+    {
+        if (!await LoadAsync())
+        {
+            return NotFound();
+        }
+        if (WorkflowJson.Parse(Definition, Errors) is { } request &&
+            (Errors = WorkflowsApi.ValidateWrite(request, egress, Workflow.Steps, out var definition)).IsValid)
+        {
+            var change = await workflows.ReplaceAsync(User.Tenant(), Id, Version, _ => definition!, time.GetUtcNow(), HttpContext.RequestAborted);
+            switch (change.Status)
+            {
+                case WorkflowChangeStatus.Done:
+                    TempData["Flash"] = $"Saved {change.Workflow!.Name} as version {change.Workflow.Version}; runs in progress keep the version they started with.";
+                    return Redirect($"/workflows/{Id}");
+                case WorkflowChangeStatus.NameTaken:
+                    Errors.Add("name", $"a workflow named '{definition!.Name}' already exists");
+                    break;
+                case WorkflowChangeStatus.InUse:
+                    Errors.Add("name", $"schedules start it by its name: {string.Join(", ", change.UsedBy!)}; point them at the new name first");
+                    break;
+                case WorkflowChangeStatus.VersionMismatch:
+                    Errors.Add("version", "someone changed this workflow since you opened it; reload it and reapply your change");
+                    break;
+                default:
+                    return NotFound();
+            }
+        }
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostRunAsync()
+    {
+        string? parameters = null;
+        if (!string.IsNullOrWhiteSpace(Parameters))
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(Parameters);
+                parameters = document.RootElement.ValueKind == JsonValueKind.Object && Parameters.Length <= WorkflowRunsApi.MaxParametersBytes
+                    ? document.RootElement.GetRawText() : null;
+            }
+            catch (JsonException)
+            {
+            }
+            if (parameters is null)
+            {
+                TempData["Flash"] = $"Parameters must be a JSON object of at most {WorkflowRunsApi.MaxParametersBytes / 1024} KiB; nothing was started.";
+                return Redirect($"/workflows/{Id}");
+            }
+        }
+        var now = time.GetUtcNow();
+        var run = await runs.StartAsync(User.Tenant(), Id, null, new RunStart("manual", now, parameters), now, HttpContext.RequestAborted);
+        if (run is null)
+        {
+            return NotFound();
+        }
+        TempData["Flash"] = run.Status == "queued" ? "Started: queued behind the runs in progress (maxActiveRuns)." : "Started.";
+        return Redirect($"/workflow-runs/{run.Id}");
+    }
+
+    public async Task<IActionResult> OnPostDeleteAsync()
+    {
+        var change = await workflows.DeleteAsync(User.Tenant(), Id, null, time.GetUtcNow(), HttpContext.RequestAborted);
+        TempData["Flash"] = change.Status switch
+        {
+            WorkflowChangeStatus.Done => $"Deleted {change.Workflow!.Name}; its runs stay readable.",
+            WorkflowChangeStatus.InUse => $"Not deleted: schedules start it ({string.Join(", ", change.UsedBy!)}).",
+            _ => "No such workflow.",
+        };
+        return Redirect(change.Status == WorkflowChangeStatus.Done ? "/workflows" : $"/workflows/{Id}");
+    }
+
+    private async Task<bool> LoadAsync()
+    {
+        if (await workflows.GetAsync(User.Tenant(), Id, HttpContext.RequestAborted) is not { } workflow)
+        {
+            return false;
+        }
+        Workflow = workflow;
+        Runs = await runs.ListAsync(User.Tenant(), Id, null, 25, null, HttpContext.RequestAborted);
+        return true;
+    }
+}
