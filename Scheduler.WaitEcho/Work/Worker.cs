@@ -8,7 +8,9 @@ using Scheduler.Common.Delivery;
 namespace Scheduler.WaitEcho.Work;
 
 /// <summary>One report WaitEcho sent as a worker, and what the scheduler answered.</summary>
-public sealed record SentReport(string ExecutionId, int Attempt, string Status, int ResponseStatus, bool Cancel, DateTimeOffset SentAt);
+/// <param name="SentAt">When the answer came.</param>
+/// <param name="StartedAt">When the (last) try of it was sent.</param>
+public sealed record SentReport(string ExecutionId, int Attempt, string Status, int ResponseStatus, bool Cancel, DateTimeOffset SentAt, DateTimeOffset StartedAt);
 
 /// <summary>
 /// WaitEcho as a worker: a trigger carrying a callback address starts a run that reports back through it — heartbeats, then
@@ -110,8 +112,10 @@ public sealed class Worker(IHttpClientFactory clients, TimeProvider time, IConfi
     private async Task<bool> ReportAsync(HttpClient client, string url, string token, string executionId, int attempt, JsonObject report)
     {
         HttpResponseMessage response;
+        DateTimeOffset started;
         for (var tries = 1; ; tries++)
         {
+            started = time.GetUtcNow();
             using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(report) };
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             try
@@ -135,7 +139,7 @@ public sealed class Worker(IHttpClientFactory clients, TimeProvider time, IConfi
         {
             cancel = answer["cancel"]?.GetValue<bool>() == true;
         }
-        _reports.Enqueue(new SentReport(executionId, attempt, (string)report["status"]!, (int)response.StatusCode, cancel, time.GetUtcNow()));
+        _reports.Enqueue(new SentReport(executionId, attempt, (string)report["status"]!, (int)response.StatusCode, cancel, time.GetUtcNow(), started));
         logger.LogInformation("Reported {Status} on execution {ExecutionId} attempt {Attempt} -> {Answer}{Cancel}", report["status"], executionId, attempt,
             (int)response.StatusCode, cancel ? " (asked to cancel)" : "");
         return cancel;
