@@ -71,10 +71,10 @@ internal static class RunProgress
         {
             return false;
         }
-        var workflow = await connection.QuerySingleAsync<WorkflowRecord>(new CommandDefinition(WorkflowSql.LockById, new { Id = workflowId }, transaction,
+        var maxActiveRuns = await connection.ExecuteScalarAsync<int>(new CommandDefinition(WorkflowSql.ShareById, new { Id = workflowId }, transaction,
             cancellationToken: cancellationToken));
         var queued = (await connection.QueryAsync<Guid>(new CommandDefinition(WorkflowSql.Dequeue,
-            new { WorkflowId = workflowId, workflow.MaxActiveRuns }, transaction, cancellationToken: cancellationToken))).AsList();
+            new { WorkflowId = workflowId, MaxActiveRuns = maxActiveRuns }, transaction, cancellationToken: cancellationToken))).AsList();
         if (queued.Count == 0)
         {
             return false;

@@ -36,14 +36,12 @@ public sealed class RunStore(NpgsqlDataSource dataSource)
         {
             return existing;
         }
-        var workflow = await connection.QuerySingleOrDefaultAsync<WorkflowRecord>(new CommandDefinition(WorkflowSql.Lock,
+        var workflow = await connection.QuerySingleOrDefaultAsync<WorkflowRecord>(new CommandDefinition(WorkflowSql.Find,
             new { Tenant = tenant, Id = workflowId, Name = workflowName }, transaction, cancellationToken: cancellationToken));
         if (workflow is null)
         {
             return null;
         }
-        var active = await connection.ExecuteScalarAsync<int>(new CommandDefinition(WorkflowSql.CountActive, new { workflow.Id }, transaction,
-            cancellationToken: cancellationToken));
         var run = await connection.QuerySingleOrDefaultAsync<RunRecord>(new CommandDefinition(WorkflowSql.InsertRun, new
         {
             Id = Guid.CreateVersion7(now),
@@ -57,7 +55,7 @@ public sealed class RunStore(NpgsqlDataSource dataSource)
             start.TriggerExecutionId,
             start.LogicalDate,
             Parameters = start.ParametersJson ?? "{}",
-            Status = active < workflow.MaxActiveRuns ? "running" : "queued",
+            Status = "running",
             Now = now,
         }, transaction, cancellationToken: cancellationToken));
         if (run is null)
@@ -75,6 +73,24 @@ public sealed class RunStore(NpgsqlDataSource dataSource)
             Requested = (string?)null,
             Now = now,
         }, transaction, cancellationToken: cancellationToken));
+        // The decision running or queued, made one start at a time per workflow (the lock is held from here to the commit).
+        if (await connection.ExecuteScalarAsync<Guid?>(new CommandDefinition(WorkflowSql.LockForCount, new { workflow.Id }, transaction,
+                cancellationToken: cancellationToken)) is null)
+        {
+            // Deleted meanwhile.
+            await transaction.RollbackAsync(cancellationToken);
+            return null;
+        }
+        var active = await connection.ExecuteScalarAsync<int>(new CommandDefinition(WorkflowSql.CountActive, new { workflow.Id, Except = run.Id }, transaction,
+            cancellationToken: cancellationToken));
+        if (active >= workflow.MaxActiveRuns)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(WorkflowSql.Queue, new { run.Id }, transaction, cancellationToken: cancellationToken));
+            var queued = await connection.QuerySingleAsync<RunRecord>(new CommandDefinition(WorkflowSql.RunById, new { run.Id }, transaction,
+                cancellationToken: cancellationToken));
+            await transaction.CommitAsync(cancellationToken);
+            return queued;
+        }
         await RunProgress.AdvanceAsync(connection, transaction, [run.Id], now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return run;
@@ -163,7 +179,7 @@ public sealed class RunStore(NpgsqlDataSource dataSource)
         {
             return new RunChange(RunChangeStatus.NothingToResume, run);
         }
-        var active = await connection.ExecuteScalarAsync<int>(new CommandDefinition(WorkflowSql.CountActive, new { workflow.Id }, transaction,
+        var active = await connection.ExecuteScalarAsync<int>(new CommandDefinition(WorkflowSql.CountActive, new { workflow.Id, Except = id }, transaction,
             cancellationToken: cancellationToken));
         var attempt = run.Attempt + 1;
         await connection.ExecuteAsync(new CommandDefinition(WorkflowSql.InsertAttempt, new

@@ -43,6 +43,20 @@ internal static class WorkflowSql
 
     public const string LockById = $"select {Columns} from workflows w where w.id = @Id for update";
 
+    // A run that finishes takes the workflow's row in share mode before it starts queued runs: finishing runs do not wait
+    // for each other, and a start (which takes it for update to count the runs in progress) sees either this run finished
+    // or the queued run it makes started by it.
+    public const string ShareById = "select max_active_runs from workflows where id = @Id for share";
+
+    // A start reads the workflow unlocked, and locks it only for the count that decides running or queued.
+    public const string Find =
+        $"""
+        select {Columns} from workflows w
+        where w.tenant = @Tenant and w.state = 'active' and (w.id = @Id or (@Id::uuid is null and w.name = @Name))
+        """;
+
+    public const string LockForCount = "select id from workflows where id = @Id and state = 'active' for update";
+
     public const string Update =
         $"""
         update workflows w
@@ -62,7 +76,9 @@ internal static class WorkflowSql
         order by name limit 20
         """;
 
-    public const string CountActive = "select count(*)::int from workflow_runs where workflow_id = @Id and status = 'running'";
+    public const string CountActive = "select count(*)::int from workflow_runs where workflow_id = @Id and status = 'running' and id <> @Except";
+
+    public const string Queue = "update workflow_runs set status = 'queued', started_at = null where id = @Id";
 
     private const string RunColumns =
         """
@@ -92,6 +108,8 @@ internal static class WorkflowSql
     public const string RunByTrigger = $"select {RunColumns} from workflow_runs r where r.trigger_execution_id = @TriggerExecutionId";
 
     public const string GetRun = $"select {RunColumns} from workflow_runs r where r.tenant = @Tenant and r.id = @Id";
+
+    public const string RunById = $"select {RunColumns} from workflow_runs r where r.id = @Id";
 
     public const string LockRun = $"select {RunColumns} from workflow_runs r where r.id = @Id for update";
 
