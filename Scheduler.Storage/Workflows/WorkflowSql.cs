@@ -41,7 +41,7 @@ internal static class WorkflowSql
         for update
         """;
 
-    public const string LockById = $"select {Columns} from workflows w where w.id = @Id for update";
+    public const string LockById = $"select {Columns} from workflows w where w.id = @Id for no key update";
 
     // A run that finishes takes the workflow's row in share mode before it starts queued runs: finishing runs do not wait
     // for each other, and a start (which takes it for update to count the runs in progress) sees either this run finished
@@ -55,7 +55,8 @@ internal static class WorkflowSql
         where w.tenant = @Tenant and w.state = 'active' and (w.id = @Id or (@Id::uuid is null and w.name = @Name))
         """;
 
-    public const string LockForCount = "select id from workflows where id = @Id and state = 'active' for update";
+    // No key update: the run just inserted holds a key-share lock on the row (its foreign key), which this must not wait for.
+    public const string LockForCount = "select id from workflows where id = @Id and state = 'active' for no key update";
 
     public const string Update =
         $"""
