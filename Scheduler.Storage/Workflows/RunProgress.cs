@@ -19,31 +19,31 @@ internal static class RunProgress
     public static async Task AdvanceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<Guid> runIds, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
-        var woke = false;
         foreach (var id in runIds.Distinct().Order())
         {
-            woke |= await AdvanceOneAsync(connection, transaction, id, now, depth: 0, cancellationToken);
-        }
-        if (woke)
-        {
-            await DueNotifications.NotifyIfSoonAsync(connection, now, now, cancellationToken, transaction);
+            await AdvanceOneAsync(connection, transaction, id, now, depth: 0, cancellationToken);
         }
     }
 
-    // True when it created steps due now (the executors are woken for them).
-    private static async Task<bool> AdvanceOneAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, DateTimeOffset now, int depth,
+    private static async Task AdvanceOneAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, DateTimeOffset now, int depth,
         CancellationToken cancellationToken)
     {
-        var run = await connection.QuerySingleOrDefaultAsync<RunRecord>(new CommandDefinition(WorkflowSql.LockRun, new { Id = id }, transaction,
-            cancellationToken: cancellationToken));
+        // One round trip: lock the run, then (each statement reading after the lock) its attempt's steps and its steps' states.
+        RunRecord? run;
+        string[] attemptSteps;
+        Dictionary<string, StepRow> rows;
+        await using (var batch = await connection.QueryMultipleAsync(new CommandDefinition(
+                         WorkflowSql.LockRun + ";\n" + WorkflowSql.CurrentAttemptSteps + ";\n" + WorkflowSql.StepStates, new { Id = id, RunId = id }, transaction,
+                         cancellationToken: cancellationToken)))
+        {
+            run = await batch.ReadSingleOrDefaultAsync<RunRecord>();
+            attemptSteps = await batch.ReadSingleOrDefaultAsync<string[]>() ?? [];
+            rows = (await batch.ReadAsync<StepRow>()).ToDictionary(r => r.StepId, StringComparer.Ordinal);
+        }
         if (run is not { Status: "running" })
         {
-            return false;
+            return;
         }
-        var attemptSteps = await connection.QuerySingleAsync<string[]>(new CommandDefinition(WorkflowSql.AttemptSteps,
-            new { RunId = id, run.Attempt }, transaction, cancellationToken: cancellationToken));
-        var rows = (await connection.QueryAsync<StepRow>(new CommandDefinition(WorkflowSql.StepStates, new { RunId = id }, transaction,
-            cancellationToken: cancellationToken))).ToDictionary(r => r.StepId, StringComparer.Ordinal);
         var dag = new Dag(run.Steps);
         var decision = RunPlanner.Plan(dag, attemptSteps.ToHashSet(StringComparer.Ordinal), run.Attempt, run.CancelRequestedAt is not null,
             rows.ToDictionary(r => r.Key, r => r.Value.ToStepRun(), StringComparer.Ordinal));
@@ -52,24 +52,22 @@ internal static class RunProgress
         {
             await InsertStepsAsync(connection, transaction, run, dag, decision, rows, now, cancellationToken);
         }
-        var woke = decision.Start.Count > 0;
         if (decision.Finished is { } status)
         {
             await connection.ExecuteAsync(new CommandDefinition(WorkflowSql.FinishRun, new { Id = id, Status = status, Now = now }, transaction,
                 cancellationToken: cancellationToken));
-            woke |= await StartQueuedAsync(connection, transaction, run.WorkflowId, now, depth, cancellationToken);
+            await StartQueuedAsync(connection, transaction, run.WorkflowId, now, depth, cancellationToken);
         }
-        return woke;
     }
 
     /// <summary>Starts the runs queued behind maxActiveRuns that now fit.</summary>
-    internal static async Task<bool> StartQueuedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid workflowId, DateTimeOffset now, int depth,
+    internal static async Task StartQueuedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid workflowId, DateTimeOffset now, int depth,
         CancellationToken cancellationToken)
     {
         // Bounded: a started run creates its first steps and cannot finish in the same breath unless every step is skipped.
         if (depth > 8)
         {
-            return false;
+            return;
         }
         var maxActiveRuns = await connection.ExecuteScalarAsync<int>(new CommandDefinition(WorkflowSql.ShareById, new { Id = workflowId }, transaction,
             cancellationToken: cancellationToken));
@@ -77,16 +75,14 @@ internal static class RunProgress
             new { WorkflowId = workflowId, MaxActiveRuns = maxActiveRuns }, transaction, cancellationToken: cancellationToken))).AsList();
         if (queued.Count == 0)
         {
-            return false;
+            return;
         }
         await connection.ExecuteAsync(new CommandDefinition(WorkflowSql.StartQueued, new { Ids = queued.ToArray(), Now = now }, transaction,
             cancellationToken: cancellationToken));
-        var woke = false;
         foreach (var run in queued)
         {
-            woke |= await AdvanceOneAsync(connection, transaction, run, now, depth + 1, cancellationToken);
+            await AdvanceOneAsync(connection, transaction, run, now, depth + 1, cancellationToken);
         }
-        return woke;
     }
 
     private static async Task InsertStepsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, RunRecord run, Dag dag, RunDecision decision,
@@ -95,7 +91,9 @@ internal static class RunProgress
         var steps = decision.Start.Select(s => (Step: s, Status: "pending", Reason: (string?)null))
             .Concat(decision.NotRun.Select(n => (n.Step, Status: "skipped", Reason: (string?)n.Reason))).ToList();
         JsonElement? parameters = JsonDocument.Parse(run.Parameters).RootElement;
-        await connection.ExecuteAsync(new CommandDefinition(WorkflowSql.InsertSteps, new
+        // Steps due now wake the executors when this commits, in the same round trip as the insert.
+        var sql = decision.Start.Count > 0 ? WorkflowSql.InsertSteps + $";\nselect pg_notify('{DueNotifications.Channel}', '')" : WorkflowSql.InsertSteps;
+        await connection.ExecuteAsync(new CommandDefinition(sql, new
         {
             run.Tenant,
             RunId = run.Id,

@@ -73,16 +73,22 @@ public sealed class RunStore(NpgsqlDataSource dataSource)
             Requested = (string?)null,
             Now = now,
         }, transaction, cancellationToken: cancellationToken));
-        // The decision running or queued, made one start at a time per workflow (the lock is held from here to the commit).
-        if (await connection.ExecuteScalarAsync<Guid?>(new CommandDefinition(WorkflowSql.LockForCount, new { workflow.Id }, transaction,
-                cancellationToken: cancellationToken)) is null)
+        // The decision running or queued, made one start at a time per workflow (the lock is held from here to the commit); the
+        // count is a statement of its own, so it reads after the lock is granted.
+        Guid? locked;
+        int active;
+        await using (var batch = await connection.QueryMultipleAsync(new CommandDefinition(WorkflowSql.LockForCount + ";\n" + WorkflowSql.CountActive,
+                         new { workflow.Id, Except = run.Id }, transaction, cancellationToken: cancellationToken)))
+        {
+            locked = await batch.ReadSingleOrDefaultAsync<Guid?>();
+            active = await batch.ReadSingleAsync<int>();
+        }
+        if (locked is null)
         {
             // Deleted meanwhile.
             await transaction.RollbackAsync(cancellationToken);
             return null;
         }
-        var active = await connection.ExecuteScalarAsync<int>(new CommandDefinition(WorkflowSql.CountActive, new { workflow.Id, Except = run.Id }, transaction,
-            cancellationToken: cancellationToken));
         if (active >= workflow.MaxActiveRuns)
         {
             await connection.ExecuteAsync(new CommandDefinition(WorkflowSql.Queue, new { run.Id }, transaction, cancellationToken: cancellationToken));

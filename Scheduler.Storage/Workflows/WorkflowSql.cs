@@ -129,7 +129,12 @@ internal static class WorkflowSql
         where run_id = @RunId order by attempt
         """;
 
-    public const string AttemptSteps = "select steps from workflow_run_attempts where run_id = @RunId and attempt = @Attempt";
+    // The steps of the run's current attempt (read after the run is locked, so the attempt is the current one).
+    public const string CurrentAttemptSteps =
+        """
+        select a.steps from workflow_run_attempts a join workflow_runs r on r.id = a.run_id and r.attempt = a.attempt
+        where a.run_id = @RunId
+        """;
 
     // Each step's newest execution in the run (over all its attempts), by the executions_steps index.
     public const string StepStates =
