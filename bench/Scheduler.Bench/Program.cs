@@ -16,7 +16,7 @@ if (scenario is not ("api" or "burst" or "steady" or "idle" or "ceiling" or "tri
                Scheduler.Bench trigger-path     (burst, steady, idle and ceiling with their defaults, in one run)
                Scheduler.Bench calendar-edit [schedules=10000]
                Scheduler.Bench results [runs=5000] [concurrency=8] [chained=200]
-               Scheduler.Bench workflows [runs=1000] [steps=10] [executors=2]
+               Scheduler.Bench workflows [runs=1000] [steps=10] [executors=2] [work=2s]
         """);
     return 2;
 }
@@ -55,7 +55,7 @@ switch (scenario)
         Print(await ResultsBenchmark.RunAsync(Arg(1, 5_000), Arg(2, 8), Arg(3, 200)));
         break;
     case "workflows":
-        Print(await WorkflowBenchmark.RunAsync(Arg(1, 1_000), Arg(2, 10), Arg(3, 2)));
+        Print(await WorkflowBenchmark.RunAsync(Arg(1, 1_000), Arg(2, 10), Arg(3, 2), args.ElementAtOrDefault(4) ?? "2s"));
         break;
     case "trigger-path":
         // The ratio is the figure to compare across days: absolute rates here swing 2x, the two in one run move together.

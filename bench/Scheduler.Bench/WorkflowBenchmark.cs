@@ -11,13 +11,14 @@ namespace Scheduler.Bench;
 
 /// <summary>
 /// Workflows through the real processes: many concurrent runs of a chain of steps, WaitEcho as the workers (each step
-/// works 2 s, so that every run is in progress at once, and reports success). The figure is the step-to-step latency: from a worker's final report of one step to the
+/// works a while — 2 s by default — so that every run is in progress at once, and reports success). The figure is the step-to-step latency: from a worker's final report of one step to the
 /// next step's trigger arriving at its worker — the report's transaction creating the step, the executors' wake-up and
 /// claim, the delivery.
 /// </summary>
 internal static class WorkflowBenchmark
 {
-    public static async Task<ScenarioResult> RunAsync(int runs, int steps, int executors)
+    /// <param name="work">How long each step works before its worker reports success.</param>
+    public static async Task<ScenarioResult> RunAsync(int runs, int steps, int executors, string work)
     {
         await using var cluster = await LocalCluster.StartAsync();
         var echo = await cluster.StartWaitEchoAsync(runs * steps * 2);
@@ -30,7 +31,7 @@ internal static class WorkflowBenchmark
         http.DefaultRequestHeaders.Add("X-Api-Key", TestSettings.AdminKey);
         var failures = new List<string>();
         var chain = string.Join(",", Enumerable.Range(1, steps).Select(i => $$"""
-            { "id": "s{{i}}", "dependsOn": [{{(i == 1 ? "" : $"\"s{i - 1}\"")}}], "target": { "type": "webhook", "url": "{{new Uri(echo, "/work?for=2s")}}" } }
+            { "id": "s{{i}}", "dependsOn": [{{(i == 1 ? "" : $"\"s{i - 1}\"")}}], "target": { "type": "webhook", "url": "{{new Uri(echo, $"/work?for={work}")}}" } }
             """));
         var created = await http.PostAsJsonAsync("/api/v1/workflows", JsonNode.Parse($$"""{ "name": "chain", "maxActiveRuns": {{runs}}, "steps": [{{chain}}] }"""));
         created.EnsureSuccessStatusCode();
@@ -106,7 +107,7 @@ internal static class WorkflowBenchmark
             failures.Add($"workflows: step-to-step p99 once the runs were started, {p99:0} ms, is over the 250 ms aim");
         }
         var table = TriggerBenchmarks.Table(
-            $"Workflows: {runs:N0} concurrent runs of a {steps}-step chain, 2 s of work per step, {executors} executors, WaitEcho as the workers (real HTTP both ways)",
+            $"Workflows: {runs:N0} concurrent runs of a {steps}-step chain, {work} of work per step, {executors} executors, WaitEcho as the workers (real HTTP both ways)",
             ("runs started (POST …/runs, 8 clients)", $"{runs:N0} in {started.TotalSeconds:0.0} s"),
             ("all runs finished after", $"{elapsed.TotalSeconds:0.0} s ({(double)runs * steps / elapsed.TotalSeconds:N0} steps/s)"),
             ($"step-to-step: final report → next step's trigger at its worker, all ({latencies.Count:N0}, p50 / p95 / p99 / max)", Spread(latencies)),
