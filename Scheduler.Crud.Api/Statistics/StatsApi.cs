@@ -19,11 +19,11 @@ public sealed record StatsResponse(string Window, DateTimeOffset Since, TotalsRo
 /// <param name="RunningMs">Since delivery.</param>
 /// <param name="UsualP95Ms">The schedule's p95 successful run duration in the window (null with fewer than 5 runs).</param>
 /// <param name="Slow">Running longer than twice the usual p95.</param>
-public sealed record RunInProgress(Guid ExecutionId, Guid ScheduleId, string ScheduleName, string Status, DateTimeOffset? DeliveredAt, DateTimeOffset? Deadline,
+public sealed record RunInProgress(Guid ExecutionId, Guid? ScheduleId, string ScheduleName, string Status, DateTimeOffset? DeliveredAt, DateTimeOffset? Deadline,
     double RunningMs, double? UsualP95Ms, bool Slow);
 
 /// <param name="SuccessRate">Succeeded attempts / attempts.</param>
-public sealed record ScheduleStats(Guid ScheduleId, string ScheduleName, long Attempts, long Failures, double SuccessRate, double? P95DurationMs, double? P95LatenessMs);
+public sealed record ScheduleStats(Guid? ScheduleId, string ScheduleName, long Attempts, long Failures, double SuccessRate, double? P95DurationMs, double? P95LatenessMs);
 
 /// <param name="Host">host:port of a webhook URL, or kafka/topic.</param>
 public sealed record TargetStats(string? Host, long Attempts, long Failed, long TimedOut, double FailureRate, double TimeoutRate, double? P95DurationMs);

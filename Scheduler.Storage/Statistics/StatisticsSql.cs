@@ -55,7 +55,8 @@ internal static class StatisticsSql
                percentile_cont(0.95) within group (order by duration_ms) as P95DurationMs,
                percentile_cont(0.95) within group (order by extract(epoch from started_at - scheduled_for) * 1000)
                    filter (where attempt = 1) as P95LatenessMs
-        from a group by schedule_id
+        -- A workflow's steps have no schedule: each is counted as its own job, named workflow/step.
+        from a group by schedule_id, case when schedule_id is null then schedule_name end
         -- Most failures first; among equals, the worst failure rate.
         order by count(*) filter (where outcome <> 'succeeded') desc,
                  count(*) filter (where outcome <> 'succeeded')::float8 / count(*) desc, schedule_id
@@ -101,7 +102,7 @@ internal static class StatisticsSql
                count(*) filter (where run_status in ('timed-out', 'worker-silent')) as TimedOut,
                percentile_cont(0.5) within group (order by run_duration_ms) filter (where run_status = 'succeeded') as P50DurationMs,
                percentile_cont(0.95) within group (order by run_duration_ms) filter (where run_status = 'succeeded') as P95DurationMs
-        from r group by schedule_id
+        from r group by schedule_id, case when schedule_id is null then schedule_name end
         order by count(*) filter (where run_status <> 'succeeded') desc, count(*) desc, schedule_id
         limit @Limit
         """;

@@ -17,7 +17,7 @@ public sealed record ExecutorRecord
 
 public sealed record TotalsRow(long Attempts, long Succeeded, long Failed, long TimedOut, long DeadLettered, double? P95DurationMs, double? P95LatenessMs);
 
-public sealed record ScheduleStatsRow(Guid ScheduleId, string ScheduleName, long Attempts, long Succeeded, long Failures, double? P95DurationMs, double? P95LatenessMs);
+public sealed record ScheduleStatsRow(Guid? ScheduleId, string ScheduleName, long Attempts, long Succeeded, long Failures, double? P95DurationMs, double? P95LatenessMs);
 
 public sealed record TargetStatsRow(string? Host, long Attempts, long Failed, long TimedOut, double? P95DurationMs);
 
@@ -29,12 +29,12 @@ public sealed record ExecutorStatsRow
     public DateTimeOffset LastAttemptAt { get; init; }
 }
 
-public sealed record RunStatsRow(Guid ScheduleId, string ScheduleName, long Runs, long Succeeded, long Failed, long TimedOut, double? P50DurationMs, double? P95DurationMs);
+public sealed record RunStatsRow(Guid? ScheduleId, string ScheduleName, long Runs, long Succeeded, long Failed, long TimedOut, double? P50DurationMs, double? P95DurationMs);
 
 public sealed record RunInProgressRow
 {
     public Guid ExecutionId { get; init; }
-    public Guid ScheduleId { get; init; }
+    public Guid? ScheduleId { get; init; }
     public string ScheduleName { get; init; } = "";
     public string Status { get; init; } = "";
     public DateTimeOffset? DeliveredAt { get; init; }

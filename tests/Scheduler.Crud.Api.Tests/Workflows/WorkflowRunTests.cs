@@ -98,6 +98,12 @@ public class WorkflowRunTests
         // publish started only after both of its upstream steps ended.
         var publishStarted = (DateTimeOffset)steps["publish"]["startedAt"]!;
         Assert.True(publishStarted >= (DateTimeOffset)steps["transform"]["finishedAt"]! && publishStarted >= (DateTimeOffset)steps["validate"]["finishedAt"]!);
+
+        // Statistics count each step as a job of its own, named workflow/step.
+        var stats = await h.GetAsync("/api/v1/stats?window=1h");
+        var transform = Assert.Single(stats["schedules"]!.AsArray(), s => (string)s!["scheduleName"]! == "etl/transform")!;
+        Assert.Null(transform["scheduleId"]);
+        Assert.Equal(4, stats["runs"]!.AsArray().Count);
     }
 
     [Fact]
@@ -186,6 +192,54 @@ public class WorkflowRunTests
         // load ran again before clean, and clean before report: the third attempt's triggers arrived in that order.
         var thirdTriggers = (await h.Echo.ReceivedAsync()).Where(t => (int?)JsonNode.Parse(t.Body)!["data"]!["workflow"]!["runAttempt"] == 3);
         Assert.Equal(["load", "clean", "report"], thirdTriggers.OrderBy(t => t.Sequence).Select(t => t.Headers["scheduleman-step-id"]));
+    }
+
+    [Fact]
+    public async Task A_run_keeps_the_definition_it_started_with_when_the_workflow_is_edited_and_step_secrets_stay_write_only()
+    {
+        await using var h = await ApiHarness.StartAsync(kestrel: true);
+        var secretStep = $$"""
+            { "id": "call", "dependsOn": ["first"], "target": { "type": "webhook", "url": "{{h.Echo.WorkUrl("v=1")}}", "headers": { "Authorization": "Bearer s3cret" } } }
+            """;
+        var id = await CreateAsync(h, "versioned", Step(h, "first", work: "for=10s&heartbeat=1s") + "," + secretStep);
+        var read = await h.Client.GetAsync($"/api/v1/workflows/{id}");
+        var text = await read.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("s3cret", text, StringComparison.Ordinal);
+        var workflow = JsonNode.Parse(text)!.AsObject();
+        Assert.Equal("***", (string)workflow["steps"]![1]!["target"]!["headers"]!["Authorization"]!);
+        var firstHash = (string)workflow["definitionHash"]!;
+        var runId = (string)(await RunAsync(h, id))["id"]!;
+        await h.Executor.DrainAsync();
+
+        // Edited while the run is in progress: the call step now goes elsewhere, its secret kept by sending "***" back.
+        var edited = JsonNode.Parse($$"""
+            { "name": "versioned", "steps": [ {{Step(h, "first", work: "for=10s&heartbeat=1s")}},
+              { "id": "call", "dependsOn": ["first"], "target": { "type": "webhook", "url": "{{h.Echo.WorkUrl("v=2")}}", "headers": { "Authorization": "***" } } } ] }
+            """);
+        using var put = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/workflows/{id}") { Content = JsonContent.Create(edited) };
+        put.Headers.TryAddWithoutValidation("If-Match", read.Headers.ETag!.Tag);
+        var replaced = await h.Client.SendAsync(put);
+        Assert.Equal(HttpStatusCode.OK, replaced.StatusCode);
+        var now = (await replaced.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal(2, (int)now["version"]!);
+        Assert.NotEqual(firstHash, (string)now["definitionHash"]!);
+        var stale = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/workflows/{id}") { Content = JsonContent.Create(edited) };
+        stale.Headers.TryAddWithoutValidation("If-Match", read.Headers.ETag!.Tag);
+        Assert.Equal(HttpStatusCode.PreconditionFailed, (await h.Client.SendAsync(stale)).StatusCode);
+
+        var run = await FinishAsync(h, runId, tick: TimeSpan.FromSeconds(1));
+        Assert.Equal("succeeded", (string)run["status"]!);
+        Assert.Equal(firstHash, (string)run["definitionHash"]!);
+        Assert.Equal(1, (int)run["workflowVersion"]!);
+        var call = (await h.Echo.ReceivedAsync()).Single(t => t.Headers.GetValueOrDefault("scheduleman-step-id") == "call");
+        Assert.Equal("v=1", call.Query.TrimStart('?'));
+        Assert.Equal("Bearer s3cret", call.Headers["authorization"]);
+        // The next run runs version 2, with the kept secret.
+        var next = await FinishAsync(h, (string)(await RunAsync(h, id))["id"]!, tick: TimeSpan.FromSeconds(1));
+        Assert.Equal(2, (int)next["workflowVersion"]!);
+        var second = (await h.Echo.ReceivedAsync()).Last(t => t.Headers.GetValueOrDefault("scheduleman-step-id") == "call");
+        Assert.Equal("v=2", second.Query.TrimStart('?'));
+        Assert.Equal("Bearer s3cret", second.Headers["authorization"]);
     }
 
     [Fact]
