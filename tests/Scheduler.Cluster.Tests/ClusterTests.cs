@@ -14,6 +14,7 @@ namespace Scheduler.Cluster.Tests;
 /// killed with SIGKILL and restarted every few seconds, and PostgreSQL is restarted once. Short by default;
 /// <c>SCHEDULER_SOAK_SECONDS=600 dotnet test --filter Cluster</c> soaks.
 /// </summary>
+[Collection(Processes.Collection)]
 public class ClusterTests(ITestOutputHelper output)
 {
     private const int Executors = 3;

@@ -12,6 +12,7 @@ namespace Scheduler.Cluster.Tests;
 /// Runs are in flight when an executor is killed (SIGKILL) and when the API is killed and restarted: every run still ends
 /// exactly once — the working ones succeeded on their first attempt, the silent one dead-lettered by the surviving executor.
 /// </summary>
+[Collection(Processes.Collection)]
 public class ResultTrackingClusterTests(ITestOutputHelper output)
 {
     private const int Runs = 12;

@@ -12,6 +12,7 @@ namespace Scheduler.Cluster.Tests;
 /// in flight when an executor is killed (SIGKILL): every run completes, every step ran once (a delivery the dead executor
 /// held is at most repeated as another attempt of the same execution), and no step was created twice.
 /// </summary>
+[Collection(Processes.Collection)]
 public class WorkflowClusterTests(ITestOutputHelper output)
 {
     private const int Runs = 6;
