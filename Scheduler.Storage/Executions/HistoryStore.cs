@@ -27,13 +27,18 @@ public sealed class HistoryStore(NpgsqlDataSource dataSource)
     public async Task<(ExecutionRecord Execution, IReadOnlyList<AttemptRecord> Attempts)?> GetAsync(string tenant, Guid id, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // One snapshot for both reads: a report committing in between would otherwise show the execution before it and its
+        // attempts after it (e.g. "delivered" beside an attempt whose run already failed).
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
         var execution = await connection.QuerySingleOrDefaultAsync<ExecutionRecord>(new CommandDefinition(HistorySql.Get,
-            new { Tenant = tenant, Id = id }, cancellationToken: cancellationToken));
+            new { Tenant = tenant, Id = id }, transaction, cancellationToken: cancellationToken));
         if (execution is null)
         {
             return null;
         }
-        var attempts = await connection.QueryAsync<AttemptRecord>(new CommandDefinition(HistorySql.Attempts, new { Id = id }, cancellationToken: cancellationToken));
+        var attempts = await connection.QueryAsync<AttemptRecord>(new CommandDefinition(HistorySql.Attempts, new { Id = id }, transaction,
+            cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
         return (execution, attempts.AsList());
     }
 

@@ -112,16 +112,19 @@ public sealed class RunStore(NpgsqlDataSource dataSource)
     public async Task<RunDetails?> GetAsync(string tenant, Guid id, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var run = await connection.QuerySingleOrDefaultAsync<RunRecord>(new CommandDefinition(WorkflowSql.GetRun, new { Tenant = tenant, Id = id },
+        // One snapshot: the run's status, its attempts and its steps as of one instant.
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        var run = await connection.QuerySingleOrDefaultAsync<RunRecord>(new CommandDefinition(WorkflowSql.GetRun, new { Tenant = tenant, Id = id }, transaction,
             cancellationToken: cancellationToken));
         if (run is null)
         {
             return null;
         }
-        var attempts = (await connection.QueryAsync<RunAttemptRecord>(new CommandDefinition(WorkflowSql.Attempts, new { RunId = id },
+        var attempts = (await connection.QueryAsync<RunAttemptRecord>(new CommandDefinition(WorkflowSql.Attempts, new { RunId = id }, transaction,
             cancellationToken: cancellationToken))).AsList();
-        var steps = (await connection.QueryAsync<ExecutionRecord>(new CommandDefinition(WorkflowSql.StepExecutions, new { RunId = id },
+        var steps = (await connection.QueryAsync<ExecutionRecord>(new CommandDefinition(WorkflowSql.StepExecutions, new { RunId = id }, transaction,
             cancellationToken: cancellationToken))).AsList();
+        await transaction.CommitAsync(cancellationToken);
         return new RunDetails(run, attempts, steps);
     }
 
