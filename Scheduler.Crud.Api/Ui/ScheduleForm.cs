@@ -30,6 +30,9 @@ public sealed class ScheduleForm
     public string? Headers { get; set; }
     public string? Body { get; set; }
     public string? Topic { get; set; }
+
+    /// <summary>With a workflow target: the workflow each occurrence starts a run of.</summary>
+    public string? Workflow { get; set; }
     public string? Key { get; set; }
     public string? Timeout { get; set; }
     public string? SigningSecret { get; set; }
@@ -53,6 +56,7 @@ public sealed class ScheduleForm
     public ScheduleRequest ToRequest(ValidationErrors errors)
     {
         var webhook = TargetType == "webhook";
+        var message = TargetType == "kafka";
         return new ScheduleRequest
         {
             Name = Name,
@@ -86,12 +90,13 @@ public sealed class ScheduleForm
                 Type = TargetType,
                 Url = webhook ? Url ?? "" : null,
                 Method = webhook ? Blank(Method) : null,
-                Headers = Pairs(Headers, ':', "target.headers", errors),
+                Headers = webhook || message ? Pairs(Headers, ':', "target.headers", errors) : null,
                 Body = webhook ? Json(Body, "target.body", errors) : null,
-                Topic = webhook ? null : Topic ?? "",
-                Key = webhook ? null : Blank(Key),
-                Value = webhook ? null : Json(Body, "target.value", errors),
-                Timeout = Blank(Timeout),
+                Topic = message ? Topic ?? "" : null,
+                Key = message ? Blank(Key) : null,
+                Value = message ? Json(Body, "target.value", errors) : null,
+                Workflow = webhook || message ? null : Workflow ?? "",
+                Timeout = webhook || message ? Blank(Timeout) : null,
                 SigningSecret = webhook ? Blank(SigningSecret) : null,
             },
         };
@@ -141,6 +146,9 @@ public sealed class ScheduleForm
                 form.Headers = Lines(w.Headers);
                 form.Body = w.Body is { } body ? JsonSerializer.Serialize(body, SchedulerJson.Options) : null;
                 form.SigningSecret = w.SigningSecret;
+                break;
+            case WorkflowTarget started:
+                form.Workflow = started.Workflow;
                 break;
             case KafkaTarget k:
                 form.Topic = k.Topic;

@@ -39,6 +39,14 @@ public sealed class WorkflowStore(NpgsqlDataSource dataSource, SecretBox secrets
             cancellationToken: cancellationToken));
     }
 
+    /// <summary>The live schedules that start runs of the workflow named <paramref name="name"/> (at most 20).</summary>
+    public async Task<IReadOnlyList<string>> StartedByAsync(string tenant, string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<string>(new CommandDefinition(WorkflowSql.SchedulesStarting, new { Tenant = tenant, Name = name },
+            cancellationToken: cancellationToken))).AsList();
+    }
+
     /// <summary>A page in id order; <paramref name="nameContains"/> filters case-insensitively, <paramref name="labels"/> must all match.</summary>
     public async Task<IReadOnlyList<WorkflowRecord>> ListAsync(string tenant, int limit, Guid? after, string? nameContains,
         IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)

@@ -8,8 +8,10 @@ using Scheduler.Crud.Api.Access;
 using Scheduler.Crud.Api.Schedules;
 using Scheduler.Crud.Api.Ui;
 using Scheduler.Crud.Api.Calendars;
+using Scheduler.Crud.Api.Workflows;
 using Scheduler.Storage.Calendars;
 using Scheduler.Storage.Schedules;
+using Scheduler.Storage.Workflows;
 
 namespace Scheduler.Crud.Api.Pages.Schedules;
 
@@ -19,7 +21,7 @@ public sealed record Field(string Id, string Label, string? Value, ValidationErr
 
 /// <summary>Create and edit: the form is turned into the API's request and validated and stored exactly as the API does.</summary>
 [Authorize(Policy = Scopes.Write)]
-public sealed class EditModel(ScheduleStore store, CalendarStore calendars, EgressPolicy egress, TimeProvider time) : PageModel
+public sealed class EditModel(ScheduleStore store, CalendarStore calendars, WorkflowStore workflows, EgressPolicy egress, TimeProvider time) : PageModel
 {
     [FromRoute] public Guid? Id { get; set; }
 
@@ -71,7 +73,8 @@ public sealed class EditModel(ScheduleStore store, CalendarStore calendars, Egre
             return Page();
         }
         var calendar = await CalendarsApi.FindAsync(calendars, tenant, request.Calendar, HttpContext.RequestAborted);
-        Errors = SchedulesApi.ValidateWrite(request, now, egress, current?.TargetSpec, calendar, out var definition);
+        var workflow = await WorkflowsApi.TargetExistsAsync(workflows, tenant, request.Target, HttpContext.RequestAborted);
+        Errors = SchedulesApi.ValidateWrite(request, now, egress, current?.TargetSpec, calendar, out var definition, workflow);
         if (!Errors.IsValid)
         {
             return Page();

@@ -19,6 +19,7 @@ public sealed class WorkflowModel(WorkflowStore workflows, RunStore runs, Egress
 
     public WorkflowRecord Workflow { get; private set; } = null!;
     public IReadOnlyList<RunRecord> Runs { get; private set; } = [];
+    public IReadOnlyList<string> StartedBy { get; private set; } = [];
     public ValidationErrors Errors { get; private set; } = new();
 
     public async Task<IActionResult> OnGetAsync()
@@ -113,6 +114,7 @@ public sealed class WorkflowModel(WorkflowStore workflows, RunStore runs, Egress
         }
         Workflow = workflow;
         Runs = await runs.ListAsync(User.Tenant(), Id, null, 25, null, HttpContext.RequestAborted);
+        StartedBy = await workflows.StartedByAsync(User.Tenant(), workflow.Name, HttpContext.RequestAborted);
         return true;
     }
 }

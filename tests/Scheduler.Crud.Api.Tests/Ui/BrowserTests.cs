@@ -284,6 +284,17 @@ public sealed class BrowserTests : IAsyncLifetime
         Assert.Equal(["validate", "publish"], run["attempts"]!.AsArray()[2]!["steps"]!.AsArray().Select(s => (string)s!));
         await page.ReloadAsync();
         await ScreenshotAsync(page, "workflow-run");
+
+        // A timing for it: a schedule, made in the schedule form, whose target starts the workflow.
+        await page.GotoAsync("/schedules/new");
+        await page.GetByLabel("Name (required)").FillAsync("ui-etl-daily");
+        await page.GetByLabel("Cron expression").FillAsync("0 0 6 * * *");
+        await page.GetByLabel("Start a workflow run").CheckAsync();
+        await page.GetByLabel("Workflow", new() { Exact = true }).FillAsync("ui-etl");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create schedule" }).ClickAsync();
+        await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("ui-etl-daily");
+        await page.GotoAsync($"/workflows/{run["workflowId"]}");
+        await Assertions.Expect(page.Locator("main")).ToContainTextAsync("Started by schedules: ui-etl-daily");
     }
 
     [Fact]

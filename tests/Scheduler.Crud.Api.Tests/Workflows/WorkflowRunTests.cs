@@ -167,6 +167,59 @@ public class WorkflowRunTests
     }
 
     [Fact]
+    public async Task A_step_whose_delivery_dead_letters_or_whose_worker_goes_silent_ends_its_downstream_in_the_executors_transaction()
+    {
+        await using var h = await ApiHarness.StartAsync(kestrel: true);
+        // Delivery fails (500, one attempt): the executors' outcome write dead-letters it and moves the run on.
+        var undeliverable = $$"""{ "id": "call", "maxAttempts": 1, "target": { "type": "webhook", "url": "{{h.Echo.EchoUrl("fail=500")}}" } }""";
+        var first = await CreateAsync(h, "undeliverable", undeliverable + "," + Step(h, "after", "\"call\""));
+        var run = await FinishAsync(h, (string)(await RunAsync(h, first))["id"]!);
+        Assert.Equal("failed", (string)run["status"]!);
+        Assert.Equal("delivery-failed", (string)Steps(run)["call"]["endReason"]!);
+        Assert.Equal("upstream-failed", (string)Steps(run)["after"]["endReason"]!);
+
+        // The worker never reports: the claim that finds it past its heartbeat timeout ends it, and the run, at once.
+        var silent = $$"""
+            { "id": "quiet", "maxAttempts": 1, "completion": { "runTimeout": "1m", "heartbeatTimeout": "5s" },
+              "target": { "type": "webhook", "url": "{{h.Echo.WorkUrl("silent=true")}}" } }
+            """;
+        var second = await CreateAsync(h, "silent", silent + "," + Step(h, "after", "\"quiet\"") + "," +
+            Step(h, "cleanup", "\"quiet\"", extra: "\"triggerRule\": \"allDone\","));
+        var runId = (string)(await RunAsync(h, second))["id"]!;
+        await h.Executor.DrainAsync();
+        Assert.Equal("delivered", Status(await GetRunAsync(h, runId), "quiet"));
+        h.Time.Advance(TimeSpan.FromSeconds(6));
+        run = await FinishAsync(h, runId);
+        Assert.Equal("failed", (string)run["status"]!);
+        Assert.Equal("worker-silent", (string)Steps(run)["quiet"]["endReason"]!);
+        Assert.Equal("upstream-failed", (string)Steps(run)["after"]["endReason"]!);
+        Assert.Equal("succeeded", Status(run, "cleanup"));
+    }
+
+    [Fact]
+    public async Task A_kafka_step_carries_its_run_in_the_message_keyed_by_the_run_and_its_worker_report_moves_the_run_on()
+    {
+        using var kafka = Scheduler.WaitEcho.Kafka.MockKafkaCluster.Start();
+        await using var h = await ApiHarness.StartAsync(kestrel: true, kafka: kafka.BootstrapServers);
+        var id = await CreateAsync(h, "via-kafka", """{ "id": "produce", "target": { "type": "kafka", "topic": "triggers" } },""" +
+            Step(h, "consume", "\"produce\""));
+        var runId = (string)(await RunAsync(h, id, """{ "parameters": { "batch": 7 } }"""))["id"]!;
+        var run = await FinishAsync(h, runId);
+
+        Assert.Equal("succeeded", (string)run["status"]!);
+        var message = (await h.Echo.ReceivedAsync()).Single(t => t.Transport == "kafka");
+        Assert.Equal(runId, message.Key);
+        Assert.Equal("produce", message.Headers["scheduleman-step-id"]);
+        Assert.Equal(runId, message.Headers["scheduleman-workflow-run-id"]);
+        var data = JsonNode.Parse(message.Body)!["data"]!;
+        Assert.Equal(7, (int)data["workflow"]!["parameters"]!["batch"]!);
+        Assert.Null(data["scheduleId"]);
+        Assert.Equal($"/scheduleman/workflows/{id}", (string)JsonNode.Parse(message.Body)!["source"]!);
+        var consume = (await h.Echo.ReceivedAsync()).Single(t => t.Headers.GetValueOrDefault("scheduleman-step-id") == "consume");
+        Assert.Equal("waitecho", (string)JsonNode.Parse(consume.Body)!["data"]!["workflow"]!["upstream"]!["produce"]!["worker"]!);
+    }
+
+    [Fact]
     public async Task Rerun_alone_rerun_downstream_and_the_rerun_with_downstream_rule_choose_their_steps_from_the_graph()
     {
         await using var h = await ApiHarness.StartAsync(kestrel: true);
