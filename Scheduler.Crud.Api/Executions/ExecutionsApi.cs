@@ -60,9 +60,13 @@ public static class ExecutionsApi
         {
             return TypedResults.Ok(ExecutionResponse.From(redriven));
         }
-        return await history.GetAsync(user.Tenant(), id, cancellationToken) is { } existing
-            ? Problems.Conflict("Only dead executions can be redriven.", $"This execution is {existing.Execution.Status}.")
-            : Problems.NotFound("execution");
+        return await history.GetAsync(user.Tenant(), id, cancellationToken) switch
+        {
+            { Execution.WorkflowRunId: { } run } => Problems.Conflict("A workflow step is not redriven on its own.",
+                $"Resume its run instead (POST /api/v1/workflow-runs/{run}/resume), or rerun the step (POST /api/v1/workflow-runs/{run}/rerun): the run then knows what its steps did."),
+            { } existing => Problems.Conflict("Only dead executions can be redriven.", $"This execution is {existing.Execution.Status}."),
+            _ => Problems.NotFound("execution"),
+        };
     }
 
     internal static async Task<Results<Ok<RedriveResult>, ProblemHttpResult>> RedriveSchedule(Guid id, ClaimsPrincipal user, HistoryStore history, ScheduleStore schedules,

@@ -140,6 +140,14 @@ internal static class OpenApiDocumentation
                           "target": { "type": "webhook", "url": "https://alerts.example.com/hooks/etl" } } ] }
                     """)!];
             }
+            else if (type == typeof(Workflows.StartRunRequest))
+            {
+                schema.Examples = [JsonNode.Parse("""{ "logicalDate": "2026-11-30T00:00:00Z", "parameters": { "day": "2026-11-30", "full": true } }""")!];
+            }
+            else if (type == typeof(Workflows.RerunRequest))
+            {
+                schema.Examples = [JsonNode.Parse("""{ "step": "transform", "downstream": true }""")!];
+            }
             else if (type == typeof(PreviewRequest))
             {
                 schema.Examples = [JsonNode.Parse("""

@@ -177,6 +177,9 @@ public class WorkflowRunTests
         Assert.Equal("failed", (string)run["status"]!);
         Assert.Equal("delivery-failed", (string)Steps(run)["call"]["endReason"]!);
         Assert.Equal("upstream-failed", (string)Steps(run)["after"]["endReason"]!);
+        var redrive = await h.Client.PostAsync($"/api/v1/executions/{Steps(run)["call"]["executionId"]}/redrive", null);
+        Assert.Equal(HttpStatusCode.Conflict, redrive.StatusCode);
+        Assert.Contains("/resume", await redrive.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         // The worker never reports: the claim that finds it past its heartbeat timeout ends it, and the run, at once.
         var silent = $$"""
