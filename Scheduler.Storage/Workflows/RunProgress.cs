@@ -25,6 +25,18 @@ internal static class RunProgress
         }
     }
 
+    /// <summary>
+    /// The first steps of a run this transaction has just inserted: planned from nothing (no one else can see the run yet,
+    /// and it has no executions), so nothing is read back.
+    /// </summary>
+    public static Task StartNewAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, RunRecord run, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var dag = new Dag(run.Steps);
+        var decision = RunPlanner.Plan(dag, dag.Order.ToHashSet(StringComparer.Ordinal), run.Attempt, cancelRequested: false, new Dictionary<string, StepRun>());
+        return InsertStepsAsync(connection, transaction, run, dag, decision, [], now, cancellationToken);
+    }
+
     private static async Task AdvanceOneAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, DateTimeOffset now, int depth,
         CancellationToken cancellationToken)
     {

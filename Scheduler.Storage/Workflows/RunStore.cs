@@ -97,7 +97,7 @@ public sealed class RunStore(NpgsqlDataSource dataSource)
             await transaction.CommitAsync(cancellationToken);
             return queued;
         }
-        await RunProgress.AdvanceAsync(connection, transaction, [run.Id], now, cancellationToken);
+        await RunProgress.StartNewAsync(connection, transaction, run, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return run;
     }
