@@ -13,7 +13,8 @@ public static class RunTimeline
     private const int Label = 150;
     private const int Row = 20;
 
-    public static IHtmlContent Render(IReadOnlyList<ExecutionRecord> executions, DateTimeOffset now)
+    /// <param name="order">The steps in dependency order: rows of one attempt that started together follow it.</param>
+    public static IHtmlContent Render(IReadOnlyList<ExecutionRecord> executions, IReadOnlyList<string> order, DateTimeOffset now)
     {
         if (executions.Count == 0)
         {
@@ -27,7 +28,9 @@ public static class RunTimeline
         var svg = new StringBuilder().Append(CultureInfo.InvariantCulture,
             $"<svg class=\"gantt\" role=\"img\" viewBox=\"0 0 {Width} {height}\" width=\"100%\" height=\"{height}\" aria-label=\"When each step ran\">");
         var row = 0;
-        foreach (var e in executions.OrderBy(e => e.RunAttempt).ThenBy(e => e.CreatedAt).ThenBy(e => e.Id))
+        var position = order.Select((id, i) => (id, i)).ToDictionary(p => p.id, p => p.i, StringComparer.Ordinal);
+        foreach (var e in executions.OrderBy(e => e.RunAttempt).ThenBy(e => e.FirstAttemptAt ?? e.CreatedAt)
+                     .ThenBy(e => e.StepId is { } step ? position.GetValueOrDefault(step) : 0))
         {
             var y = row++ * Row + 2;
             var from = Label + ((e.FirstAttemptAt ?? e.CreatedAt) - start).TotalMilliseconds * scale;
