@@ -37,6 +37,13 @@ public sealed record WorkflowRunResponse
     /// <summary>Every execution of the run's steps, over all attempts (only on a single run).</summary>
     public IReadOnlyList<ExecutionResponse>? Executions { get; init; }
 
+    // The steps in dependency order (the order the page and the graph list them in).
+    private static IEnumerable<StepDefinition> Ordered(IReadOnlyList<StepDefinition> steps)
+    {
+        var dag = new Dag(steps);
+        return dag.Order.Select(id => dag[id]);
+    }
+
     public static WorkflowRunResponse From(RunRecord run, RunDetails? details = null)
     {
         var latest = details?.Steps.Where(e => e.StepId is not null).GroupBy(e => e.StepId!)
@@ -58,7 +65,7 @@ public sealed record WorkflowRunResponse
             CreatedAt = run.CreatedAt,
             StartedAt = run.StartedAt,
             FinishedAt = run.FinishedAt,
-            Steps = latest is null ? null : new Dag(run.Steps).Order.Select(id => RunStepResponse.From(run, id, latest.GetValueOrDefault(id))).ToList(),
+            Steps = latest is null ? null : Ordered(run.Steps).Select(step => RunStepResponse.From(step, latest.GetValueOrDefault(step.Id))).ToList(),
             Attempts = details?.Attempts.Select(a => new RunAttemptResponse(a.Attempt, a.Kind, a.Steps, a.Requested, a.CreatedAt)).ToList(),
             Executions = details?.Steps.Select(e => ExecutionResponse.From(e)).ToList(),
         };
@@ -71,14 +78,10 @@ public sealed record WorkflowRunResponse
 public sealed record RunStepResponse(string StepId, IReadOnlyList<string> DependsOn, string Status, string? EndReason, Guid? ExecutionId, int? RunAttempt,
     int Attempt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, JsonElement? Output)
 {
-    internal static RunStepResponse From(RunRecord run, string id, Storage.Executions.ExecutionRecord? e)
-    {
-        var step = run.Steps.First(s => s.Id == id);
-        return e is null
-            ? new RunStepResponse(id, step.DependsOn, "waiting", null, null, null, 0, null, null, null)
-            : new RunStepResponse(id, step.DependsOn, e.Status, e.EndReason, e.Id, e.RunAttempt, e.Attempt, e.FirstAttemptAt ?? e.DeliveredAt,
-                e.CompletedAt, e.OutputJson is null ? null : JsonDocument.Parse(e.OutputJson).RootElement);
-    }
+    internal static RunStepResponse From(StepDefinition step, Storage.Executions.ExecutionRecord? e) => e is null
+        ? new RunStepResponse(step.Id, step.DependsOn, "waiting", null, null, null, 0, null, null, null)
+        : new RunStepResponse(step.Id, step.DependsOn, e.Status, e.EndReason, e.Id, e.RunAttempt, e.Attempt, e.FirstAttemptAt ?? e.DeliveredAt,
+            e.CompletedAt, e.OutputJson is null ? null : JsonDocument.Parse(e.OutputJson).RootElement);
 }
 
 /// <summary>One attempt of a run: <c>start</c>, <c>resume</c>, <c>rerun</c> or <c>rerunDownstream</c>, the steps it ran and the step asked for.</summary>

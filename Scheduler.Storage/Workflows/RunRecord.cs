@@ -24,7 +24,10 @@ public sealed class RunRecord
     public DateTimeOffset? FinishedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
-    public IReadOnlyList<StepDefinition> Steps => WorkflowDefinition.StepsFromJson(Definition);
+    /// <summary>The steps the run runs, read from <see cref="Definition"/> once.</summary>
+    public IReadOnlyList<StepDefinition> Steps => _steps ??= WorkflowDefinition.StepsFromJson(Definition);
+
+    private IReadOnlyList<StepDefinition>? _steps;
 }
 
 /// <summary>A row of <c>workflow_run_attempts</c>: what started an attempt of a run and the steps it runs.</summary>

@@ -22,7 +22,10 @@ public sealed class WorkflowRecord
     /// <summary>Runs queued or running (filled by reads that count them).</summary>
     public int ActiveRuns { get; init; }
 
-    public IReadOnlyList<StepDefinition> Steps => WorkflowDefinition.StepsFromJson(Definition);
+    /// <summary>The steps, read from <see cref="Definition"/> once.</summary>
+    public IReadOnlyList<StepDefinition> Steps => _steps ??= WorkflowDefinition.StepsFromJson(Definition);
+
+    private IReadOnlyList<StepDefinition>? _steps;
 
     public IReadOnlyDictionary<string, string> LabelMap =>
         JsonSerializer.Deserialize<Dictionary<string, string>>(Labels, SchedulerJson.Options) ?? [];
