@@ -218,6 +218,7 @@ public sealed class TriggerDispatcher(
             return new AttemptOutcome(execution.Id, execution.Attempt, result.Result, startedAt, duration, result.StatusCode, null, null, Dead: false)
             {
                 TracksResult = execution.TracksResult,
+                IsWorkflowStep = execution.StepContextJson is not null,
             };
         }
 
@@ -236,6 +237,7 @@ public sealed class TriggerDispatcher(
         return new AttemptOutcome(execution.Id, execution.Attempt, result.Result, startedAt, duration, result.StatusCode, result.Error, next, dead)
         {
             TracksResult = execution.TracksResult,
+            IsWorkflowStep = execution.StepContextJson is not null,
         };
     }
 

@@ -25,6 +25,12 @@ public sealed record AttemptOutcome(
     /// <summary>The execution's schedule tracks results (its outcome may race a worker's report).</summary>
     public bool TracksResult { get; init; }
 
+    /// <summary>The execution is a workflow step (its run moves on if this outcome ends it).</summary>
+    public bool IsWorkflowStep { get; init; }
+
+    /// <summary>This outcome may end a workflow step (a dead letter, or a failure of a step asked to cancel); a delivery never does.</summary>
+    internal bool MayEndStep => IsWorkflowStep && Result != AttemptResult.Succeeded;
+
     internal string Status => Result == AttemptResult.Succeeded ? "succeeded" : Dead ? "dead" : "pending";
 
     internal string OutcomeName => Result switch

@@ -159,9 +159,8 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
             return;
         }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var tracked = outcomes.Any(o => o.TracksResult);
-        // Only a tracked batch can end a workflow step (a dead letter), and then moves its run on in the same transaction.
-        await using var transaction = tracked ? await connection.BeginTransactionAsync(cancellationToken) : null;
+        // A batch that may end a workflow step moves its run on in the same transaction; any other is one implicit transaction.
+        await using var transaction = outcomes.Any(o => o.MayEndStep) ? await connection.BeginTransactionAsync(cancellationToken) : null;
         var parameters = new
         {
             Owner = owner,
@@ -176,9 +175,10 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
             Durations = outcomes.Select(o => o.Duration.TotalMilliseconds).ToArray(),
             Outcomes = outcomes.Select(o => o.OutcomeName).ToArray(),
         };
+        var sql = outcomes.Any(o => o.TracksResult) ? ExecutionSql.RecordTrackedOutcomes : ExecutionSql.RecordOutcomes;
         if (transaction is null)
         {
-            await connection.ExecuteAsync(new CommandDefinition(ExecutionSql.RecordOutcomes, parameters, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
             return;
         }
         var runs = (await connection.QueryAsync<Guid>(new CommandDefinition(ExecutionSql.RecordTrackedOutcomes, parameters, transaction,
