@@ -125,18 +125,7 @@ public static class SchedulesApi
         {
             errors.Add("name", $"is longer than {ScheduleValidator.MaxNameLength} characters");
         }
-        var labelFilter = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var label in labels ?? [])
-        {
-            if (label?.Split('=', 2) is [{ Length: > 0 } key, var value])
-            {
-                labelFilter[key] = value;
-            }
-            else
-            {
-                errors.Add("label", $"'{label}' is not key=value");
-            }
-        }
+        var labelFilter = LabelFilter.Parse(labels, errors);
         var before = Instant(nextFireBefore, "nextFireBefore", errors);
         var afterInstant = Instant(nextFireAfter, "nextFireAfter", errors);
         if (!errors.IsValid)

@@ -59,18 +59,7 @@ public static class WorkflowsApi
         {
             errors.Add("name", $"is longer than {Common.Schedules.ScheduleValidator.MaxNameLength} characters");
         }
-        var labelFilter = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var label in labels ?? [])
-        {
-            if (label?.Split('=', 2) is [{ Length: > 0 } key, var value])
-            {
-                labelFilter[key] = value;
-            }
-            else
-            {
-                errors.Add("label", $"'{ValidationErrors.Excerpt(label ?? "")}' is not key=value");
-            }
-        }
+        var labelFilter = LabelFilter.Parse(labels, errors);
         if (!errors.IsValid)
         {
             return Problems.Invalid(errors);

@@ -52,8 +52,7 @@ public sealed class CalendarStore(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<CalendarRecord>> ListAsync(string tenant, int limit, Guid? after, string? nameContains, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var pattern = nameContains is null ? null : "%" + nameContains.Replace("\\", "\\\\", StringComparison.Ordinal)
-            .Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+        var pattern = nameContains is null ? null : LikePattern.Contains(nameContains);
         return (await connection.QueryAsync<CalendarRecord>(new CommandDefinition(CalendarSql.List,
             new { Tenant = tenant, Limit = limit, After = after, Name = pattern }, cancellationToken: cancellationToken))).AsList();
     }

@@ -40,8 +40,7 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource, SecretBox secrets
         if (!string.IsNullOrEmpty(query.NameContains))
         {
             sql.Append(" and name ilike @NamePattern escape '\\'");
-            parameters.Add("NamePattern", "%" + query.NameContains.Replace("\\", "\\\\", StringComparison.Ordinal)
-                .Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%");
+            parameters.Add("NamePattern", LikePattern.Contains(query.NameContains));
         }
         if (query.Labels is { Count: > 0 })
         {

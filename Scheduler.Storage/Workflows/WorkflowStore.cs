@@ -52,8 +52,7 @@ public sealed class WorkflowStore(NpgsqlDataSource dataSource, SecretBox secrets
         IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var pattern = nameContains is null ? null : "%" + nameContains.Replace("\\", "\\\\", StringComparison.Ordinal)
-            .Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+        var pattern = nameContains is null ? null : LikePattern.Contains(nameContains);
         return (await connection.QueryAsync<WorkflowRecord>(new CommandDefinition(WorkflowSql.List, new
         {
             Tenant = tenant,
