@@ -49,22 +49,19 @@ public static class RunPlanner
             }
             var step = dag[id];
             var decision = Decide(step.TriggerRule, step.DependsOn.Select(d => state[d]).ToList());
-            state[id] = decision switch
-            {
-                Decision.Start => StepState.Unfinished,
-                Decision.UpstreamFailed => StepState.UpstreamFailed,
-                Decision.RuleUnmet => StepState.RuleUnmet,
-                _ => StepState.Unfinished,
-            };
+            // A step started now, or still waiting, is unfinished for what depends on it.
+            state[id] = StepState.Unfinished;
             switch (decision)
             {
                 case Decision.Start:
                     start.Add(id);
                     break;
                 case Decision.UpstreamFailed:
+                    state[id] = StepState.UpstreamFailed;
                     notRun.Add((id, "upstream-failed"));
                     break;
                 case Decision.RuleUnmet:
+                    state[id] = StepState.RuleUnmet;
                     notRun.Add((id, "rule-unmet"));
                     break;
             }

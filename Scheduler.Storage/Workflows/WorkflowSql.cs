@@ -33,13 +33,8 @@ internal static class WorkflowSql
         limit @Limit
         """;
 
-    // A change, and a run's start, lock the workflow: starts are counted against maxActiveRuns one at a time.
-    public const string Lock =
-        $"""
-        select {Columns} from workflows w
-        where w.tenant = @Tenant and w.state = 'active' and (w.id = @Id or (@Id::uuid is null and w.name = @Name))
-        for update
-        """;
+    // A change to a workflow locks it (and waits for a start's count in progress).
+    public const string Lock = $"select {Columns} from workflows w where w.tenant = @Tenant and w.id = @Id and w.state = 'active' for update";
 
     public const string LockById = $"select {Columns} from workflows w where w.id = @Id for no key update";
 

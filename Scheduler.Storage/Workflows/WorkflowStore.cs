@@ -86,8 +86,11 @@ public sealed class WorkflowStore(NpgsqlDataSource dataSource, SecretBox secrets
         {
             var updated = await connection.QuerySingleAsync<WorkflowRecord>(new CommandDefinition(WorkflowSql.Update, Parameters(id, tenant, definition, now),
                 transaction, cancellationToken: cancellationToken));
-            // A larger maxActiveRuns lets queued runs start now.
-            await RunProgress.StartQueuedAsync(connection, transaction, id, now, 0, cancellationToken);
+            if (updated.MaxActiveRuns > current.MaxActiveRuns)
+            {
+                // A larger maxActiveRuns lets queued runs start now.
+                await RunProgress.StartQueuedAsync(connection, transaction, id, now, 0, cancellationToken);
+            }
             await transaction.CommitAsync(cancellationToken);
             return new WorkflowChange(WorkflowChangeStatus.Done, updated);
         }
@@ -125,7 +128,7 @@ public sealed class WorkflowStore(NpgsqlDataSource dataSource, SecretBox secrets
         string tenant, Guid id, int? expectedVersion, CancellationToken cancellationToken)
     {
         var current = await connection.QuerySingleOrDefaultAsync<WorkflowRecord>(new CommandDefinition(WorkflowSql.Lock,
-            new { Tenant = tenant, Id = (Guid?)id, Name = (string?)null }, transaction, cancellationToken: cancellationToken));
+            new { Tenant = tenant, Id = id }, transaction, cancellationToken: cancellationToken));
         return current is null ? (null!, new WorkflowChange(WorkflowChangeStatus.NotFound))
             : expectedVersion is { } version && version != current.Version ? (current, new WorkflowChange(WorkflowChangeStatus.VersionMismatch, current))
             : (current, null);
