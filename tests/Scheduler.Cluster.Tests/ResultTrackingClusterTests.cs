@@ -20,28 +20,10 @@ public class ResultTrackingClusterTests(ITestOutputHelper output)
     [Fact]
     public async Task Runs_in_flight_survive_a_killed_executor_and_a_restarted_api()
     {
-        var server = await PostgresServer.SharedAsync();
-        var connectionString = await server.CreateDatabaseAsync();
-        int echoPort = Ports.Free(), apiPort = Ports.Free();
-        var environment = new Dictionary<string, string>
-        {
-            ["ConnectionStrings__Scheduler"] = connectionString,
-            ["Logging__LogLevel__Default"] = "Warning",
-            ["Executor__PollInterval"] = "00:00:00.300",
-            ["Executor__CallbackUrl"] = $"http://127.0.0.1:{apiPort}/",
-        };
-        await using var echo = HostProcess.Start("waitecho", "Scheduler.WaitEcho", environment, "--urls", $"http://127.0.0.1:{echoPort}");
-        using var echoClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{echoPort}") };
-        await HostProcess.WaitForHealthAsync(echoClient.BaseAddress!, "WaitEcho");
-        await using var api = HostProcess.Start("api", "Scheduler.Crud.Api", environment, "--urls", $"http://127.0.0.1:{apiPort}");
-        await using var executor1 = HostProcess.Start("executor-1", "Scheduler.Executor", new(environment) { ["Executor__ExecutorId"] = "executor-1" });
-        await using var executor2 = HostProcess.Start("executor-2", "Scheduler.Executor", new(environment) { ["Executor__ExecutorId"] = "executor-2" });
-        using var apiClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{apiPort}") };
-        apiClient.DefaultRequestHeaders.Add("X-Api-Key", TestSettings.AdminKey);
-        string Tails() => string.Join('\n', new[] { echo, api, executor1, executor2 }.Select(p => p.Tail()));
+        await using var cluster = await WorkerCluster.StartAsync();
+        var (connectionString, echoPort, apiClient, echoClient) = (cluster.ConnectionString, cluster.EchoPort, cluster.ApiClient, cluster.EchoClient);
         try
         {
-            await HostProcess.WaitForHealthAsync(apiClient.BaseAddress!, "the API");
             // Working runs of 8 s with a heartbeat a second, and one worker that never reports. The heartbeat timeout (15 s)
             // outlasts the API's restart: a shorter one would rightly declare the working runs silent while the API is away.
             const string completion = """{ "runTimeout": "1m", "heartbeatTimeout": "15s" }""";
@@ -61,18 +43,18 @@ public class ResultTrackingClusterTests(ITestOutputHelper output)
                 return await connection.ExecuteScalarAsync<long>(sql);
             }
             await WaitFor.ConditionAsync(async () => await CountAsync("select count(*) from executions where status = 'running'") == Runs,
-                TimeSpan.FromSeconds(30), "every working run to be running", () => Task.FromResult(Tails()));
+                TimeSpan.FromSeconds(30), "every working run to be running", () => Task.FromResult(cluster.Tails()));
 
             // Mid-run: an executor dies, and the API goes away for two seconds (reports meanwhile are retried by the worker).
-            executor1.Kill();
-            api.Kill();
+            cluster.Executor1.Kill();
+            cluster.Api.Kill();
             await Task.Delay(TimeSpan.FromSeconds(2));
-            api.Restart();
+            cluster.Api.Restart();
             await HostProcess.WaitForHealthAsync(apiClient.BaseAddress!, "the API, restarted");
 
             await WaitFor.ConditionAsync(async () =>
                     await CountAsync("select count(*) from executions where status in ('succeeded', 'dead') and completed_at is not null") == Runs + 1,
-                TimeSpan.FromSeconds(60), "every run to end", () => Task.FromResult(Tails()));
+                TimeSpan.FromSeconds(60), "every run to end", () => Task.FromResult(cluster.Tails()));
 
             await using var connection = await dataSource.OpenConnectionAsync();
             var rows = (await connection.QueryAsync<(Guid Id, string Status, int Attempt, string? EndReason)>(
@@ -89,7 +71,7 @@ public class ResultTrackingClusterTests(ITestOutputHelper output)
         }
         catch
         {
-            output.WriteLine(Tails());
+            output.WriteLine(cluster.Tails());
             throw;
         }
     }

@@ -21,28 +21,10 @@ public class WorkflowClusterTests(ITestOutputHelper output)
     [Fact]
     public async Task Runs_in_flight_complete_across_a_killed_executor_with_no_step_lost_or_doubled()
     {
-        var server = await PostgresServer.SharedAsync();
-        var connectionString = await server.CreateDatabaseAsync();
-        int echoPort = Ports.Free(), apiPort = Ports.Free();
-        var environment = new Dictionary<string, string>
-        {
-            ["ConnectionStrings__Scheduler"] = connectionString,
-            ["Logging__LogLevel__Default"] = "Warning",
-            ["Executor__PollInterval"] = "00:00:00.300",
-            ["Executor__CallbackUrl"] = $"http://127.0.0.1:{apiPort}/",
-        };
-        await using var echo = HostProcess.Start("waitecho", "Scheduler.WaitEcho", environment, "--urls", $"http://127.0.0.1:{echoPort}");
-        using var echoClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{echoPort}") };
-        await HostProcess.WaitForHealthAsync(echoClient.BaseAddress!, "WaitEcho");
-        await using var api = HostProcess.Start("api", "Scheduler.Crud.Api", environment, "--urls", $"http://127.0.0.1:{apiPort}");
-        await using var executor1 = HostProcess.Start("executor-1", "Scheduler.Executor", new(environment) { ["Executor__ExecutorId"] = "executor-1" });
-        await using var executor2 = HostProcess.Start("executor-2", "Scheduler.Executor", new(environment) { ["Executor__ExecutorId"] = "executor-2" });
-        using var apiClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{apiPort}") };
-        apiClient.DefaultRequestHeaders.Add("X-Api-Key", TestSettings.AdminKey);
-        string Tails() => string.Join('\n', new[] { echo, api, executor1, executor2 }.Select(p => p.Tail()));
+        await using var cluster = await WorkerCluster.StartAsync();
+        var (connectionString, echoPort, apiClient, echoClient) = (cluster.ConnectionString, cluster.EchoPort, cluster.ApiClient, cluster.EchoClient);
         try
         {
-            await HostProcess.WaitForHealthAsync(apiClient.BaseAddress!, "the API");
             string Step(string id, string dependsOn, string work) => $$"""
                 { "id": "{{id}}", "dependsOn": [{{dependsOn}}], "completion": { "runTimeout": "1m", "heartbeatTimeout": "15s" },
                   "target": { "type": "webhook", "url": "http://127.0.0.1:{{echoPort}}/work?{{work}}" } }
@@ -68,11 +50,11 @@ public class WorkflowClusterTests(ITestOutputHelper output)
             }
             // Mid-run: the branches are running (some delivered by each executor) when one executor dies.
             await WaitFor.ConditionAsync(async () => await CountAsync("select count(*) from executions where status = 'running'") >= Runs * Branches / 2,
-                TimeSpan.FromSeconds(30), "the branches to be running", () => Task.FromResult(Tails()));
-            executor1.Kill();
+                TimeSpan.FromSeconds(30), "the branches to be running", () => Task.FromResult(cluster.Tails()));
+            cluster.Executor1.Kill();
 
             await WaitFor.ConditionAsync(async () => await CountAsync("select count(*) from workflow_runs where status <> 'running'") == Runs,
-                TimeSpan.FromSeconds(90), "every run to finish", () => Task.FromResult(Tails()));
+                TimeSpan.FromSeconds(90), "every run to finish", () => Task.FromResult(cluster.Tails()));
 
             await using var connection = await dataSource.OpenConnectionAsync();
             Assert.Equal(Runs, await connection.ExecuteScalarAsync<long>("select count(*) from workflow_runs where status = 'succeeded'"));
@@ -98,7 +80,7 @@ public class WorkflowClusterTests(ITestOutputHelper output)
         }
         catch
         {
-            output.WriteLine(Tails());
+            output.WriteLine(cluster.Tails());
             throw;
         }
     }

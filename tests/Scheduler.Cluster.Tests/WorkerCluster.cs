@@ -1,0 +1,76 @@
+using Scheduler.Testing;
+
+namespace Scheduler.Cluster.Tests;
+
+/// <summary>
+/// The built processes a worker-facing cluster test runs: WaitEcho as the workers, the API they report to and two
+/// executors that tell them where (polling every 300 ms), on a fresh database of the shared PostgreSQL.
+/// </summary>
+internal sealed class WorkerCluster : IAsyncDisposable
+{
+    private WorkerCluster(string connectionString, int echoPort, HostProcess echo, HostProcess api, HostProcess executor1, HostProcess executor2,
+        HttpClient echoClient, HttpClient apiClient)
+    {
+        (ConnectionString, EchoPort, Echo, Api, Executor1, Executor2, EchoClient, ApiClient) =
+            (connectionString, echoPort, echo, api, executor1, executor2, echoClient, apiClient);
+    }
+
+    public string ConnectionString { get; }
+    public int EchoPort { get; }
+    public HostProcess Echo { get; }
+    public HostProcess Api { get; }
+    public HostProcess Executor1 { get; }
+    public HostProcess Executor2 { get; }
+    public HttpClient EchoClient { get; }
+
+    /// <summary>Signed in with the admin key.</summary>
+    public HttpClient ApiClient { get; }
+
+    /// <summary>Starts the processes; returns once WaitEcho and the API answer their health checks.</summary>
+    public static async Task<WorkerCluster> StartAsync()
+    {
+        var server = await PostgresServer.SharedAsync();
+        var connectionString = await server.CreateDatabaseAsync();
+        int echoPort = Ports.Free(), apiPort = Ports.Free();
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Scheduler"] = connectionString,
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Executor__PollInterval"] = "00:00:00.300",
+            ["Executor__CallbackUrl"] = $"http://127.0.0.1:{apiPort}/",
+        };
+        var echo = HostProcess.Start("waitecho", "Scheduler.WaitEcho", environment, "--urls", $"http://127.0.0.1:{echoPort}");
+        var echoClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{echoPort}") };
+        await HostProcess.WaitForHealthAsync(echoClient.BaseAddress, "WaitEcho");
+        var api = HostProcess.Start("api", "Scheduler.Crud.Api", environment, "--urls", $"http://127.0.0.1:{apiPort}");
+        var executor1 = HostProcess.Start("executor-1", "Scheduler.Executor", new(environment) { ["Executor__ExecutorId"] = "executor-1" });
+        var executor2 = HostProcess.Start("executor-2", "Scheduler.Executor", new(environment) { ["Executor__ExecutorId"] = "executor-2" });
+        var apiClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{apiPort}") };
+        apiClient.DefaultRequestHeaders.Add("X-Api-Key", TestSettings.AdminKey);
+        var cluster = new WorkerCluster(connectionString, echoPort, echo, api, executor1, executor2, echoClient, apiClient);
+        try
+        {
+            await HostProcess.WaitForHealthAsync(apiClient.BaseAddress, "the API");
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+        return cluster;
+    }
+
+    /// <summary>The last lines each process wrote, for a failure's message.</summary>
+    public string Tails() => string.Join('\n', new[] { Echo, Api, Executor1, Executor2 }.Select(p => p.Tail()));
+
+    public async ValueTask DisposeAsync()
+    {
+        ApiClient.Dispose();
+        foreach (var process in new[] { Executor2, Executor1, Api })
+        {
+            await process.DisposeAsync();
+        }
+        EchoClient.Dispose();
+        await Echo.DisposeAsync();
+    }
+}
