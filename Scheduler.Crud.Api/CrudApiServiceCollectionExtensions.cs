@@ -3,6 +3,8 @@ using Scheduler.ServiceDefaults;
 using Scheduler.Common;
 using Scalar.AspNetCore;
 using Scheduler.Crud.Api.Access;
+using Scheduler.Crud.Api.Backfills;
+using Scheduler.Crud.Api.Secrets;
 using Scheduler.Crud.Api.Calendars;
 using Scheduler.Crud.Api.Outages;
 using Scheduler.Crud.Api.Errors;
@@ -77,6 +79,8 @@ public static class CrudApiServiceCollectionExtensions
         api.MapCalendarsApi();
         api.MapWorkflowsApi();
         api.MapOutagesApi();
+        api.MapSecretsApi();
+        api.MapBackfillsApi();
         api.MapStatsApi();
         api.MapApiKeysApi();
         app.MapStaticAssets();

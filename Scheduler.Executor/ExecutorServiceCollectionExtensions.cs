@@ -37,6 +37,7 @@ public static class ExecutorServiceCollectionExtensions
         services.AddSingleton<TriggerDispatcher>();
         services.AddOptions<EgressOptions>().BindConfiguration(EgressOptions.Section);
         services.AddSingleton(sp => new EgressPolicy(sp.GetRequiredService<IOptions<EgressOptions>>().Value.Allow));
+        services.AddSingleton<SecretResolver>();
         services.AddSingleton<ITriggerDeliverer, WebhookDeliverer>();
         services.AddSingleton<ITriggerDeliverer, KafkaDeliverer>();
         services.AddSingleton<ITriggerDeliverer, WorkflowStarter>();

@@ -53,6 +53,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<Results.ResultStore>();
         services.AddSingleton<Workflows.WorkflowStore>();
         services.AddSingleton<Workflows.RunStore>();
+        services.AddSingleton<Backfills.BackfillStore>();
+        services.AddSingleton<Secrets.SecretStore>();
         services.AddSingleton<Common.Results.ReportToken>();
         services.AddSingleton<DueNotifications>();
         services.AddSingleton<Statistics.StatisticsStore>();

@@ -7,6 +7,7 @@ namespace Scheduler.Common.Delivery;
 /// looks nothing up): the run, the step, the run's parameters and the outputs its upstream steps reported.
 /// </summary>
 /// <param name="Upstream">Each upstream step's output (as it reported it; null when it reported none).</param>
+/// <param name="Interval">The run's data interval, when it has one (started by a timed occurrence, a backfill or in history mode).</param>
 /// <param name="UpstreamOmitted">Upstream steps whose outputs did not fit in <see cref="MaxUpstreamBytes"/>: read them from the API.</param>
 public sealed record StepContext(
     Guid WorkflowId,
@@ -17,7 +18,8 @@ public sealed record StepContext(
     DateTimeOffset LogicalDate,
     JsonElement? Parameters,
     IReadOnlyDictionary<string, JsonElement?> Upstream,
-    IReadOnlyList<string>? UpstreamOmitted = null)
+    IReadOnlyList<string>? UpstreamOmitted = null,
+    Schedules.DataInterval? Interval = null)
 {
     /// <summary>The bound on the upstream outputs one trigger carries (each output is at most 16 KiB already).</summary>
     public const int MaxUpstreamBytes = 64 * 1024;

@@ -25,18 +25,28 @@ public static class TriggerEnvelope
             Time = trigger.ScheduledFor,
             DataContentType = MediaTypeNames.Application.Json,
             Data = new TriggerData(trigger.ExecutionId, trigger.ScheduleId, trigger.ScheduleName, trigger.ScheduledFor, trigger.Attempt,
-                trigger.Callback?.Url, trigger.Callback?.Token, trigger.Step),
+                trigger.Callback?.Url, trigger.Callback?.Token, trigger.Step,
+                trigger.Step is null ? trigger.EffectiveLogicalDate : null, trigger.Step is null ? trigger.Interval : null,
+                trigger.Step is null ? trigger.Parameters : null, trigger.BackfillId),
         };
         var body = Formatter.EncodeStructuredModeMessage(cloudEvent, out var type);
         contentType = type.ToString();
         return body;
     }
 
-    /// <summary>The event's <c>data</c>; the callback fields only with result tracking, <c>workflow</c> only for a workflow step.</summary>
+    /// <summary>
+    /// The event's <c>data</c>; the callback fields only with result tracking, <c>workflow</c> only for a workflow step (which
+    /// carries its run's logical date, interval and parameters), <c>dataInterval</c> when the run covers one, <c>parameters</c>
+    /// when it has any, <c>backfillId</c> for a backfill's run.
+    /// </summary>
     public sealed record TriggerData(Guid ExecutionId,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Guid? ScheduleId,
         string ScheduleName, DateTimeOffset ScheduledFor, int Attempt,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? CallbackUrl = null,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ReportToken = null,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] StepContext? Workflow = null);
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] StepContext? Workflow = null,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? LogicalDate = null,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Schedules.DataInterval? DataInterval = null,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonElement? Parameters = null,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Guid? BackfillId = null);
 }

@@ -56,9 +56,46 @@ public sealed class Occurrences
         {
             instant = start.AddTicks(-1);
         }
-        var next = _calendar is null ? _cron.NextAfter(instant) : NextBusinessOccurrence(_calendar, _timing.BusinessDays!, instant);
+        var next = Unbounded(instant);
         return next is { } at && _timing.EndAt is { } end && at > end ? null : next;
     }
+
+    /// <summary>
+    /// The occurrence before <paramref name="instant"/> by the timing and its calendar (the validity window aside: the
+    /// first occurrence still has one); null for one-shots and manual jobs, or when none lies within <see cref="MaxScanDays"/>.
+    /// Searches back in windows growing eightfold from a second, so its cost follows the timing's period, not the calendar.
+    /// </summary>
+    public DateTimeOffset? Before(DateTimeOffset instant)
+    {
+        if (_cron is null)
+        {
+            return null;
+        }
+        var limit = TimeSpan.FromDays(MaxScanDays);
+        for (var window = TimeSpan.FromSeconds(1); ; window = window * 8 > limit ? limit : window * 8)
+        {
+            if (Unbounded((instant - window).AddTicks(-1)) is { } first && first < instant)
+            {
+                var last = first;
+                for (var next = Unbounded(last); next is { } n && n < instant; next = Unbounded(n))
+                {
+                    last = n;
+                }
+                return last;
+            }
+            if (window >= limit)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>The data interval of the occurrence at <paramref name="occurrence"/>: from the occurrence before it (null for one-shots and manual jobs).</summary>
+    public DataInterval? IntervalEndingAt(DateTimeOffset occurrence) =>
+        Before(occurrence) is { } start ? new DataInterval(start, occurrence) : null;
+
+    private DateTimeOffset? Unbounded(DateTimeOffset instant) =>
+        _calendar is null ? _cron!.NextAfter(instant) : NextBusinessOccurrence(_calendar, _timing.BusinessDays!, instant);
 
     /// <summary>The next <paramref name="count"/> fire times after <paramref name="from"/> (a one-shot's instant if it is not before).</summary>
     public IReadOnlyList<DateTimeOffset> Upcoming(DateTimeOffset from, int count)
@@ -187,6 +224,12 @@ public sealed class Occurrences
 
     private static DateTimeOffset StartOf(DateOnly day, TimeZoneInfo zone) => ZoneTime.ToInstant(day, TimeOnly.MinValue, zone);
 }
+
+/// <summary>
+/// The span of time a run covers, <c>[Start, End)</c>: for a timed occurrence, from the occurrence before it to it (Airflow's
+/// data interval); for a backfill's day, week or month, that period in the job's zone.
+/// </summary>
+public sealed record DataInterval(DateTimeOffset Start, DateTimeOffset End);
 
 /// <summary>An occurrence of the base timing that the calendar moved (<see cref="MovedTo"/>) or dropped (null), and why.</summary>
 public sealed record Adjustment(DateTimeOffset Occurrence, DateTimeOffset? MovedTo, string Reason);

@@ -25,6 +25,12 @@ public sealed record ScheduleDefinition
     /// <summary>Result tracking: runs end when the worker reports (or time out); null: a run ends at delivery.</summary>
     public Completion? Completion { get; init; }
 
+    /// <summary>The declared parameters (empty: none declared, any JSON object is taken).</summary>
+    public IReadOnlyDictionary<string, Parameters.ParameterSpec> Parameters { get; init; } = new Dictionary<string, Parameters.ParameterSpec>();
+
+    /// <summary>The named secrets the target's headers use (checked to exist by the caller; kept so a secret's deletion can name its users).</summary>
+    public IReadOnlyList<string> SecretRefs { get; init; } = [];
+
     /// <summary>The state asked for (<c>active</c> or <c>paused</c>); null keeps the current one on a replace.</summary>
     public string? State { get; init; }
 

@@ -63,6 +63,12 @@ public sealed record ScheduleRequest
     /// <summary>Delivery attempts before dead letter, 1–100 (default 5).</summary>
     public int? MaxAttempts { get; init; }
 
+    /// <summary>
+    /// Declared parameters, by name: <c>{"region": {"type": "string", "default": "eu"}, "day": {"type": "date", "required": true}}</c>.
+    /// Given on trigger and backfill, checked against this, defaults filled in; templates in the target use them as <c>params.name</c>.
+    /// </summary>
+    public Dictionary<string, Parameters.ParameterRequest?>? Parameters { get; init; }
+
     /// <summary>Opt in to result tracking: a run ends when its worker reports through the trigger's callback (or when it times out); failed and timed-out runs are retried as new attempts.</summary>
     public Results.CompletionRequest? Completion { get; init; }
 }
@@ -79,10 +85,10 @@ public sealed record TargetRequest
     /// <summary>Webhook: HTTP method (default POST).</summary>
     public string? Method { get; init; }
 
-    /// <summary>Extra request (webhook) or message (Kafka) headers.</summary>
+    /// <summary>Extra request (webhook) or message (Kafka) headers; values may be Liquid templates, and may name a secret: <c>"Bearer {{ secrets.vendor_token }}"</c>.</summary>
     public Dictionary<string, string>? Headers { get; init; }
 
-    /// <summary>Webhook: fixed JSON body; default is the CloudEvents trigger envelope.</summary>
+    /// <summary>Webhook: fixed JSON body; default is the CloudEvents trigger envelope. Its strings may be Liquid templates (<c>"{{ logicalDate }}"</c>).</summary>
     public JsonElement? Body { get; init; }
 
     /// <summary>
@@ -97,7 +103,7 @@ public sealed record TargetRequest
     /// <summary>Kafka: the message key (default: the schedule id).</summary>
     public string? Key { get; init; }
 
-    /// <summary>Kafka: fixed JSON value; default is the CloudEvents trigger envelope.</summary>
+    /// <summary>Kafka: fixed JSON value; default is the CloudEvents trigger envelope. Its strings may be Liquid templates.</summary>
     public JsonElement? Value { get; init; }
 
     /// <summary>Workflow: the name of the workflow (in the same tenant) each occurrence starts a run of.</summary>

@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Scheduler.Common.Parameters;
 using Scheduler.Common.Results;
 using Scheduler.Common.Security;
 using Scheduler.Common.Targets;
+using Scheduler.Common.Templates;
 using Scheduler.Common.Time;
 using Scheduler.Common.Validation;
 
@@ -63,6 +65,12 @@ public static partial class ScheduleValidator
             errors.Add("state", $"'{ValidationErrors.Excerpt(request.State)}' cannot be asked for; use 'active' or 'paused'");
         }
         var target = ValidateTarget(request.Target, errors);
+        var parameters = ParameterValidator.ValidateDeclaration(request.Parameters, errors);
+        if (timing is { Kind: not ScheduleKind.Manual })
+        {
+            ParameterValidator.RequireDefaults(parameters, errors, "a timed occurrence is given no parameters");
+        }
+        var secretRefs = target is null ? [] : TargetTemplates.Validate(target, TemplateScope.For(parameters.Keys.ToList()), errors);
         var completion = CompletionValidator.Validate(request.Completion, errors);
 
         var maxAttempts = request.MaxAttempts ?? ScheduleDefinition.DefaultMaxAttempts;
@@ -82,6 +90,8 @@ public static partial class ScheduleValidator
                 Target = target!,
                 MaxAttempts = maxAttempts,
                 Completion = completion,
+                Parameters = parameters,
+                SecretRefs = secretRefs,
                 State = request.State,
                 Calendar = timing!.BusinessDays is null ? null : calendar?.Calendar,
             };

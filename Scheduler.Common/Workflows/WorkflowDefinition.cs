@@ -21,6 +21,12 @@ public sealed record WorkflowDefinition
 
     public int MaxActiveRuns { get; init; } = DefaultMaxActiveRuns;
 
+    /// <summary>The declared parameters (empty: none declared, a run takes any JSON object).</summary>
+    public IReadOnlyDictionary<string, Parameters.ParameterSpec> Parameters { get; init; } = new Dictionary<string, Parameters.ParameterSpec>();
+
+    /// <summary>The named secrets the steps' headers use.</summary>
+    public IReadOnlyList<string> SecretRefs { get; init; } = [];
+
     public Dag Dag => new(Steps);
 
     /// <summary>The steps as stored (and as a run snapshots them).</summary>

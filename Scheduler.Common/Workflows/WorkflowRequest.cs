@@ -16,6 +16,9 @@ public sealed record WorkflowRequest
     /// <summary>The steps (at most 200); each names the steps it depends on.</summary>
     public List<StepRequest>? Steps { get; init; }
 
+    /// <summary>Declared parameters, by name, as a schedule's: a run is given them (run now, a backfill, the schedule that starts it), checked, defaults filled in.</summary>
+    public Dictionary<string, Parameters.ParameterRequest?>? Parameters { get; init; }
+
     /// <summary>Runs of this workflow in progress at once (1–1000, default 16); further runs wait, queued, in the order they started.</summary>
     public int? MaxActiveRuns { get; init; }
 }

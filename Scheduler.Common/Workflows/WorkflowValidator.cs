@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
+using Scheduler.Common.Parameters;
 using Scheduler.Common.Results;
 using Scheduler.Common.Schedules;
+using Scheduler.Common.Templates;
 using Scheduler.Common.Validation;
 
 namespace Scheduler.Common.Workflows;
@@ -36,7 +38,9 @@ public static partial class WorkflowValidator
         {
             errors.Add("maxActiveRuns", $"must be between 1 and {MaxActiveRunsLimit}, got {maxActiveRuns}");
         }
-        var steps = ValidateSteps(request.Steps, errors);
+        var parameters = ParameterValidator.ValidateDeclaration(request.Parameters, errors);
+        var secretRefs = new SortedSet<string>(StringComparer.Ordinal);
+        var steps = ValidateSteps(request.Steps, TemplateScope.For(parameters.Keys.ToList(), step: true), secretRefs, errors);
         if (errors.IsValid)
         {
             definition = new WorkflowDefinition
@@ -46,12 +50,14 @@ public static partial class WorkflowValidator
                 Labels = request.Labels ?? [],
                 Steps = steps,
                 MaxActiveRuns = maxActiveRuns,
+                Parameters = parameters,
+                SecretRefs = secretRefs.ToList(),
             };
         }
         return errors;
     }
 
-    private static List<StepDefinition> ValidateSteps(List<StepRequest>? requests, ValidationErrors errors)
+    private static List<StepDefinition> ValidateSteps(List<StepRequest>? requests, TemplateScope scope, SortedSet<string> secretRefs, ValidationErrors errors)
     {
         var steps = new List<StepDefinition>();
         if (requests is null or { Count: 0 })
@@ -90,6 +96,10 @@ public static partial class WorkflowValidator
             }
             var local = new ValidationErrors();
             var target = ScheduleValidator.ValidateTarget(request.Target, local, workflows: false);
+            if (target is not null)
+            {
+                secretRefs.UnionWith(TargetTemplates.Validate(target, scope, local));
+            }
             var completion = CompletionValidator.Validate(request.Completion, local);
             if (completion is { Overlap: not OverlapPolicy.Allow })
             {

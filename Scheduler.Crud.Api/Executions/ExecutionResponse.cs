@@ -18,7 +18,7 @@ public sealed record ExecutionResponse
     /// <summary>For a workflow step: the run attempt it belongs to (1, then one more per resume or rerun).</summary>
     public int? RunAttempt { get; init; }
     public DateTimeOffset ScheduledFor { get; init; }
-    /// <summary><c>schedule</c>, <c>catchup</c> (stands for occurrences missed while nothing ran), <c>deferred</c> (held by an outage until its end) or <c>manual</c>; <c>workflow</c> for a step.</summary>
+    /// <summary><c>schedule</c>, <c>catchup</c> (stands for occurrences missed while nothing ran), <c>deferred</c> (held by an outage until its end) <c>manual</c> (triggered, perhaps for a past date) or <c>backfill</c>; <c>workflow</c> for a step.</summary>
     public required string Origin { get; init; }
     /// <summary>How many occurrences this execution stands for (more than 1 only for a catch-up or a deferral).</summary>
     public int Occurrences { get; init; }
@@ -45,6 +45,14 @@ public sealed record ExecutionResponse
     public double? LatenessMs { get; init; }
     /// <summary>Why a dead or cancelled execution ended: <c>delivery-failed</c>, <c>worker-failed</c>, <c>timed-out</c> (past its run timeout) or <c>worker-silent</c> (no heartbeat in time); for a skipped workflow step <c>upstream-failed</c> or <c>rule-unmet</c>.</summary>
     public string? EndReason { get; init; }
+    /// <summary>The date the run is for: its occurrence (<c>scheduledFor</c>), or the past date asked for (history mode, a backfill).</summary>
+    public DateTimeOffset LogicalDate { get; init; }
+    /// <summary>The data interval it covers, <c>[start, end)</c>: a cron occurrence's since the one before, or the one asked for.</summary>
+    public Scheduler.Common.Schedules.DataInterval? DataInterval { get; init; }
+    /// <summary>Its parameters (given, with the declared defaults filled in).</summary>
+    public System.Text.Json.JsonElement? Parameters { get; init; }
+    /// <summary>The backfill it is a run of (origin <c>backfill</c>).</summary>
+    public Guid? BackfillId { get; init; }
     /// <summary>With result tracking: the current attempt's run as its worker reported it.</summary>
     public RunResponse? Run { get; init; }
     /// <summary>Every attempt (only on a single execution's page).</summary>
@@ -74,6 +82,10 @@ public sealed record ExecutionResponse
         OutageId = e.OutageId,
         LatenessMs = e.FirstAttemptAt is { } first ? (first - e.ScheduledFor).TotalMilliseconds : null,
         EndReason = e.EndReason,
+        LogicalDate = e.LogicalDate ?? e.ScheduledFor,
+        DataInterval = e.IntervalStart is { } start && e.IntervalEnd is { } end ? new(start, end) : null,
+        Parameters = e.ParametersJson is { } parameters ? System.Text.Json.JsonDocument.Parse(parameters).RootElement.Clone() : null,
+        BackfillId = e.BackfillId,
         Run = RunResponse.From(e),
         Attempts = attempts?.Select(a => new AttemptResponse(a.Attempt, a.ExecutorId, a.StartedAt, a.DurationMs, a.Outcome, a.StatusCode, a.Error)
         {

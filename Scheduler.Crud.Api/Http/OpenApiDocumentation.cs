@@ -102,6 +102,12 @@ internal static class OpenApiDocumentation
                                   "headers": { "X-Team": "data" }, "body": { "report": "daily" }, "timeout": "PT3S" },
                       "maxAttempts": 5,
                       "completion": { "runTimeout": "PT30M", "heartbeatTimeout": "PT2M", "overlap": "skip" } }
+                    """)!, JsonNode.Parse("""
+                    { "name": "daily-load", "cron": "0 0 2 * * *", "timeZone": "Europe/London",
+                      "parameters": { "region": { "type": "string", "default": "eu" }, "full": { "type": "boolean", "default": false } },
+                      "target": { "type": "webhook", "url": "https://etl.example.com/load",
+                                  "headers": { "Authorization": "Bearer {{ secrets.vendor_token }}" },
+                                  "body": { "from": "{{ interval.start }}", "to": "{{ interval.end }}", "region": "{{ params.region }}" } } }
                     """)!];
             }
             else if (type == typeof(Scheduler.Common.Calendars.CalendarRequest))
@@ -140,9 +146,19 @@ internal static class OpenApiDocumentation
                           "target": { "type": "webhook", "url": "https://alerts.example.com/hooks/etl" } } ] }
                     """)!];
             }
-            else if (type == typeof(Workflows.StartRunRequest))
+            else if (type == typeof(Scheduler.Common.Backfills.RunNowRequest))
             {
                 schema.Examples = [JsonNode.Parse("""{ "logicalDate": "2026-11-30T00:00:00Z", "parameters": { "day": "2026-11-30", "full": true } }""")!];
+            }
+            else if (type == typeof(Scheduler.Common.Backfills.BackfillRequest))
+            {
+                schema.Examples = [JsonNode.Parse("""
+                    { "start": "2026-11-23", "end": "2026-11-30", "batch": "day", "maxActiveRuns": 2, "parameters": { "full": true }, "dryRun": true }
+                    """)!];
+            }
+            else if (type == typeof(Scheduler.Common.Secrets.SecretRequest))
+            {
+                schema.Examples = [JsonNode.Parse("""{ "name": "vendor_token", "description": "Acme API token (rotated monthly)", "value": "acme_live_…" }""")!];
             }
             else if (type == typeof(Workflows.RerunRequest))
             {

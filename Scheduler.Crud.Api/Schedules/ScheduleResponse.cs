@@ -36,6 +36,8 @@ public sealed record ScheduleResponse
     public int MaxAttempts { get; init; }
     /// <summary>Result tracking, when the schedule opted in: runs end when the worker reports.</summary>
     public CompletionRequest? Completion { get; init; }
+    /// <summary>The declared parameters (absent when none are).</summary>
+    public Dictionary<string, Common.Parameters.ParameterRequest?>? Parameters { get; init; }
     /// <summary><c>active</c>, <c>paused</c> or <c>completed</c>.</summary>
     public required string State { get; init; }
     /// <summary>The next time it fires (UTC); null when nothing is pending.</summary>
@@ -69,6 +71,7 @@ public sealed record ScheduleResponse
         Target = record.TargetSpec.Redacted(),
         MaxAttempts = record.MaxAttempts,
         Completion = record.Completion is { } completion ? completion.ToRequest() : null,
+        Parameters = Common.Parameters.ParameterViews.ToRequest(record.Parameters),
         State = record.State,
         NextFireAt = record.NextFireAt,
         Version = record.Version,

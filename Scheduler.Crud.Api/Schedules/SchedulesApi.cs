@@ -2,19 +2,23 @@ using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Scheduler.Common.Backfills;
 using Scheduler.Common.Calendars;
 using Scheduler.Common.Schedules;
 using Scheduler.Common.Security;
 using Scheduler.Common.Targets;
 using Scheduler.Common.Validation;
 using Scheduler.Crud.Api.Access;
+using Scheduler.Crud.Api.Backfills;
 using Scheduler.Crud.Api.Calendars;
 using Scheduler.Crud.Api.Executions;
 using Scheduler.Crud.Api.Http;
+using Scheduler.Crud.Api.Secrets;
 using Scheduler.Crud.Api.Workflows;
 using Scheduler.Storage.Calendars;
 using Scheduler.Storage.Executions;
 using Scheduler.Storage.Schedules;
+using Scheduler.Storage.Secrets;
 using Scheduler.Storage.Workflows;
 
 namespace Scheduler.Crud.Api.Schedules;
@@ -49,7 +53,8 @@ public static class SchedulesApi
             .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .WithSummary("Resume a paused schedule").WithDescription("It fires from now on; occurrences while it was paused are skipped. A one-shot whose time passed fires at once.");
         group.MapPost("/{id:guid}/trigger", Trigger).WithName("TriggerSchedule").RequireAuthorization(Scopes.Write)
-            .WithSummary("Fire a schedule now, out of band").WithDescription("Creates an execution of its own (origin `manual`), delivered by the next executor poll; the schedule's own timing is unchanged.");
+            .WithSummary("Fire a schedule now, out of band")
+            .WithDescription("Creates an execution of its own (origin `manual`), delivered by the next executor poll; the schedule's own timing is unchanged. History mode: `logicalDate` (a past instant: a cron job runs for its latest occurrence at or before it, with that occurrence's data interval) or `intervalStart` and `intervalEnd`. `parameters` are checked against the schedule's declared ones (defaults filled in).");
         group.MapGet("/{id:guid}/next", Next).WithName("NextFireTimes")
             .WithSummary("The next fire times")
             .WithDescription("`count` from 1 to 100 (default 5); `from`, an ISO 8601 instant to look from (default now), to check next March's DST change or next Christmas. As if the schedule were active; lists what the calendar moved or skipped, and with jitter when each fires.");
@@ -61,13 +66,17 @@ public static class SchedulesApi
     }
 
     private static async Task<Results<Created<ScheduleResponse>, ValidationProblem, ProblemHttpResult>> Create(
-        ScheduleRequest request, ClaimsPrincipal user, ScheduleStore store, CalendarStore calendars, WorkflowStore workflows, EgressPolicy egress, TimeProvider time,
-        HttpResponse response, CancellationToken cancellationToken)
+        ScheduleRequest request, ClaimsPrincipal user, ScheduleStore store, CalendarStore calendars, WorkflowStore workflows, SecretStore secrets, EgressPolicy egress,
+        TimeProvider time, HttpResponse response, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var calendar = await CalendarsApi.FindAsync(calendars, user.Tenant(), request.Calendar, cancellationToken);
         var workflow = await WorkflowsApi.TargetExistsAsync(workflows, user.Tenant(), request.Target, cancellationToken);
         var errors = ValidateWrite(request, now, egress, stored: null, calendar, out var definition, workflow);
+        if (definition is not null)
+        {
+            await SecretsApi.CheckReferencesAsync(secrets, user.Tenant(), definition.SecretRefs, "target.headers", errors, cancellationToken);
+        }
         if (!errors.IsValid)
         {
             return Problems.Invalid(errors, "The schedule is invalid.");
@@ -151,8 +160,8 @@ public static class SchedulesApi
     }
 
     private static async Task<Results<Ok<ScheduleResponse>, ValidationProblem, ProblemHttpResult>> Replace(
-        Guid id, ScheduleRequest request, ClaimsPrincipal user, ScheduleStore store, CalendarStore calendars, WorkflowStore workflows, EgressPolicy egress, TimeProvider time,
-        HttpRequest http, CancellationToken cancellationToken)
+        Guid id, ScheduleRequest request, ClaimsPrincipal user, ScheduleStore store, CalendarStore calendars, WorkflowStore workflows, SecretStore secrets,
+        EgressPolicy egress, TimeProvider time, HttpRequest http, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         if (await store.GetAsync(user.Tenant(), id, cancellationToken) is not { } current)
@@ -162,6 +171,10 @@ public static class SchedulesApi
         var calendar = await CalendarsApi.FindAsync(calendars, user.Tenant(), request.Calendar, cancellationToken);
         var workflow = await WorkflowsApi.TargetExistsAsync(workflows, user.Tenant(), request.Target, cancellationToken);
         var errors = ValidateWrite(request, now, egress, current.TargetSpec, calendar, out var definition, workflow);
+        if (definition is not null)
+        {
+            await SecretsApi.CheckReferencesAsync(secrets, user.Tenant(), definition.SecretRefs, "target.headers", errors, cancellationToken);
+        }
         if (!errors.IsValid)
         {
             return Problems.Invalid(errors, "The schedule is invalid.");
@@ -189,11 +202,24 @@ public static class SchedulesApi
         HttpRequest http, CancellationToken cancellationToken) =>
         Changed(await store.ResumeAsync(user.Tenant(), id, Versions.Expected(http), time.GetUtcNow(), cancellationToken), http.HttpContext.Response, null);
 
-    private static async Task<Results<Accepted<ExecutionResponse>, ProblemHttpResult>> Trigger(Guid id, ClaimsPrincipal user, HistoryStore history, TimeProvider time,
-        CancellationToken cancellationToken) =>
-        await history.TriggerAsync(user.Tenant(), id, time.GetUtcNow(), cancellationToken) is { } execution
+    private static async Task<Results<Accepted<ExecutionResponse>, ValidationProblem, ProblemHttpResult>> Trigger(Guid id, RunNowRequest? request,
+        ClaimsPrincipal user, ScheduleStore store, CalendarStore calendars, HistoryStore history, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (await store.GetAsync(user.Tenant(), id, cancellationToken) is not { } schedule)
+        {
+            return Problems.NotFound("schedule");
+        }
+        var errors = new ValidationErrors();
+        var calendar = schedule.CalendarId is { } calendarId ? (await calendars.GetAsync(user.Tenant(), calendarId, cancellationToken))?.ToCalendar() : null;
+        if (HistoryRuns.ForSchedule(schedule, calendar, request ?? new RunNowRequest(), now, errors) is not { } run)
+        {
+            return Problems.Invalid(errors, "The trigger is invalid.");
+        }
+        return await history.TriggerAsync(user.Tenant(), id, run, now, cancellationToken) is { } execution
             ? TypedResults.Accepted($"/api/v1/executions/{execution.Id}", ExecutionResponse.From(execution))
             : Problems.NotFound("schedule");
+    }
 
     private static async Task<Results<Ok<NextFireTimes>, ValidationProblem, ProblemHttpResult>> Next(Guid id, ClaimsPrincipal user, ScheduleStore store,
         CalendarStore calendars, TimeProvider time, CancellationToken cancellationToken, int? count = null, string? from = null)

@@ -21,7 +21,11 @@ public sealed record WorkflowRunResponse
     public Guid? TriggerExecutionId { get; init; }
     /// <summary>The instant the run is for: the occurrence's scheduled time, or when it was started by hand.</summary>
     public DateTimeOffset LogicalDate { get; init; }
+    /// <summary>The data interval the run covers (started by a cron occurrence, a backfill or in history mode with one).</summary>
+    public Scheduler.Common.Schedules.DataInterval? DataInterval { get; init; }
     public JsonElement? Parameters { get; init; }
+    /// <summary>The backfill it is a run of.</summary>
+    public Guid? BackfillId { get; init; }
     /// <summary><c>queued</c> (behind maxActiveRuns), <c>running</c>, <c>succeeded</c>, <c>failed</c> or <c>cancelled</c>.</summary>
     public required string Status { get; init; }
     /// <summary>1, then one more for each resume or rerun.</summary>
@@ -59,6 +63,8 @@ public sealed record WorkflowRunResponse
             TriggerExecutionId = run.TriggerExecutionId,
             LogicalDate = run.LogicalDate,
             Parameters = JsonDocument.Parse(run.Parameters).RootElement,
+            DataInterval = run.Interval,
+            BackfillId = run.BackfillId,
             Status = run.Status,
             Attempt = run.Attempt,
             CancelRequestedAt = run.CancelRequestedAt,
@@ -89,16 +95,6 @@ public sealed record RunAttemptResponse(int Attempt, string Kind, IReadOnlyList<
 
 /// <summary>A page of runs, newest first; pass <c>nextCursor</c> as <c>cursor</c> for the next one.</summary>
 public sealed record WorkflowRunPage(IReadOnlyList<WorkflowRunResponse> Items, string? NextCursor);
-
-/// <summary>Run now: an optional logical date (default now) and parameters (a JSON object, carried by every step's trigger).</summary>
-public sealed record StartRunRequest
-{
-    /// <summary>ISO 8601 instant the run is for (default: now).</summary>
-    public string? LogicalDate { get; init; }
-
-    /// <summary>A JSON object (at most 16 KiB) every step's trigger carries as <c>workflow.parameters</c>.</summary>
-    public JsonElement? Parameters { get; init; }
-}
 
 /// <summary>Which step to rerun, and whether everything downstream of it reruns too.</summary>
 public sealed record RerunRequest

@@ -14,6 +14,8 @@ public sealed record WorkflowResponse
     public required IReadOnlyDictionary<string, string> Labels { get; init; }
     public required IReadOnlyList<StepResponse> Steps { get; init; }
     public int MaxActiveRuns { get; init; }
+    /// <summary>The declared parameters (absent when none are).</summary>
+    public Dictionary<string, Common.Parameters.ParameterRequest?>? Parameters { get; init; }
     /// <summary>SHA-256 of the steps (secrets excluded): every run records the hash of the definition it ran.</summary>
     public required string DefinitionHash { get; init; }
     /// <summary>Runs queued or running now.</summary>
@@ -30,6 +32,7 @@ public sealed record WorkflowResponse
         Labels = record.LabelMap,
         Steps = record.Steps.Select(StepResponse.From).ToList(),
         MaxActiveRuns = record.MaxActiveRuns,
+        Parameters = Common.Parameters.ParameterViews.ToRequest(record.Parameters),
         DefinitionHash = record.DefinitionHash,
         ActiveRuns = record.ActiveRuns,
         Version = record.Version,

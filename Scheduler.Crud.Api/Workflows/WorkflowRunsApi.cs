@@ -2,8 +2,10 @@ using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Scheduler.Common.Backfills;
 using Scheduler.Common.Validation;
 using Scheduler.Crud.Api.Access;
+using Scheduler.Crud.Api.Backfills;
 using Scheduler.Crud.Api.Http;
 using Scheduler.Crud.Api.Schedules;
 using Scheduler.Storage.Workflows;
@@ -13,15 +15,13 @@ namespace Scheduler.Crud.Api.Workflows;
 /// <summary>Runs of workflows: run now, list, read (with each step), resume, rerun a step (alone or with what is downstream), cancel.</summary>
 internal static class WorkflowRunsApi
 {
-    public const int MaxParametersBytes = 16 * 1024;
-
     internal static readonly string[] Statuses = ["queued", "running", "succeeded", "failed", "cancelled"];
 
     public static void Map(IEndpointRouteBuilder app, RouteGroupBuilder workflows)
     {
         workflows.MapPost("/{id:guid}/runs", Start).WithName("StartWorkflowRun").RequireAuthorization(Scopes.Write)
             .WithSummary("Run a workflow now")
-            .WithDescription("Optional `logicalDate` (default now) and `parameters` (a JSON object every step's trigger carries). The run's first steps exist when this answers; with `maxActiveRuns` runs in progress it is `queued`.");
+            .WithDescription("Optional `logicalDate` (default now; a past instant runs it in history mode) or `intervalStart` and `intervalEnd` (a data interval), and `parameters` (checked against the workflow's declared parameters, defaults filled in; every step's trigger carries them). The run's first steps exist when this answers; with `maxActiveRuns` runs in progress it is `queued`.");
         workflows.MapGet("/{id:guid}/runs", ListForWorkflow).WithName("ListWorkflowRunsOfWorkflow").WithSummary("The workflow's runs, newest first")
             .WithDescription("`status`, `limit` (1–500), `cursor` (the `nextCursor` of the page before).");
         var runs = app.MapGroup("/api/v1/workflow-runs").WithTags("Workflows").RequireAuthorization(Scopes.Read);
@@ -42,33 +42,27 @@ internal static class WorkflowRunsApi
             .WithDescription("Steps not started never will be; steps waiting end at once; steps running are asked to stop (their workers hear it in the answer to their next report). The run ends `cancelled` when they have.");
     }
 
-    private static async Task<Results<Created<WorkflowRunResponse>, ValidationProblem, ProblemHttpResult>> Start(Guid id, StartRunRequest? request,
-        ClaimsPrincipal user, RunStore runs, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Results<Created<WorkflowRunResponse>, ValidationProblem, ProblemHttpResult>> Start(Guid id, RunNowRequest? request,
+        ClaimsPrincipal user, WorkflowStore workflows, RunStore runs, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var errors = new ValidationErrors();
-        var logicalDate = SchedulesApi.Instant(request?.LogicalDate, "logicalDate", errors) ?? now;
-        string? parameters = null;
-        if (request?.Parameters is { } given && given.ValueKind != JsonValueKind.Null)
-        {
-            if (given.ValueKind != JsonValueKind.Object)
-            {
-                errors.Add("parameters", $"must be a JSON object, got {given.ValueKind.ToString().ToLowerInvariant()}");
-            }
-            else if (Encoding.UTF8.GetByteCount(parameters = given.GetRawText()) > MaxParametersBytes)
-            {
-                errors.Add("parameters", $"is larger than {MaxParametersBytes / 1024} KiB");
-            }
-            else if (parameters.Contains("\\u0000", StringComparison.Ordinal))
-            {
-                errors.Add("parameters", "must not contain NUL (\\u0000): PostgreSQL cannot store it");
-            }
-        }
+        // What can be checked without the workflow is, so that bad input is a 400 whether or not the workflow exists.
+        HistoryMode.Resolve(request ?? new RunNowRequest(), null, recurring: false, now, errors);
+        Common.Parameters.ParameterValidator.Resolve(new Dictionary<string, Common.Parameters.ParameterSpec>(), request?.Parameters, "parameters", errors);
         if (!errors.IsValid)
         {
             return Problems.Invalid(errors, "The run is invalid.");
         }
-        var run = await runs.StartAsync(user.Tenant(), id, null, new RunStart("manual", logicalDate, parameters), now, cancellationToken);
+        if (await workflows.GetAsync(user.Tenant(), id, cancellationToken) is not { } workflow)
+        {
+            return Problems.NotFound("workflow");
+        }
+        if (HistoryRuns.ForWorkflow(workflow, request ?? new RunNowRequest(), now, errors) is not { } start)
+        {
+            return Problems.Invalid(errors, "The run is invalid.");
+        }
+        var run = await runs.StartAsync(user.Tenant(), id, null, start, now, cancellationToken);
         return run is null ? Problems.NotFound("workflow") : TypedResults.Created($"/api/v1/workflow-runs/{run.Id}", WorkflowRunResponse.From(run));
     }
 

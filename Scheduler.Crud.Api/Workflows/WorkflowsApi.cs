@@ -7,6 +7,8 @@ using Scheduler.Common.Validation;
 using Scheduler.Common.Workflows;
 using Scheduler.Crud.Api.Access;
 using Scheduler.Crud.Api.Http;
+using Scheduler.Crud.Api.Secrets;
+using Scheduler.Storage.Secrets;
 using Scheduler.Storage.Workflows;
 
 namespace Scheduler.Crud.Api.Workflows;
@@ -35,9 +37,13 @@ public static class WorkflowsApi
     }
 
     private static async Task<Results<Created<WorkflowResponse>, ValidationProblem, ProblemHttpResult>> Create(WorkflowRequest request, ClaimsPrincipal user,
-        WorkflowStore workflows, EgressPolicy egress, TimeProvider time, HttpResponse response, CancellationToken cancellationToken)
+        WorkflowStore workflows, SecretStore secrets, EgressPolicy egress, TimeProvider time, HttpResponse response, CancellationToken cancellationToken)
     {
         var errors = ValidateWrite(request, egress, stored: null, out var definition);
+        if (definition is not null)
+        {
+            await SecretsApi.CheckReferencesAsync(secrets, user.Tenant(), definition.SecretRefs, "steps", errors, cancellationToken);
+        }
         if (!errors.IsValid)
         {
             return Problems.Invalid(errors, "The workflow is invalid.");
@@ -80,7 +86,8 @@ public static class WorkflowsApi
     }
 
     private static async Task<Results<Ok<WorkflowResponse>, ValidationProblem, ProblemHttpResult>> Replace(Guid id, WorkflowRequest request,
-        ClaimsPrincipal user, WorkflowStore workflows, EgressPolicy egress, TimeProvider time, HttpRequest http, CancellationToken cancellationToken)
+        ClaimsPrincipal user, WorkflowStore workflows, SecretStore secrets, EgressPolicy egress, TimeProvider time, HttpRequest http,
+        CancellationToken cancellationToken)
     {
         // A "***" secret keeps the one stored for the step with the same id (If-Match guards against a change in between).
         var stored = await workflows.GetAsync(user.Tenant(), id, cancellationToken);
@@ -89,6 +96,10 @@ public static class WorkflowsApi
             return Problems.NotFound("workflow");
         }
         var errors = ValidateWrite(request, egress, stored.Steps, out var definition);
+        if (definition is not null)
+        {
+            await SecretsApi.CheckReferencesAsync(secrets, user.Tenant(), definition.SecretRefs, "steps", errors, cancellationToken);
+        }
         if (!errors.IsValid)
         {
             return Problems.Invalid(errors, "The workflow is invalid.");

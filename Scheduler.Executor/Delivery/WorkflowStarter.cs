@@ -16,8 +16,11 @@ public sealed class WorkflowStarter(RunStore runs, TimeProvider time) : ITrigger
     {
         var workflow = (WorkflowTarget)target;
         using var timeout = new CancellationTokenSource(target.Timeout);
+        // The run is for the occurrence's date and interval (or those a manual trigger asked for), with its parameters.
+        var trigger = execution.Trigger;
         var run = await runs.StartAsync(execution.Tenant, null, workflow.Workflow,
-            new RunStart("schedule", execution.ScheduledFor, TriggerExecutionId: execution.Id), time.GetUtcNow(), timeout.Token);
+            new RunStart(execution.Origin is "manual" or "backfill" ? execution.Origin : "schedule", trigger.EffectiveLogicalDate, execution.ParametersJson, execution.Id, trigger.Interval),
+            time.GetUtcNow(), timeout.Token);
         return run is null
             ? new DeliveryResult(AttemptResult.Failed, null, $"there is no workflow '{workflow.Workflow}' in this schedule's tenant", Retryable: false)
             : DeliveryResult.Success(null);

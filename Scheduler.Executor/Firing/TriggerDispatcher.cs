@@ -6,6 +6,7 @@ using Scheduler.Common.Delivery;
 using Scheduler.Common.Results;
 using Scheduler.Common.Retry;
 using Scheduler.Common.Security;
+using Scheduler.Common.Templates;
 using Scheduler.Executor.Delivery;
 using Scheduler.Storage.Executions;
 
@@ -22,6 +23,7 @@ public sealed class TriggerDispatcher(
     TimeProvider time,
     ExecutorTelemetry telemetry,
     SecretBox secrets,
+    SecretResolver namedSecrets,
     ReportToken reportTokens,
     IOptions<ExecutorOptions> options,
     ILogger<TriggerDispatcher> logger) : IDisposable
@@ -193,8 +195,27 @@ public sealed class TriggerDispatcher(
                 }
                 execution.Callback = new TriggerCallback(TriggerCallback.UrlFor(api, execution.Id, execution.Attempt), reportTokens.For(execution.Id));
             }
-            // Secrets are decrypted only here, for the moment of delivery.
+            // Secrets are decrypted only here, for the moment of delivery; templates are rendered with the execution's values and
+            // the named secrets their headers use.
             var target = stored.MapSecrets((_, value) => secrets.Reveal(value));
+            if (TargetTemplates.HasTemplates(target))
+            {
+                var names = TargetTemplates.SecretNames(target);
+                var values = names.Count == 0 ? new Dictionary<string, string>() : await namedSecrets.ResolveAsync(execution.Tenant, names, CancellationToken.None);
+                if (names.FirstOrDefault(n => !values.ContainsKey(n)) is { } missing)
+                {
+                    return (new DeliveryResult(AttemptResult.Failed, null, $"the target uses secret '{missing}', which does not exist in this tenant " +
+                        "(create it with POST /api/v1/secrets, then redrive)", Retryable: false), targetType);
+                }
+                try
+                {
+                    target = TargetTemplates.Render(target, execution.Trigger, name => values[name]);
+                }
+                catch (TemplateException e)
+                {
+                    return (new DeliveryResult(AttemptResult.Failed, null, $"the target's template cannot be rendered: {e.Message}", Retryable: false), targetType);
+                }
+            }
             if (!_deliverers.TryGetValue(target.Type, out var deliverer))
             {
                 return (new DeliveryResult(AttemptResult.Failed, null, $"this executor cannot deliver to '{target.Type}' targets", Retryable: true), targetType);
@@ -219,6 +240,7 @@ public sealed class TriggerDispatcher(
             {
                 TracksResult = execution.TracksResult,
                 IsWorkflowStep = execution.StepContextJson is not null,
+                IsBackfillRun = execution.BackfillId is not null,
             };
         }
 
@@ -238,6 +260,7 @@ public sealed class TriggerDispatcher(
         {
             TracksResult = execution.TracksResult,
             IsWorkflowStep = execution.StepContextJson is not null,
+            IsBackfillRun = execution.BackfillId is not null,
         };
     }
 

@@ -28,8 +28,14 @@ public sealed record AttemptOutcome(
     /// <summary>The execution is a workflow step (its run moves on if this outcome ends it).</summary>
     public bool IsWorkflowStep { get; init; }
 
-    /// <summary>This outcome may end a workflow step (a dead letter, or a failure of a step asked to cancel); a delivery never does.</summary>
-    internal bool MayEndStep => IsWorkflowStep && Result != AttemptResult.Succeeded;
+    /// <summary>The execution is a backfill's run (its backfill starts the next run when this one ends).</summary>
+    public bool IsBackfillRun { get; init; }
+
+    /// <summary>
+    /// This outcome may end something that moves on: a workflow step (a dead letter, or a failure of a step asked to cancel; a
+    /// delivery never ends one) or a backfill's run (any outcome may).
+    /// </summary>
+    internal bool MayMoveOn => (IsWorkflowStep && Result != AttemptResult.Succeeded) || IsBackfillRun;
 
     internal string Status => Result == AttemptResult.Succeeded ? "succeeded" : Dead ? "dead" : "pending";
 

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Scheduler.Common.Delivery;
+using Scheduler.Common.Schedules;
 using Scheduler.Common.Targets;
 
 namespace Scheduler.Storage.Executions;
@@ -29,6 +31,13 @@ public sealed class ClaimedExecution
     /// <summary>For a workflow step: its <see cref="StepContext"/> as written when it was created.</summary>
     public string? StepContextJson { get; init; }
 
+    /// <summary>History mode or a backfill: the date the run is for (else its scheduled time).</summary>
+    public DateTimeOffset? LogicalDate { get; init; }
+    public DateTimeOffset? IntervalStart { get; init; }
+    public DateTimeOffset? IntervalEnd { get; init; }
+    public string? ParametersJson { get; init; }
+    public Guid? BackfillId { get; init; }
+
     /// <summary>When this attempt may start: the occurrence (plus its jitter), or the retry time.</summary>
     public DateTimeOffset DueAt { get; internal set; }
 
@@ -37,5 +46,7 @@ public sealed class ClaimedExecution
     /// <summary>With result tracking: set by the executor before delivery.</summary>
     public TriggerCallback? Callback { get; set; }
 
-    public TriggerContext Trigger => new(Id, ScheduleId, ScheduleName, ScheduledFor, Attempt, Callback, StepContext.FromJson(StepContextJson));
+    public TriggerContext Trigger => new(Id, ScheduleId, ScheduleName, ScheduledFor, Attempt, Callback, StepContext.FromJson(StepContextJson),
+        LogicalDate, IntervalStart is { } start && IntervalEnd is { } end ? new DataInterval(start, end) : null,
+        ParametersJson is null ? null : JsonDocument.Parse(ParametersJson).RootElement, BackfillId);
 }

@@ -42,6 +42,13 @@ public sealed class ExecutionRecord
     public string? LogsUrl { get; init; }
     public DateTimeOffset? CancelRequestedAt { get; init; }
 
+    /// <summary>History mode or a backfill: the date the run is for (null: its scheduled time).</summary>
+    public DateTimeOffset? LogicalDate { get; init; }
+    public DateTimeOffset? IntervalStart { get; init; }
+    public DateTimeOffset? IntervalEnd { get; init; }
+    public string? ParametersJson { get; init; }
+    public Guid? BackfillId { get; init; }
+
     /// <summary>Why a dead or cancelled execution ended: delivery-failed, worker-failed, timed-out, worker-silent.</summary>
     public string? EndReason { get; init; }
 }

@@ -9,7 +9,8 @@ internal static class ExecutionSql
         """
         e.id, e.tenant, e.schedule_id as ScheduleId, e.schedule_name as ScheduleName, e.scheduled_for as ScheduledFor, e.origin,
         e.occurrences, e.attempt, e.max_attempts as MaxAttempts, e.target::text as target, e.completion::text as CompletionJson,
-        e.step_context::text as StepContextJson
+        e.step_context::text as StepContextJson, e.logical_date as LogicalDate, e.interval_start as IntervalStart,
+        e.interval_end as IntervalEnd, e.parameters::text as ParametersJson, e.backfill_id as BackfillId
         """;
 
     // The claim, part 2: the executions the locked schedules' plans make. Those due within the lookahead are leased to this
@@ -20,19 +21,21 @@ internal static class ExecutionSql
         with inserted as (
             insert into executions as e (id, schedule_id, tenant, schedule_name, scheduled_for, origin, occurrences, status,
                                     attempt, max_attempts, lease_owner, leased_until, next_attempt_at, target, created_at,
-                                    completed_at, note, outage_id, completion)
+                                    completed_at, note, outage_id, completion, interval_start, interval_end, parameters)
             select u.id, u.schedule_id, u.tenant, u.schedule_name, u.scheduled_for, u.origin, u.occurrences, u.status,
                    case when u.status = 'delivering' then 1 else 0 end, u.max_attempts,
                    case when u.status = 'delivering' then @Owner end, case when u.status = 'delivering' then u.leased_until end,
                    case when u.status = 'pending' then u.due_at end, u.target::jsonb, @Now,
-                   case when u.status = 'skipped' then @Now end, u.note, u.outage_id, u.completion::jsonb
+                   case when u.status = 'skipped' then @Now end, u.note, u.outage_id, u.completion::jsonb,
+                   u.interval_start, case when u.interval_start is not null then u.scheduled_for end, u.parameters::jsonb
             from unnest(@Ids::uuid[], @ScheduleIds::uuid[], @Tenants::text[], @Names::text[], @ScheduledFors::timestamptz[],
                         @Origins::text[], @Occurrences::int[], @MaxAttempts::int[], @LeasedUntils::timestamptz[], @Targets::text[],
-                        @Statuses::text[], @DueAts::timestamptz[], @Notes::text[], @OutageIds::uuid[], @Completions::text[])
+                        @Statuses::text[], @DueAts::timestamptz[], @Notes::text[], @OutageIds::uuid[], @Completions::text[],
+                        @IntervalStarts::timestamptz[], @Parameters::text[])
                  as u(id, schedule_id, tenant, schedule_name, scheduled_for, origin, occurrences, max_attempts, leased_until, target,
-                      status, due_at, note, outage_id, completion)
+                      status, due_at, note, outage_id, completion, interval_start, parameters)
             -- An occurrence that already has an execution is not fired twice.
-            on conflict (schedule_id, scheduled_for) do nothing
+            on conflict (schedule_id, scheduled_for) where origin in ('schedule', 'catchup', 'deferred') do nothing
             returning {ClaimedColumns}, e.status
         )
         select * from inserted where status = 'delivering'
@@ -147,7 +150,7 @@ internal static class ExecutionSql
         $"""
         with {Outcomes}, updated as (
             {UpdateExecutions}
-            returning e.id, e.schedule_id, e.status, e.completion, e.workflow_run_id
+            returning e.id, e.schedule_id, e.status, e.completion, e.workflow_run_id, e.backfill_id
         ), released as (
             {ResultSql.ReleaseWaiting}
         )

@@ -95,6 +95,8 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
                     Notes = fires.Notes.ToArray(),
                     OutageIds = fires.OutageIds.ToArray(),
                     Completions = fires.Completions.ToArray(),
+                    IntervalStarts = fires.IntervalStarts.ToArray(),
+                    Parameters = fires.Parameters.ToArray(),
                 }, transaction, cancellationToken: cancellationToken));
                 foreach (var execution in leased)
                 {
@@ -137,7 +139,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
         {
             logger.LogWarning("Run {ExecutionId} ended {Status} ({Reason})", end.Id, end.Status, end.EndReason);
         }
-        var workflowRuns = await connection.QueryAsync<Guid>(new CommandDefinition(ResultSql.EndRuns, new
+        var endedWork = await connection.QueryAsync<EndedWork>(new CommandDefinition(ResultSql.EndRuns, new
         {
             claim.Now,
             Ids = ends.Select(e => e.Id).ToArray(),
@@ -147,7 +149,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
             RunStatuses = ends.Select(e => e.RunStatus).ToArray(),
             Errors = ends.Select(e => e.Error).ToArray(),
         }, transaction, cancellationToken: cancellationToken));
-        await RunProgress.AdvanceAsync(connection, transaction, workflowRuns, claim.Now, cancellationToken);
+        await EndedWork.MoveOnAsync(connection, transaction, endedWork.AsList(), claim.Now, cancellationToken);
         return ends;
     }
 
@@ -159,8 +161,8 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
             return;
         }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        // A batch that may end a workflow step moves its run on in the same transaction; any other is one implicit transaction.
-        await using var transaction = outcomes.Any(o => o.MayEndStep) ? await connection.BeginTransactionAsync(cancellationToken) : null;
+        // A batch that may end a workflow step or a backfill's run moves it on in the same transaction; any other is one implicit transaction.
+        await using var transaction = outcomes.Any(o => o.MayMoveOn) ? await connection.BeginTransactionAsync(cancellationToken) : null;
         var parameters = new
         {
             Owner = owner,
@@ -175,15 +177,15 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
             Durations = outcomes.Select(o => o.Duration.TotalMilliseconds).ToArray(),
             Outcomes = outcomes.Select(o => o.OutcomeName).ToArray(),
         };
-        var sql = outcomes.Any(o => o.TracksResult) ? ExecutionSql.RecordTrackedOutcomes : ExecutionSql.RecordOutcomes;
+        var sql = outcomes.Any(o => o.TracksResult || o.IsBackfillRun) ? ExecutionSql.RecordTrackedOutcomes : ExecutionSql.RecordOutcomes;
         if (transaction is null)
         {
             await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
             return;
         }
-        var runs = (await connection.QueryAsync<Guid>(new CommandDefinition(ExecutionSql.RecordTrackedOutcomes, parameters, transaction,
+        var ended = (await connection.QueryAsync<EndedWork>(new CommandDefinition(ExecutionSql.RecordTrackedOutcomes, parameters, transaction,
             cancellationToken: cancellationToken))).AsList();
-        await RunProgress.AdvanceAsync(connection, transaction, runs, now, cancellationToken);
+        await EndedWork.MoveOnAsync(connection, transaction, ended, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 
@@ -223,11 +225,13 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
         FireColumns fires, AdvanceColumns advance)
     {
         OccurrencePlan plan;
+        Occurrences occurrences;
         try
         {
             var timing = schedule.Timing;
             var labels = outages.Count == 0 ? new Dictionary<string, string>() : schedule.LabelMap;
-            plan = OccurrencePlanner.Plan(new PlannedSchedule(schedule.Id, schedule.Tenant, labels), timing, timing.Occurrences(calendar), schedule.NextFireAt,
+            occurrences = timing.Occurrences(calendar);
+            plan = OccurrencePlanner.Plan(new PlannedSchedule(schedule.Id, schedule.Tenant, labels), timing, occurrences, schedule.NextFireAt,
                 claim.Now, horizon, claim.MisfireThreshold, ClaimRequest.MaxFiresPerSchedule, outages);
         }
         catch (Exception e) when (e is FormatException or InvalidTimeZoneException or TimeZoneNotFoundException or ArgumentException)
@@ -242,6 +246,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
         var timeout = schedule.TargetSpec.Timeout;
         var completion = schedule.Completion;
         var unfinished = schedule.Unfinished;
+        var parameters = schedule.DefaultParameters;
         foreach (var fire in plan.Fires)
         {
             // Due within the lookahead: leased to this executor now. Later (jitter, a deferral): pending until then, for
@@ -266,8 +271,9 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
                 }
                 unfinished += status == "skipped" ? 0 : 1;
             }
+            // A timed occurrence covers the interval since the one before it (a search back bounded by the timing's period).
             fires.Add(Guid.CreateVersion7(), schedule, fire, status, fire.Status == PlannedStatus.Deferred ? "deferred" : fire.CatchUp ? "catchup" : "schedule",
-                (fire.Due > claim.Now ? fire.Due : claim.Now) + timeout + claim.LeaseMargin, note);
+                (fire.Due > claim.Now ? fire.Due : claim.Now) + timeout + claim.LeaseMargin, note, occurrences.IntervalEndingAt(fire.ScheduledFor), parameters);
         }
         advance.Add(schedule.Id, plan.NextFireAt, plan.NextFireAt is null ? "completed" : "active");
     }
@@ -276,8 +282,11 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
     {
         private readonly Dictionary<Guid, DateTimeOffset> _dueAts = [];
 
-        public void Add(Guid id, DueSchedule schedule, PlannedFire fire, string status, string origin, DateTimeOffset leasedUntil, string? note)
+        public void Add(Guid id, DueSchedule schedule, PlannedFire fire, string status, string origin, DateTimeOffset leasedUntil, string? note,
+            DataInterval? interval, string? parameters)
         {
+            IntervalStarts.Add(interval?.Start);
+            Parameters.Add(parameters);
             Ids.Add(id);
             ScheduleIds.Add(schedule.Id);
             Tenants.Add(schedule.Tenant);
@@ -313,6 +322,8 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
         public List<DateTimeOffset> LeasedUntils { get; } = [];
         public List<string> Targets { get; } = [];
         public List<string?> Completions { get; } = [];
+        public List<DateTimeOffset?> IntervalStarts { get; } = [];
+        public List<string?> Parameters { get; } = [];
     }
 
     private sealed class AdvanceColumns

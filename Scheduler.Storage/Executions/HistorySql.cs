@@ -12,7 +12,9 @@ internal static class HistorySql
         e.completion::text as CompletionJson, e.delivered_at as DeliveredAt, e.run_deadline as RunDeadline, e.heartbeat_at as HeartbeatAt,
         e.progress, e.message, e.output::text as OutputJson, e.code_version as CodeVersion, e.logs_url as LogsUrl,
         e.cancel_requested_at as CancelRequestedAt, e.workflow_run_id as WorkflowRunId, e.step_id as StepId, e.run_attempt as RunAttempt,
-        coalesce(e.end_reason, case when e.status = 'dead' then 'delivery-failed' end) as EndReason
+        coalesce(e.end_reason, case when e.status = 'dead' then 'delivery-failed' end) as EndReason,
+        e.logical_date as LogicalDate, e.interval_start as IntervalStart, e.interval_end as IntervalEnd, e.parameters::text as ParametersJson,
+        e.backfill_id as BackfillId
         """;
 
     // Newest first; ids are time-ordered, so "before the cursor id" is a stable keyset.
@@ -46,18 +48,16 @@ internal static class HistorySql
         from execution_attempts where execution_id = @Id order by attempt
         """;
 
-    // Fire now, out of band: a pending execution due at once, which any executor leases on its next poll.
+    // Fire now, out of band: a pending execution due at once, which any executor leases on its next poll. It is not an
+    // occurrence (the unique index on occurrences leaves it out), so it never takes or blocks one, whatever date it is for.
     public const string Trigger =
         $"""
         insert into executions as e (id, schedule_id, tenant, schedule_name, scheduled_for, origin, status, attempt,
-                                     max_attempts, next_attempt_at, target, created_at, completion)
-        select @Id, s.id, s.tenant, s.name, t.at, 'manual', 'pending', 0, s.max_attempts, @Now, s.target, @Now, s.completion
+                                     max_attempts, next_attempt_at, target, created_at, completion, logical_date, interval_start,
+                                     interval_end, parameters)
+        select @Id, s.id, s.tenant, s.name, @Now, 'manual', 'pending', 0, s.max_attempts, @Now, s.target, @Now, s.completion,
+               @LogicalDate, @IntervalStart, @IntervalEnd, @Parameters::jsonb
         from schedules s
-        -- An occurrence may already hold this very instant (one schedule has one execution per instant): take the next free microsecond.
-        cross join lateral (
-            select @Now + n * interval '1 microsecond' as at from generate_series(0, 1000) n
-            where not exists (select 1 from executions x where x.schedule_id = s.id and x.scheduled_for = @Now + n * interval '1 microsecond')
-            order by n limit 1) t
         where s.tenant = @Tenant and s.id = @ScheduleId and s.state <> 'deleted'
         returning {Columns}
         """;

@@ -3,6 +3,9 @@ using Npgsql;
 
 namespace Scheduler.Storage.Executions;
 
+/// <summary>What a manual trigger runs for: a logical date and data interval (history mode; null: now, none) and its parameters.</summary>
+public sealed record ManualRun(DateTimeOffset? LogicalDate = null, Common.Schedules.DataInterval? Interval = null, string? ParametersJson = null);
+
 /// <summary>The API's side of <c>executions</c>: history, manual triggers and redrives.</summary>
 public sealed class HistoryStore(NpgsqlDataSource dataSource)
 {
@@ -42,25 +45,23 @@ public sealed class HistoryStore(NpgsqlDataSource dataSource)
         return (execution, attempts.AsList());
     }
 
-    /// <summary>Creates a manual execution due now; null when the schedule does not exist.</summary>
-    public async Task<ExecutionRecord?> TriggerAsync(string tenant, Guid scheduleId, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Creates a manual execution due now (for <paramref name="run"/>'s date, interval and parameters); null when the schedule does not exist.</summary>
+    public async Task<ExecutionRecord?> TriggerAsync(string tenant, Guid scheduleId, ManualRun run, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        ExecutionRecord? execution;
-        try
+        var execution = await connection.QuerySingleOrDefaultAsync<ExecutionRecord>(new CommandDefinition(HistorySql.Trigger, new
         {
-            execution = await InsertTriggerAsync();
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            // Another trigger took the same instant at the same moment; the retry sees it and takes the next one.
-            execution = await InsertTriggerAsync();
-        }
+            Id = Guid.CreateVersion7(now),
+            Tenant = tenant,
+            ScheduleId = scheduleId,
+            Now = now,
+            run.LogicalDate,
+            IntervalStart = run.Interval?.Start,
+            IntervalEnd = run.Interval?.End,
+            Parameters = run.ParametersJson,
+        }, cancellationToken: cancellationToken));
         await DueNotifications.NotifyIfSoonAsync(connection, execution?.NextAttemptAt, now, cancellationToken);
         return execution;
-
-        Task<ExecutionRecord?> InsertTriggerAsync() => connection.QuerySingleOrDefaultAsync<ExecutionRecord>(new CommandDefinition(HistorySql.Trigger,
-            new { Id = Guid.CreateVersion7(now), Tenant = tenant, ScheduleId = scheduleId, Now = now }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Redrives one dead execution; null when it does not exist or is not dead.</summary>

@@ -22,7 +22,7 @@ internal static class ResultSql
         """
         update executions w set status = 'pending', next_attempt_at = @Now
         from updated f
-        where f.completion is not null and f.status in ('succeeded', 'dead', 'cancelled')
+        where f.completion is not null and f.status in ('succeeded', 'dead', 'cancelled') and f.backfill_id is null
           and w.schedule_id = f.schedule_id and w.completion is not null and w.status = 'waiting'
         """;
 
@@ -52,7 +52,7 @@ internal static class ResultSql
                 last_error = coalesce(r.error, e.last_error)
             from r
             where e.id = r.id
-            returning e.id, e.attempt, e.schedule_id, e.status, e.completion, e.delivered_at, e.workflow_run_id
+            returning e.id, e.attempt, e.schedule_id, e.status, e.completion, e.delivered_at, e.workflow_run_id, e.backfill_id
         ), attempts as (
             update execution_attempts a
             set run_status = coalesce(r.run_status, a.run_status), run_finished_at = coalesce(a.run_finished_at, @Now),
@@ -62,13 +62,17 @@ internal static class ResultSql
         ), released as (
             {ReleaseWaiting}
         )
-        -- The workflow runs whose steps ended here: moved on in the same transaction.
+        -- The workflow runs whose steps ended here, and the backfills whose runs did: moved on in the same transaction.
         {EndedSteps}
         """;
 
-    // Given a CTE named "updated" (status, workflow_run_id): the runs of the workflow steps that have just ended.
+    // Given a CTE named "updated" (status, workflow_run_id, backfill_id): the runs of the workflow steps, and the backfills of
+    // the runs, that have just ended.
     public const string EndedSteps =
-        "select distinct workflow_run_id from updated where workflow_run_id is not null and status in ('succeeded', 'dead', 'cancelled')";
+        """
+        select distinct workflow_run_id as RunId, backfill_id as BackfillId from updated
+        where (workflow_run_id is not null or backfill_id is not null) and status in ('succeeded', 'dead', 'cancelled')
+        """;
 
     // A report or a cancel locks the execution first (claims skip it meanwhile), with the reported attempt's run status.
     public const string LockForReport =
@@ -103,7 +107,7 @@ internal static class ResultSql
                 first_attempt_at = coalesce(e.first_attempt_at, @Now),
                 completed_at = case when @Status in ('succeeded', 'cancelled') then @Now end
             where e.id = @Id
-            returning {Executions.HistorySql.Columns}, e.schedule_id, e.completion, e.delivered_at
+            returning {Executions.HistorySql.Columns}, e.schedule_id, e.completion, e.delivered_at, e.backfill_id
         ), attempt as (
             insert into execution_attempts as a (execution_id, attempt, executor_id, started_at, duration_ms, outcome, run_status,
                                                  run_finished_at, run_duration_ms, run_error, code_version, logs_url)
@@ -146,7 +150,7 @@ internal static class ResultSql
                 run_deadline = case when @Status in ({RunStatuses}) then e.run_deadline end,
                 completed_at = case when @Status = 'cancelled' then @Now end
             where e.id = @Id
-            returning e.schedule_id, e.status, e.completion
+            returning e.schedule_id, e.status, e.completion, e.backfill_id
         ), released as (
             {ReleaseWaiting}
         )

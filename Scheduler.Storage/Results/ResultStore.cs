@@ -95,10 +95,10 @@ public sealed class ResultStore(NpgsqlDataSource dataSource)
             row.LeaseOwner,
         }, transaction, cancellationToken: cancellationToken));
         await WakeForBufferedAsync(connection, transaction, row, terminal, now, cancellationToken);
-        if (terminal && execution.WorkflowRunId is { } run)
+        if (terminal)
         {
-            // A step that ended: the steps it unblocks are created with this report, in this transaction.
-            await RunProgress.AdvanceAsync(connection, transaction, [run], now, cancellationToken);
+            // A step that ended: the steps it unblocks are created with this report, in this transaction (a backfill's next run too).
+            await EndedWork.MoveOnAsync(connection, transaction, [new EndedWork(execution.WorkflowRunId, execution.BackfillId)], now, cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         return new ReportResult(ReportOutcome.Accepted, execution, execution.Status, execution.Attempt);
@@ -135,9 +135,9 @@ public sealed class ResultStore(NpgsqlDataSource dataSource)
             cancellationToken: cancellationToken));
         var execution = await GetAsync(connection, transaction, id, cancellationToken);
         await WakeForBufferedAsync(connection, transaction, row, status == "cancelled", now, cancellationToken);
-        if (status == "cancelled" && execution.WorkflowRunId is { } run)
+        if (status == "cancelled")
         {
-            await RunProgress.AdvanceAsync(connection, transaction, [run], now, cancellationToken);
+            await EndedWork.MoveOnAsync(connection, transaction, [new EndedWork(execution.WorkflowRunId, execution.BackfillId)], now, cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         return new CancelResult(execution, null);

@@ -1,3 +1,4 @@
+using Scheduler.Common.Parameters;
 using Scheduler.Common.Results;
 using Scheduler.Common.Schedules;
 using Scheduler.Common.Targets;
@@ -24,6 +25,10 @@ internal sealed class DueSchedule
     public string? TimingJson { get; init; }
     public string Labels { get; init; } = "{}";
     public string? CompletionJson { get; init; }
+    public string? ParametersJson { get; init; }
+
+    /// <summary>What each timed occurrence is given: the declared defaults (null when nothing is declared).</summary>
+    public string? DefaultParameters => ParametersJson is null ? null : ParameterValidator.DefaultsJson(ParameterDeclaration.FromJson(ParametersJson));
 
     /// <summary>With an overlap policy: how many runs of it are unfinished (0, 1, or 2 for more).</summary>
     public long Unfinished { get; init; }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Scheduler.Common;
+using Scheduler.Common.Parameters;
 using Scheduler.Common.Results;
 using Scheduler.Common.Schedules;
 using Scheduler.Common.Targets;
@@ -27,6 +28,8 @@ public sealed class ScheduleRecord
     public Guid? CalendarId { get; init; }
     public string? TimingJson { get; init; }
     public string? CompletionJson { get; init; }
+    public string? ParametersJson { get; init; }
+    public string[] SecretRefs { get; init; } = [];
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
@@ -40,6 +43,9 @@ public sealed class ScheduleRecord
     }, CalendarId, TimingJson);
 
     public TargetSpec TargetSpec => TargetSpec.FromJson(Target);
+
+    /// <summary>The declared parameters (empty when none are).</summary>
+    public IReadOnlyDictionary<string, ParameterSpec> Parameters => ParameterDeclaration.FromJson(ParametersJson);
 
     public Completion? Completion => Completion.FromJson(CompletionJson);
 

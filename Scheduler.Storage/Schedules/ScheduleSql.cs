@@ -8,15 +8,15 @@ internal static class ScheduleSql
         id, tenant, name, description, labels::text as labels, kind, cron, time_zone as TimeZone, run_at as RunAt,
         delay, target::text as target, max_attempts as MaxAttempts, state, next_fire_at as NextFireAt, version,
         created_at as CreatedAt, updated_at as UpdatedAt, calendar_id as CalendarId, timing::text as TimingJson,
-        completion::text as CompletionJson
+        completion::text as CompletionJson, parameters::text as ParametersJson, secret_refs as SecretRefs
         """;
 
     public const string Insert =
         $"""
         insert into schedules (id, tenant, name, description, labels, kind, cron, time_zone, run_at, delay, target,
-                               max_attempts, state, next_fire_at, created_at, updated_at, calendar_id, timing, completion)
+                               max_attempts, state, next_fire_at, created_at, updated_at, calendar_id, timing, completion, parameters, secret_refs)
         values (@Id, @Tenant, @Name, @Description, @Labels::jsonb, @Kind, @Cron, @TimeZone, @RunAt, @Delay, @Target::jsonb,
-                @MaxAttempts, @State, @NextFireAt, @Now, @Now, @CalendarId, @Timing::jsonb, @Completion::jsonb)
+                @MaxAttempts, @State, @NextFireAt, @Now, @Now, @CalendarId, @Timing::jsonb, @Completion::jsonb, @Parameters::jsonb, @SecretRefs)
         -- A live schedule of the same name wins: the caller reports a conflict.
         on conflict (tenant, name) where state <> 'deleted' do nothing
         returning {Columns}
@@ -49,7 +49,7 @@ internal static class ScheduleSql
         set name = @Name, description = @Description, labels = @Labels::jsonb, kind = @Kind, cron = @Cron,
             time_zone = @TimeZone, run_at = @RunAt, delay = @Delay, target = @Target::jsonb, max_attempts = @MaxAttempts,
             state = @State, next_fire_at = @NextFireAt, version = version + 1, updated_at = @Now, calendar_id = @CalendarId,
-            timing = @Timing::jsonb, completion = @Completion::jsonb
+            timing = @Timing::jsonb, completion = @Completion::jsonb, parameters = @Parameters::jsonb, secret_refs = @SecretRefs
         where id = @Id
         returning {Columns}
         """;
@@ -71,12 +71,12 @@ internal static class ScheduleSql
         select id, name, tenant, kind, cron, time_zone as TimeZone, run_at as RunAt, target::text as target,
                max_attempts as MaxAttempts, next_fire_at as NextFireAt, calendar_id as CalendarId,
                case when calendar_id is not null then (select c.version from calendars c where c.id = schedules.calendar_id) end as CalendarVersion,
-               timing::text as TimingJson, labels::text as Labels, completion::text as CompletionJson,
+               timing::text as TimingJson, labels::text as Labels, completion::text as CompletionJson, parameters::text as ParametersJson,
                case when completion->>'overlap' in ('skip', 'bufferOne') then (
                    select count(*) from (
                        select 1 from executions x
                        where x.schedule_id = schedules.id and x.completion is not null
-                         and x.status in ({Results.ResultSql.UnfinishedStatuses})
+                         and x.status in ({Results.ResultSql.UnfinishedStatuses}) and x.backfill_id is null
                        limit 2) u)
                else 0 end as Unfinished
         from schedules

@@ -193,5 +193,7 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource, SecretBox secrets
         CalendarId = definition.Timing.BusinessDays?.CalendarId,
         Timing = TimingOptions.ToJson(definition.Timing),
         Completion = definition.Completion?.ToJson(),
+        Parameters = Common.Parameters.ParameterDeclaration.ToJson(definition.Parameters),
+        SecretRefs = definition.SecretRefs.ToArray(),
     };
 }

@@ -68,6 +68,11 @@ internal static class RunProgress
         {
             await connection.ExecuteAsync(new CommandDefinition(WorkflowSql.FinishRun, new { Id = id, Status = status, Now = now }, transaction,
                 cancellationToken: cancellationToken));
+            if (run.BackfillId is { } backfill)
+            {
+                // Locks in the order run, backfill, workflow: the backfill's next run takes the workflow's row after this.
+                await Backfills.BackfillProgress.AdvanceAsync(connection, transaction, [backfill], now, cancellationToken);
+            }
             await StartQueuedAsync(connection, transaction, run.WorkflowId, now, depth, cancellationToken);
         }
     }
@@ -148,6 +153,6 @@ internal static class RunProgress
             upstream[id] = output is null ? null : JsonDocument.Parse(output).RootElement;
         }
         return new StepContext(run.WorkflowId, run.WorkflowName, run.Id, step.Id, run.Attempt, run.LogicalDate, parameters, upstream,
-            omitted.Count > 0 ? omitted : null);
+            omitted.Count > 0 ? omitted : null, run.Interval);
     }
 }

@@ -23,6 +23,11 @@ public sealed class RunRecord
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
+    public DateTimeOffset? IntervalStart { get; init; }
+    public DateTimeOffset? IntervalEnd { get; init; }
+    public Guid? BackfillId { get; init; }
+
+    public Common.Schedules.DataInterval? Interval => IntervalStart is { } start && IntervalEnd is { } end ? new(start, end) : null;
 
     /// <summary>The steps the run runs, read from <see cref="Definition"/> once.</summary>
     public IReadOnlyList<StepDefinition> Steps => _steps ??= WorkflowDefinition.StepsFromJson(Definition);

@@ -14,7 +14,10 @@ public sealed record RunChange(RunChangeStatus Status, RunRecord? Run = null);
 
 /// <summary>How a run is started: by whom, for which logical date, with which parameters.</summary>
 /// <param name="TriggerExecutionId">For a schedule's occurrence: its execution (a second delivery finds the run the first started).</param>
-public sealed record RunStart(string Origin, DateTimeOffset LogicalDate, string? ParametersJson = null, Guid? TriggerExecutionId = null);
+/// <param name="Interval">The data interval the run covers, when it covers one.</param>
+/// <param name="BackfillId">The backfill the run is one of.</param>
+public sealed record RunStart(string Origin, DateTimeOffset LogicalDate, string? ParametersJson = null, Guid? TriggerExecutionId = null,
+    Common.Schedules.DataInterval? Interval = null, Guid? BackfillId = null);
 
 /// <summary>A run with its attempts and every execution of its steps.</summary>
 public sealed record RunDetails(RunRecord Run, IReadOnlyList<RunAttemptRecord> Attempts, IReadOnlyList<ExecutionRecord> Steps);
@@ -42,6 +45,30 @@ public sealed class RunStore(NpgsqlDataSource dataSource)
         {
             return null;
         }
+        var started = await StartInAsync(connection, transaction, workflow, start, now, cancellationToken);
+        if (started is null && start.TriggerExecutionId is { } execution)
+        {
+            // The same occurrence's start committed meanwhile.
+            await transaction.RollbackAsync(cancellationToken);
+            return await FindByTriggerAsync(execution, cancellationToken);
+        }
+        if (started is null)
+        {
+            // Deleted meanwhile.
+            await transaction.RollbackAsync(cancellationToken);
+            return null;
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return started;
+    }
+
+    /// <summary>
+    /// Inserts a run of <paramref name="workflow"/> in the caller's transaction, running (its first steps made) or queued behind
+    /// maxActiveRuns. Null when the trigger's run exists already or the workflow was deleted meanwhile (roll back then).
+    /// </summary>
+    internal static async Task<RunRecord?> StartInAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, WorkflowRecord workflow, RunStart start,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
         var run = await connection.QuerySingleOrDefaultAsync<RunRecord>(new CommandDefinition(WorkflowSql.InsertRun, new
         {
             Id = Guid.CreateVersion7(now),
@@ -57,12 +84,13 @@ public sealed class RunStore(NpgsqlDataSource dataSource)
             Parameters = start.ParametersJson ?? "{}",
             Status = "running",
             Now = now,
+            IntervalStart = start.Interval?.Start,
+            IntervalEnd = start.Interval?.End,
+            start.BackfillId,
         }, transaction, cancellationToken: cancellationToken));
         if (run is null)
         {
-            // The same occurrence's start committed meanwhile.
-            await transaction.RollbackAsync(cancellationToken);
-            return await FindByTriggerAsync(start.TriggerExecutionId!.Value, cancellationToken);
+            return null;
         }
         await connection.ExecuteAsync(new CommandDefinition(WorkflowSql.InsertAttempt, new
         {
@@ -85,20 +113,15 @@ public sealed class RunStore(NpgsqlDataSource dataSource)
         }
         if (locked is null)
         {
-            // Deleted meanwhile.
-            await transaction.RollbackAsync(cancellationToken);
             return null;
         }
         if (active >= workflow.MaxActiveRuns)
         {
             await connection.ExecuteAsync(new CommandDefinition(WorkflowSql.Queue, new { run.Id }, transaction, cancellationToken: cancellationToken));
-            var queued = await connection.QuerySingleAsync<RunRecord>(new CommandDefinition(WorkflowSql.RunById, new { run.Id }, transaction,
+            return await connection.QuerySingleAsync<RunRecord>(new CommandDefinition(WorkflowSql.RunById, new { run.Id }, transaction,
                 cancellationToken: cancellationToken));
-            await transaction.CommitAsync(cancellationToken);
-            return queued;
         }
         await RunProgress.StartNewAsync(connection, transaction, run, now, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
         return run;
     }
 

@@ -16,6 +16,8 @@ public sealed class WorkflowRecord
     public string DefinitionHash { get; init; } = "";
     public int MaxActiveRuns { get; init; }
     public int Version { get; init; }
+    public string? ParametersJson { get; init; }
+    public string[] SecretRefs { get; init; } = [];
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
@@ -37,5 +39,10 @@ public sealed class WorkflowRecord
         Labels = LabelMap,
         Steps = Steps,
         MaxActiveRuns = MaxActiveRuns,
+        Parameters = Parameters,
+        SecretRefs = SecretRefs,
     };
+
+    /// <summary>The declared parameters (empty when none are).</summary>
+    public IReadOnlyDictionary<string, Common.Parameters.ParameterSpec> Parameters => Common.Parameters.ParameterDeclaration.FromJson(ParametersJson);
 }

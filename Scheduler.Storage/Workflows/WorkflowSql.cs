@@ -6,7 +6,8 @@ internal static class WorkflowSql
     private const string Columns =
         """
         w.id, w.tenant, w.name, w.description, w.labels::text as Labels, w.definition::text as Definition,
-        w.definition_hash as DefinitionHash, w.max_active_runs as MaxActiveRuns, w.version, w.created_at as CreatedAt, w.updated_at as UpdatedAt
+        w.definition_hash as DefinitionHash, w.max_active_runs as MaxActiveRuns, w.version, w.created_at as CreatedAt, w.updated_at as UpdatedAt,
+        w.parameters::text as ParametersJson, w.secret_refs as SecretRefs
         """;
 
     private const string ActiveRuns =
@@ -14,8 +15,10 @@ internal static class WorkflowSql
 
     public const string Insert =
         $"""
-        insert into workflows as w (id, tenant, name, description, labels, definition, definition_hash, max_active_runs, created_at, updated_at)
-        values (@Id, @Tenant, @Name, @Description, @Labels::jsonb, @Definition::jsonb, @DefinitionHash, @MaxActiveRuns, @Now, @Now)
+        insert into workflows as w (id, tenant, name, description, labels, definition, definition_hash, max_active_runs, created_at, updated_at,
+                                    parameters, secret_refs)
+        values (@Id, @Tenant, @Name, @Description, @Labels::jsonb, @Definition::jsonb, @DefinitionHash, @MaxActiveRuns, @Now, @Now,
+                @Parameters::jsonb, @SecretRefs)
         on conflict (tenant, name) where state <> 'deleted' do nothing
         returning {Columns}, 0 as ActiveRuns
         """;
@@ -57,7 +60,8 @@ internal static class WorkflowSql
         $"""
         update workflows w
         set name = @Name, description = @Description, labels = @Labels::jsonb, definition = @Definition::jsonb,
-            definition_hash = @DefinitionHash, max_active_runs = @MaxActiveRuns, version = w.version + 1, updated_at = @Now
+            definition_hash = @DefinitionHash, max_active_runs = @MaxActiveRuns, version = w.version + 1, updated_at = @Now,
+            parameters = @Parameters::jsonb, secret_refs = @SecretRefs
         where w.id = @Id
         returning {Columns}, {ActiveRuns}
         """;
@@ -81,16 +85,19 @@ internal static class WorkflowSql
         r.id, r.tenant, r.workflow_id as WorkflowId, r.workflow_name as WorkflowName, r.workflow_version as WorkflowVersion,
         r.definition::text as Definition, r.definition_hash as DefinitionHash, r.origin, r.trigger_execution_id as TriggerExecutionId,
         r.logical_date as LogicalDate, r.parameters::text as Parameters, r.status, r.attempt, r.cancel_requested_at as CancelRequestedAt,
-        r.created_at as CreatedAt, r.started_at as StartedAt, r.finished_at as FinishedAt, r.updated_at as UpdatedAt
+        r.created_at as CreatedAt, r.started_at as StartedAt, r.finished_at as FinishedAt, r.updated_at as UpdatedAt,
+        r.interval_start as IntervalStart, r.interval_end as IntervalEnd, r.backfill_id as BackfillId
         """;
 
     // A schedule's occurrence delivered twice starts one run: the second insert finds the first.
     public const string InsertRun =
         $"""
         insert into workflow_runs as r (id, tenant, workflow_id, workflow_name, workflow_version, definition, definition_hash, origin,
-                                        trigger_execution_id, logical_date, parameters, status, created_at, started_at, updated_at)
+                                        trigger_execution_id, logical_date, parameters, status, created_at, started_at, updated_at,
+                                        interval_start, interval_end, backfill_id)
         values (@Id, @Tenant, @WorkflowId, @WorkflowName, @WorkflowVersion, @Definition::jsonb, @DefinitionHash, @Origin,
-                @TriggerExecutionId, @LogicalDate, @Parameters::jsonb, @Status, @Now, case when @Status = 'running' then @Now end, @Now)
+                @TriggerExecutionId, @LogicalDate, @Parameters::jsonb, @Status, @Now, case when @Status = 'running' then @Now end, @Now,
+                @IntervalStart, @IntervalEnd, @BackfillId)
         on conflict (trigger_execution_id) do nothing
         returning {RunColumns}
         """;

@@ -148,6 +148,8 @@ public sealed class WorkflowStore(NpgsqlDataSource dataSource, SecretBox secrets
             DefinitionHash = WorkflowDefinition.HashOf(definition.Steps),
             definition.MaxActiveRuns,
             Now = now,
+            Parameters = Common.Parameters.ParameterDeclaration.ToJson(definition.Parameters),
+            SecretRefs = definition.SecretRefs.ToArray(),
         };
     }
 }

@@ -21,7 +21,7 @@ public class AccessTests
         $$"""{ "name": "{{name}}", "from": "2030-01-01T00:00:00Z", "to": "2030-01-01T01:00:00Z", "policy": "skip" }""";
 
     private static IEnumerable<(HttpMethod Method, string Url, string? Body)> Operations(string scheduleId, string executionId, string keyId,
-        string calendarId, string outageId, string workflowId, string runId) =>
+        string calendarId, string outageId, string workflowId, string runId, string secretId, string backfillId) =>
     [
         (HttpMethod.Get, "/api/v1/schedules", null),
         (HttpMethod.Post, "/api/v1/schedules", Schedule("via-" + Guid.NewGuid().ToString("N")).ToJsonString()),
@@ -67,10 +67,25 @@ public class AccessTests
         (HttpMethod.Post, $"/api/v1/workflow-runs/{runId}/resume", null),
         (HttpMethod.Post, $"/api/v1/workflow-runs/{runId}/rerun", """{ "step": "only" }"""),
         (HttpMethod.Post, $"/api/v1/workflow-runs/{runId}/cancel", null),
+        (HttpMethod.Get, "/api/v1/secrets", null),
+        (HttpMethod.Post, "/api/v1/secrets", $$"""{ "name": "via_{{Guid.NewGuid():N}}", "value": "token" }"""),
+        (HttpMethod.Get, $"/api/v1/secrets/{secretId}", null),
+        (HttpMethod.Put, $"/api/v1/secrets/{secretId}", """{ "value": "rotated" }"""),
+        (HttpMethod.Post, $"/api/v1/schedules/{scheduleId}/backfills", Backfill),
+        (HttpMethod.Post, $"/api/v1/workflows/{workflowId}/backfills", Backfill),
+        (HttpMethod.Get, "/api/v1/backfills", null),
+        (HttpMethod.Get, $"/api/v1/backfills/{backfillId}", null),
+        (HttpMethod.Get, $"/api/v1/backfills/{backfillId}/runs", null),
+        (HttpMethod.Post, $"/api/v1/backfills/{backfillId}/pause", null),
+        (HttpMethod.Post, $"/api/v1/backfills/{backfillId}/resume", null),
+        (HttpMethod.Post, $"/api/v1/backfills/{backfillId}/cancel", null),
+        (HttpMethod.Delete, $"/api/v1/secrets/{secretId}", null),
         (HttpMethod.Delete, $"/api/v1/schedules/{scheduleId}", null),
         (HttpMethod.Delete, $"/api/v1/calendars/{calendarId}", null),
         (HttpMethod.Delete, $"/api/v1/workflows/{workflowId}", null),
     ];
+
+    private const string Backfill = """{ "start": "2020-01-01", "end": "2020-01-02", "batch": "day" }""";
 
     private static string Workflow(string name) => $$"""{ "name": "{{name}}", "steps": [ { "id": "only", "target": {{Target}} } ] }""";
 
@@ -95,8 +110,11 @@ public class AccessTests
         return request;
     }
 
-    private static async Task<(string CalendarId, string OutageId, string WorkflowId, string RunId)> CalendarAndOutageAsync(HttpClient admin)
+    private static async Task<(string CalendarId, string OutageId, string WorkflowId, string RunId, string SecretId, string BackfillId)> CalendarAndOutageAsync(
+        HttpClient admin)
     {
+        var secret = await (await admin.PostAsync("/api/v1/secrets", new StringContent("""{ "name": "guarded_secret", "value": "token" }""",
+            System.Text.Encoding.UTF8, "application/json"))).Content.ReadFromJsonAsync<JsonObject>();
         var workflow = await (await admin.PostAsync("/api/v1/workflows", new StringContent(Workflow("guarded-workflow"), System.Text.Encoding.UTF8,
             "application/json"))).Content.ReadFromJsonAsync<JsonObject>();
         var run = await (await admin.PostAsync($"/api/v1/workflows/{workflow!["id"]}/runs", new StringContent("{}", System.Text.Encoding.UTF8,
@@ -105,15 +123,17 @@ public class AccessTests
             System.Text.Encoding.UTF8, "application/json"))).Content.ReadFromJsonAsync<JsonObject>();
         var outage = await (await admin.PostAsync("/api/v1/outages", new StringContent(Outage("guarded-outage"), System.Text.Encoding.UTF8,
             "application/json"))).Content.ReadFromJsonAsync<JsonObject>();
-        return ((string)calendar!["id"]!, (string)outage!["id"]!, (string)workflow["id"]!, (string)run!["id"]!);
+        var backfill = await (await admin.PostAsync($"/api/v1/workflows/{workflow["id"]}/backfills", new StringContent(Backfill, System.Text.Encoding.UTF8,
+            "application/json"))).Content.ReadFromJsonAsync<JsonObject>();
+        return ((string)calendar!["id"]!, (string)outage!["id"]!, (string)workflow["id"]!, (string)run!["id"]!, (string)secret!["id"]!, (string)backfill!["id"]!);
     }
 
     [Fact]
     public async Task The_access_table_covers_every_documented_operation()
     {
         var contract = new Contract.OpenApiContract(await File.ReadAllTextAsync(Path.Combine(Scheduler.Testing.PostgresServer.RepositoryRoot(), "docs", "openapi.json")));
-        var ids = Enumerable.Range(0, 7).Select(_ => Guid.NewGuid().ToString()).ToArray();
-        var table = Operations(ids[0], ids[1], ids[2], ids[3], ids[4], ids[5], ids[6])
+        var ids = Enumerable.Range(0, 9).Select(_ => Guid.NewGuid().ToString()).ToArray();
+        var table = Operations(ids[0], ids[1], ids[2], ids[3], ids[4], ids[5], ids[6], ids[7], ids[8])
             .Select(o => $"{o.Method.Method} {ids.Aggregate(o.Url, (url, id) => url.Replace(id, "{id}", StringComparison.Ordinal)).Replace("/attempts/1/", "/attempts/{attempt}/", StringComparison.Ordinal)}")
             .ToHashSet();
         var missing = contract.Operations.Select(o => $"{o.Method} {o.Template}").Where(o => !table.Contains(o)).ToList();
@@ -142,11 +162,11 @@ public class AccessTests
         await ((Xunit.IAsyncLifetime)api).InitializeAsync();
         var admin = api.CreateClient();
         var schedule = await (await admin.PostAsJsonAsync("/api/v1/schedules", Schedule("guarded"))).Content.ReadFromJsonAsync<JsonObject>();
-        var (calendarId, outageId, workflowId, runId) = await CalendarAndOutageAsync(admin);
+        var (calendarId, outageId, workflowId, runId, secretId, backfillId) = await CalendarAndOutageAsync(admin);
         var snapshot = await api.SnapshotAsync();
         var anonymous = api.CreateAnonymousClient();
 
-        foreach (var op in Operations((string)schedule!["id"]!, Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), calendarId, outageId, workflowId, runId))
+        foreach (var op in Operations((string)schedule!["id"]!, Guid.NewGuid().ToString(), Guid.NewGuid().ToString(), calendarId, outageId, workflowId, runId, secretId, backfillId))
         {
             foreach (var key in new[] { null, "", "smk_" + new string('x', 43), "not-a-key", TestSettings.AdminKey + "x" })
             {
@@ -175,10 +195,10 @@ public class AccessTests
         var read = await CreateKeyAsync(admin, "read");
         var write = await CreateKeyAsync(admin, "write");
         var client = api.CreateAnonymousClient();
-        var (calendarId, outageId, workflowId, runId) = await CalendarAndOutageAsync(admin);
+        var (calendarId, outageId, workflowId, runId, secretId, backfillId) = await CalendarAndOutageAsync(admin);
         var snapshot = await api.SnapshotAsync();
 
-        foreach (var op in Operations(id, (string)trigger!["id"]!, Guid.NewGuid().ToString(), calendarId, outageId, workflowId, runId).Where(o => !IsReport(o)))
+        foreach (var op in Operations(id, (string)trigger!["id"]!, Guid.NewGuid().ToString(), calendarId, outageId, workflowId, runId, secretId, backfillId).Where(o => !IsReport(o)))
         {
             var isRead = op.Method == HttpMethod.Get || op.Url == "/api/v1/preview";
             var isKeys = op.Url.StartsWith("/api/v1/api-keys", StringComparison.Ordinal);
@@ -261,10 +281,10 @@ public class AccessTests
         var theirs = (await store.CreateAsync("other-team", "their admin", "admin", CancellationToken.None)).Key;
         var client = h.Api.CreateAnonymousClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", theirs);
-        var (calendarId, outageId, workflowId, runId) = await CalendarAndOutageAsync(h.Client);
+        var (calendarId, outageId, workflowId, runId, secretId, backfillId) = await CalendarAndOutageAsync(h.Client);
         var snapshot = await h.Api.SnapshotAsync();
 
-        foreach (var op in Operations(id, (string)dead["id"]!, ourKeyId, calendarId, outageId, workflowId, runId).Where(o => !IsReport(o))
+        foreach (var op in Operations(id, (string)dead["id"]!, ourKeyId, calendarId, outageId, workflowId, runId, secretId, backfillId).Where(o => !IsReport(o))
                      .Where(o => new[] { id, (string)dead["id"]!, ourKeyId, calendarId, outageId, workflowId, runId }
                      .Any(ours => o.Url.Contains(ours, StringComparison.Ordinal))))
         {

@@ -16,19 +16,22 @@ public class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
             .ToList();
 
         Assert.Equal(
-            ["delete /api/v1/api-keys/{id}", "delete /api/v1/calendars/{id}", "delete /api/v1/schedules/{id}", "delete /api/v1/workflows/{id}",
-             "get /api/v1/api-keys", "get /api/v1/calendars", "get /api/v1/calendars/{id}", "get /api/v1/executions", "get /api/v1/executions/{id}",
-             "get /api/v1/executors", "get /api/v1/outages", "get /api/v1/outages/{id}", "get /api/v1/schedules", "get /api/v1/schedules/{id}",
-             "get /api/v1/schedules/{id}/executions", "get /api/v1/schedules/{id}/next", "get /api/v1/stats", "get /api/v1/workflow-runs",
-             "get /api/v1/workflow-runs/{id}", "get /api/v1/workflows", "get /api/v1/workflows/{id}", "get /api/v1/workflows/{id}/runs",
-             "post /api/v1/api-keys", "post /api/v1/calendars", "post /api/v1/calendars/{id}/import",
-             "post /api/v1/executions/{id}/attempts/{attempt}/report", "post /api/v1/executions/{id}/cancel", "post /api/v1/executions/{id}/redrive",
-             "post /api/v1/outages", "post /api/v1/outages/{id}/cancel", "post /api/v1/outages/{id}/end", "post /api/v1/preview",
-             "post /api/v1/schedules", "post /api/v1/schedules/{id}/executions/redrive", "post /api/v1/schedules/{id}/pause",
-             "post /api/v1/schedules/{id}/resume", "post /api/v1/schedules/{id}/trigger", "post /api/v1/workflow-runs/{id}/cancel",
+            ["delete /api/v1/api-keys/{id}", "delete /api/v1/calendars/{id}", "delete /api/v1/schedules/{id}", "delete /api/v1/secrets/{id}",
+             "delete /api/v1/workflows/{id}", "get /api/v1/api-keys", "get /api/v1/backfills", "get /api/v1/backfills/{id}",
+             "get /api/v1/backfills/{id}/runs", "get /api/v1/calendars", "get /api/v1/calendars/{id}", "get /api/v1/executions",
+             "get /api/v1/executions/{id}", "get /api/v1/executors", "get /api/v1/outages", "get /api/v1/outages/{id}", "get /api/v1/schedules",
+             "get /api/v1/schedules/{id}", "get /api/v1/schedules/{id}/executions", "get /api/v1/schedules/{id}/next", "get /api/v1/secrets",
+             "get /api/v1/secrets/{id}", "get /api/v1/stats", "get /api/v1/workflow-runs", "get /api/v1/workflow-runs/{id}", "get /api/v1/workflows",
+             "get /api/v1/workflows/{id}", "get /api/v1/workflows/{id}/runs", "post /api/v1/api-keys", "post /api/v1/backfills/{id}/cancel",
+             "post /api/v1/backfills/{id}/pause", "post /api/v1/backfills/{id}/resume", "post /api/v1/calendars",
+             "post /api/v1/calendars/{id}/import", "post /api/v1/executions/{id}/attempts/{attempt}/report", "post /api/v1/executions/{id}/cancel",
+             "post /api/v1/executions/{id}/redrive", "post /api/v1/outages", "post /api/v1/outages/{id}/cancel", "post /api/v1/outages/{id}/end",
+             "post /api/v1/preview", "post /api/v1/schedules", "post /api/v1/schedules/{id}/backfills",
+             "post /api/v1/schedules/{id}/executions/redrive", "post /api/v1/schedules/{id}/pause", "post /api/v1/schedules/{id}/resume",
+             "post /api/v1/schedules/{id}/trigger", "post /api/v1/secrets", "post /api/v1/workflow-runs/{id}/cancel",
              "post /api/v1/workflow-runs/{id}/rerun", "post /api/v1/workflow-runs/{id}/resume", "post /api/v1/workflows",
-             "post /api/v1/workflows/{id}/runs", "put /api/v1/calendars/{id}", "put /api/v1/outages/{id}", "put /api/v1/schedules/{id}",
-             "put /api/v1/workflows/{id}"],
+             "post /api/v1/workflows/{id}/backfills", "post /api/v1/workflows/{id}/runs", "put /api/v1/calendars/{id}", "put /api/v1/outages/{id}",
+             "put /api/v1/schedules/{id}", "put /api/v1/secrets/{id}", "put /api/v1/workflows/{id}"],
             operations.Select(o => $"{o.Method} {o.Path}").Order(StringComparer.Ordinal));
         Assert.All(operations, o =>
         {
@@ -42,6 +45,9 @@ public class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         Assert.Equal("previous", (string?)schemas["PreviewRequest"]!["examples"]![0]!["nonBusinessDay"]);
         Assert.Equal("succeeded", (string?)schemas["RunReportRequest"]!["examples"]![0]!["status"]);
         Assert.Equal("extract", (string?)schemas["WorkflowRequest"]!["examples"]![0]!["steps"]![0]!["id"]);
+        Assert.Equal("day", (string?)schemas["BackfillRequest"]!["examples"]![0]!["batch"]);
+        Assert.Equal("vendor_token", (string?)schemas["SecretRequest"]!["examples"]![0]!["name"]);
+        Assert.NotNull(schemas["RunNowRequest"]!["examples"]![0]!["logicalDate"]);
         Assert.NotNull(schemas["ScheduleRequest"]!["properties"]!["delay"]!["description"]);
         Assert.NotNull(schemas["ExecutionResponse"]!["properties"]!["origin"]!["description"]);
     }

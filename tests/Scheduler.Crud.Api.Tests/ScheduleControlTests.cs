@@ -58,10 +58,13 @@ public class ScheduleControlTests
         var id = (string)schedule["id"]!;
         h.AdvanceTo(schedule["nextFireAt"]);
         Assert.Equal(1, await h.Executor.DrainAsync());
-        // The clock has not moved: the manual execution wants the instant the occurrence has.
+        // The clock has not moved: the manual executions are for the very instant the occurrence has, and are executions of their own
+        // (manual runs are not occurrences, so they neither take nor block one).
         var first = await h.PostAsync($"/api/v1/schedules/{id}/trigger", HttpStatusCode.Accepted);
         var second = await h.PostAsync($"/api/v1/schedules/{id}/trigger", HttpStatusCode.Accepted);
-        Assert.NotEqual((string?)first["scheduledFor"], (string?)second["scheduledFor"]);
+        Assert.Equal((DateTimeOffset)schedule["nextFireAt"]!, (DateTimeOffset)first["scheduledFor"]!);
+        Assert.Equal((string?)first["scheduledFor"], (string?)second["scheduledFor"]);
+        Assert.NotEqual((string?)first["id"], (string?)second["id"]);
         Assert.Equal(2, await h.Executor.DrainAsync());
         Assert.Equal(3, (await h.Echo.ReceivedAsync(id)).Select(r => r.ExecutionId).Distinct().Count());
     }

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Scheduler.Common.Schedules;
+using Scheduler.Common.Validation;
 using Scheduler.Crud.Api.Access;
+using Scheduler.Crud.Api.Backfills;
 using Scheduler.Storage.Calendars;
 using Scheduler.Storage.Executions;
 using Scheduler.Storage.Schedules;
@@ -43,8 +45,32 @@ public sealed class DetailsModel(ScheduleStore store, HistoryStore history, Cale
 
     public Task<IActionResult> OnPostResumeAsync() => Act(async (tenant, now, ct) => Say(await store.ResumeAsync(tenant, Id, null, now, ct), "Resumed."));
 
+    /// <summary>Trigger now: blank for now, or a past instant (history mode).</summary>
+    [BindProperty]
+    public string? LogicalDate { get; set; }
+
+    /// <summary>Trigger now: the parameters as a JSON object.</summary>
+    [BindProperty]
+    public string? Parameters { get; set; }
+
     public Task<IActionResult> OnPostTriggerAsync() => Act(async (tenant, now, ct) =>
-        await history.TriggerAsync(tenant, Id, now, ct) is null ? "No such schedule." : "Triggered: the next executor poll delivers it.");
+    {
+        if (await store.GetAsync(tenant, Id, ct) is not { } schedule)
+        {
+            return "No such schedule.";
+        }
+        var calendar = schedule.CalendarId is { } calendarId ? (await calendars.GetAsync(tenant, calendarId, ct))?.ToCalendar() : null;
+        var errors = new ValidationErrors();
+        var run = HistoryRuns.ForSchedule(schedule, calendar, HistoryRuns.FromForm(LogicalDate, Parameters, errors), now, errors);
+        if (run is null)
+        {
+            return $"Not triggered: {errors}";
+        }
+        var execution = await history.TriggerAsync(tenant, Id, run, now, ct);
+        return execution is null ? "No such schedule."
+            : run.LogicalDate is { } date ? $"Triggered for {date:yyyy-MM-dd HH:mm:ss} UTC: the next executor poll delivers it."
+            : "Triggered: the next executor poll delivers it.";
+    });
 
     public Task<IActionResult> OnPostDeleteAsync() => Act(async (tenant, now, ct) => Say(await store.DeleteAsync(tenant, Id, null, now, ct), "Deleted."),
         then: "/schedules");

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Scheduler.Common.Security;
 using Scheduler.Common.Validation;
 using Scheduler.Crud.Api.Access;
+using Scheduler.Crud.Api.Backfills;
 using Scheduler.Crud.Api.Workflows;
 using Scheduler.Storage.Workflows;
 
@@ -16,6 +17,9 @@ public sealed class WorkflowModel(WorkflowStore workflows, RunStore runs, Egress
     [BindProperty] public string Definition { get; set; } = "";
     [BindProperty] public int? Version { get; set; }
     [BindProperty] public string? Parameters { get; set; }
+
+    /// <summary>Run now: blank for now, or a past instant (history mode).</summary>
+    [BindProperty] public string? LogicalDate { get; set; }
 
     public WorkflowRecord Workflow { get; private set; } = null!;
     public IReadOnlyList<RunRecord> Runs { get; private set; } = [];
@@ -66,26 +70,19 @@ public sealed class WorkflowModel(WorkflowStore workflows, RunStore runs, Egress
 
     public async Task<IActionResult> OnPostRunAsync()
     {
-        string? parameters = null;
-        if (!string.IsNullOrWhiteSpace(Parameters))
-        {
-            try
-            {
-                using var document = JsonDocument.Parse(Parameters);
-                parameters = document.RootElement.ValueKind == JsonValueKind.Object && Parameters.Length <= WorkflowRunsApi.MaxParametersBytes
-                    ? document.RootElement.GetRawText() : null;
-            }
-            catch (JsonException)
-            {
-            }
-            if (parameters is null)
-            {
-                TempData["Flash"] = $"Parameters must be a JSON object of at most {WorkflowRunsApi.MaxParametersBytes / 1024} KiB; nothing was started.";
-                return Redirect($"/workflows/{Id}");
-            }
-        }
         var now = time.GetUtcNow();
-        var run = await runs.StartAsync(User.Tenant(), Id, null, new RunStart("manual", now, parameters), now, HttpContext.RequestAborted);
+        if (await workflows.GetAsync(User.Tenant(), Id, HttpContext.RequestAborted) is not { } workflow)
+        {
+            return NotFound();
+        }
+        var errors = new ValidationErrors();
+        var start = HistoryRuns.ForWorkflow(workflow, HistoryRuns.FromForm(LogicalDate, Parameters, errors), now, errors);
+        if (start is null)
+        {
+            TempData["Flash"] = $"Nothing was started: {errors}";
+            return Redirect($"/workflows/{Id}");
+        }
+        var run = await runs.StartAsync(User.Tenant(), Id, null, start, now, HttpContext.RequestAborted);
         if (run is null)
         {
             return NotFound();

@@ -1,0 +1,388 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Fluid;
+using Fluid.Ast;
+using Scheduler.Common.Delivery;
+using Scheduler.Common.Targets;
+using Scheduler.Common.Validation;
+
+namespace Scheduler.Common.Templates;
+
+/// <summary>What a target's templates may refer to: the job's declared parameters, and whether it is a workflow step.</summary>
+/// <param name="Parameters">The declared parameter names; empty with <paramref name="AnyParameters"/> when the job declares none (any name goes).</param>
+public sealed record TemplateScope(IReadOnlyCollection<string> Parameters, bool AnyParameters, bool Step = false)
+{
+    public static TemplateScope For(IReadOnlyCollection<string> declared, bool step = false) => new(declared, declared.Count == 0, step);
+}
+
+/// <summary>
+/// Liquid templates (Fluid) in a target: any string value in a webhook's <c>body</c> or a Kafka <c>value</c>, and any
+/// header value, may use the execution's variables (<see cref="Variables"/>); header values may also name a named secret
+/// (<c>{{ secrets.vendor_token }}</c>), resolved only at delivery. Each string is its own template and renders to a JSON
+/// string, so a rendered body is always the JSON it was, with its strings filled in. Checked when the job is written
+/// (syntax, unknown variables); rendered by the executor with no file system (<c>include</c>, <c>render</c> refused) and a
+/// step budget, so a template can neither reach outside nor loop for long.
+/// </summary>
+public static class TargetTemplates
+{
+    /// <summary>The variables a template may use (times are ISO 8601 in UTC).</summary>
+    public static readonly string[] Variables =
+        ["executionId", "attempt", "scheduledFor", "logicalDate", "interval.start", "interval.end", "scheduleId", "scheduleName", "params.<name>",
+         "backfillId", "runId", "stepId", "secrets.<name> (header values only)"];
+
+    private static readonly HashSet<string> Roots = new(StringComparer.Ordinal)
+        { "executionId", "attempt", "scheduledFor", "logicalDate", "interval", "scheduleId", "scheduleName", "params", "backfillId", "runId", "stepId", "secrets" };
+
+    private static readonly FluidParser Parser = new();
+
+    // Templates parsed once per process (a schedule's occurrences render the same text); bounded by clearing.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, IFluidTemplate> Parsed = new(StringComparer.Ordinal);
+
+    private static readonly TemplateOptions Options = CreateOptions();
+
+    private static TemplateOptions CreateOptions()
+    {
+        var options = new TemplateOptions
+        {
+            // No include or render can read a file; nothing in Fluid's filters touches the network.
+            FileProvider = new Microsoft.Extensions.FileProviders.NullFileProvider(),
+            MaxSteps = 10_000,
+            MaxRecursion = 16,
+            TimeZone = TimeZoneInfo.Utc,
+            CultureInfo = CultureInfo.InvariantCulture,
+        };
+        return options;
+    }
+
+    public static bool IsTemplate(string? text) =>
+        text is not null && (text.Contains("{{", StringComparison.Ordinal) || text.Contains("{%", StringComparison.Ordinal));
+
+    /// <summary>True when the target has any template (so that delivery renders it).</summary>
+    public static bool HasTemplates(TargetSpec target) => target switch
+    {
+        WebhookTarget w => w.Headers.Values.Any(IsTemplate) || HasTemplates(w.Body),
+        KafkaTarget k => k.Headers.Values.Any(IsTemplate) || HasTemplates(k.Value) || IsTemplate(k.Key),
+        _ => false,
+    };
+
+    /// <summary>
+    /// Checks every template of <paramref name="target"/> (errors under <paramref name="prefix"/> + the field's path) and
+    /// returns the named secrets its headers use.
+    /// </summary>
+    public static IReadOnlyList<string> Validate(TargetSpec target, TemplateScope scope, ValidationErrors errors, string prefix = "")
+    {
+        var secrets = new SortedSet<string>(StringComparer.Ordinal);
+        var (headers, json, jsonField) = target switch
+        {
+            WebhookTarget w => (w.Headers, w.Body, "target.body"),
+            KafkaTarget k => (k.Headers, k.Value, "target.value"),
+            _ => (new Dictionary<string, string>(), null, ""),
+        };
+        foreach (var (name, value) in headers)
+        {
+            Check(value, $"{prefix}target.headers.{name}", scope, secretsAllowed: true, secrets, errors);
+        }
+        if (target is KafkaTarget { Key: { } key })
+        {
+            Check(key, $"{prefix}target.key", scope, secretsAllowed: false, secrets, errors);
+        }
+        if (json is { } element)
+        {
+            foreach (var (path, text) in Strings(element, jsonField))
+            {
+                Check(text, prefix + path, scope, secretsAllowed: false, secrets, errors);
+            }
+        }
+        return secrets.ToList();
+    }
+
+    /// <summary>The named secrets <paramref name="target"/>'s headers use (to resolve before rendering it).</summary>
+    public static IReadOnlyList<string> SecretNames(TargetSpec target) =>
+        Validate(target, new TemplateScope([], AnyParameters: true, Step: true), new ValidationErrors());
+
+    /// <summary>
+    /// <paramref name="target"/> with its templates rendered for one delivery: header values (with secrets from
+    /// <paramref name="secret"/>), the Kafka key, and the strings of the body or value. A rendered header value with a line
+    /// break, NUL or (webhooks) non-ASCII text is refused: a parameter must not be able to add a header.
+    /// </summary>
+    public static TargetSpec Render(TargetSpec target, TriggerContext trigger, Func<string, string> secret)
+    {
+        if (!HasTemplates(target))
+        {
+            return target;
+        }
+        var values = ValuesFor(trigger);
+        IReadOnlyDictionary<string, string> Headers(IReadOnlyDictionary<string, string> headers, bool http) => headers.ToDictionary(h => h.Key, h =>
+        {
+            var rendered = RenderHeader(h.Value, values, secret);
+            if (rendered.Any(c => c is '\r' or '\n' or '\0') || (http && rendered.Any(c => c is not ('\t' or (>= ' ' and <= '~')))))
+            {
+                throw new TemplateException($"header '{h.Key}' rendered to a value with a line break, NUL or non-ASCII text");
+            }
+            return rendered;
+        }, StringComparer.OrdinalIgnoreCase);
+        JsonElement? Json(JsonElement? json) => json is { } element && HasTemplates(element) ? JsonDocument.Parse(RenderJson(element, values)).RootElement : json;
+        return target switch
+        {
+            WebhookTarget w => w with { Headers = Headers(w.Headers, http: true), Body = Json(w.Body) },
+            KafkaTarget k => k with { Headers = Headers(k.Headers, http: false), Value = Json(k.Value), Key = k.Key is null ? null : RenderText(k.Key, values) },
+            _ => target,
+        };
+    }
+
+    /// <summary>The values a delivery's templates see.</summary>
+    public static TemplateValues ValuesFor(TriggerContext trigger) => new(trigger);
+
+    /// <summary>A header value rendered (secrets resolved by <paramref name="secret"/>); text without a template as it is.</summary>
+    public static string RenderHeader(string value, TemplateValues values, Func<string, string> secret) =>
+        IsTemplate(value) ? Render(value, values, secret) : value;
+
+    /// <summary>A JSON body or value with each templated string rendered; the same JSON when it has none.</summary>
+    public static byte[] RenderJson(JsonElement json, TemplateValues values)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            Write(json, writer, values);
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static string RenderText(string text, TemplateValues values) => IsTemplate(text) ? Render(text, values, secret: null) : text;
+
+    private static bool HasTemplates(JsonElement? json) => json is { } element && Strings(element, "").Any(s => IsTemplate(s.Text));
+
+    private static void Write(JsonElement element, Utf8JsonWriter writer, TemplateValues values)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                writer.WriteStartObject();
+                foreach (var property in element.EnumerateObject())
+                {
+                    writer.WritePropertyName(property.Name);
+                    Write(property.Value, writer, values);
+                }
+                writer.WriteEndObject();
+                break;
+            case JsonValueKind.Array:
+                writer.WriteStartArray();
+                foreach (var item in element.EnumerateArray())
+                {
+                    Write(item, writer, values);
+                }
+                writer.WriteEndArray();
+                break;
+            case JsonValueKind.String when element.GetString() is { } text && IsTemplate(text):
+                writer.WriteStringValue(Render(text, values, secret: null));
+                break;
+            default:
+                element.WriteTo(writer);
+                break;
+        }
+    }
+
+    private static string Render(string text, TemplateValues values, Func<string, string>? secret)
+    {
+        if (!Parsed.TryGetValue(text, out var template))
+        {
+            if (!Parser.TryParse(text, out template, out var error))
+            {
+                // Validated when written; a stored template that no longer parses (an engine upgrade) fails the attempt visibly.
+                throw new TemplateException($"the template no longer parses: {error}");
+            }
+            if (Parsed.Count > 10_000)
+            {
+                Parsed.Clear();
+            }
+            Parsed[text] = template;
+        }
+        var context = new TemplateContext(Options);
+        values.Apply(context, secret);
+        try
+        {
+            return template.Render(context, NullEncoder.Default);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new TemplateException($"the template could not be rendered: {e.Message}");
+        }
+    }
+
+    private static void Check(string text, string field, TemplateScope scope, bool secretsAllowed, SortedSet<string> secrets, ValidationErrors errors)
+    {
+        if (!IsTemplate(text))
+        {
+            return;
+        }
+        if (!Parser.TryParse(text, out var template, out var error))
+        {
+            errors.Add(field, $"is not a valid Liquid template: {ValidationErrors.Excerpt(error, 200)}");
+            return;
+        }
+        var names = new NameCollector();
+        names.VisitTemplate(template);
+        if (names.Includes)
+        {
+            errors.Add(field, "templates cannot include or render other templates");
+        }
+        foreach (var path in names.Paths.Where(p => !names.Locals.Contains(p[0])))
+        {
+            var root = path[0];
+            var member = path.Count > 1 ? path[1] : null;
+            var problem = root switch
+            {
+                _ when !Roots.Contains(root) => $"uses unknown variable '{ValidationErrors.Excerpt(root, 40)}'; use {string.Join(", ", Variables)}",
+                "secrets" when !secretsAllowed => "may not use a secret: secrets are resolved into header values only, never into bodies",
+                "secrets" when member is null => "names no secret: write {{ secrets.name }}",
+                "params" when member is not null && !scope.AnyParameters && !scope.Parameters.Contains(member) =>
+                    $"uses undeclared parameter '{ValidationErrors.Excerpt(member, 40)}'" +
+                    (scope.Parameters.Count > 0 ? $"; declared: {string.Join(", ", scope.Parameters)}" : "; declare it in parameters"),
+                "interval" when member is not ("start" or "end") => "uses interval without .start or .end",
+                "runId" or "stepId" when !scope.Step => $"uses '{root}', which only a workflow step's target has",
+                _ => null,
+            };
+            if (problem is not null)
+            {
+                errors.Add(field, problem);
+            }
+            else if (root == "secrets")
+            {
+                secrets.Add(member!);
+            }
+        }
+    }
+
+    private static IEnumerable<(string Path, string Text)> Strings(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                yield return (path, element.GetString()!);
+                break;
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    foreach (var item in Strings(property.Value, $"{path}.{property.Name}"))
+                    {
+                        yield return item;
+                    }
+                }
+                break;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var value in element.EnumerateArray())
+                {
+                    foreach (var item in Strings(value, $"{path}[{index++}]"))
+                    {
+                        yield return item;
+                    }
+                }
+                break;
+        }
+    }
+
+    /// <summary>Every variable path a template reads, and the names it defines itself (assign, capture, for).</summary>
+    private sealed class NameCollector : AstVisitor
+    {
+        public List<List<string>> Paths { get; } = [];
+        public HashSet<string> Locals { get; } = new(StringComparer.Ordinal) { "forloop", "empty", "blank", "nil", "null", "true", "false" };
+        public bool Includes { get; private set; }
+
+        protected override Expression VisitMemberExpression(MemberExpression memberExpression)
+        {
+            Paths.Add(memberExpression.Segments.TakeWhile(s => s is IdentifierSegment).Cast<IdentifierSegment>().Select(s => s.Identifier).ToList());
+            return base.VisitMemberExpression(memberExpression);
+        }
+
+        protected override Statement VisitAssignStatement(AssignStatement assignStatement)
+        {
+            Locals.Add(assignStatement.Identifier);
+            return base.VisitAssignStatement(assignStatement);
+        }
+
+        protected override Statement VisitCaptureStatement(CaptureStatement captureStatement)
+        {
+            Locals.Add(captureStatement.Identifier);
+            return base.VisitCaptureStatement(captureStatement);
+        }
+
+        protected override Statement VisitForStatement(ForStatement forStatement)
+        {
+            Locals.Add(forStatement.Identifier);
+            return base.VisitForStatement(forStatement);
+        }
+
+        protected override Statement VisitIncludeStatement(IncludeStatement includeStatement)
+        {
+            Includes = true;
+            return base.VisitIncludeStatement(includeStatement);
+        }
+
+        protected override Statement VisitRenderStatement(RenderStatement renderStatement)
+        {
+            Includes = true;
+            return base.VisitRenderStatement(renderStatement);
+        }
+    }
+}
+
+/// <summary>A stored template that cannot be rendered: the attempt fails with this message.</summary>
+public sealed class TemplateException(string message) : Exception(message);
+
+/// <summary>The variables of one delivery, as templates see them.</summary>
+public sealed class TemplateValues(TriggerContext trigger)
+{
+    private static string Iso(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
+
+    internal void Apply(TemplateContext context, Func<string, string>? secret)
+    {
+        context.SetValue("executionId", trigger.ExecutionId.ToString());
+        context.SetValue("attempt", trigger.Attempt);
+        context.SetValue("scheduledFor", Iso(trigger.ScheduledFor));
+        context.SetValue("logicalDate", Iso(trigger.EffectiveLogicalDate));
+        if (trigger.EffectiveInterval is { } interval)
+        {
+            context.SetValue("interval", new Dictionary<string, object> { ["start"] = Iso(interval.Start), ["end"] = Iso(interval.End) });
+        }
+        if (trigger.ScheduleId is { } scheduleId)
+        {
+            context.SetValue("scheduleId", scheduleId.ToString());
+        }
+        context.SetValue("scheduleName", trigger.ScheduleName);
+        if (trigger.BackfillId is { } backfill)
+        {
+            context.SetValue("backfillId", backfill.ToString());
+        }
+        if (trigger.Step is { } step)
+        {
+            context.SetValue("runId", step.RunId.ToString());
+            context.SetValue("stepId", step.StepId);
+        }
+        context.SetValue("params", trigger.EffectiveParameters is { ValueKind: JsonValueKind.Object } parameters ? ToObject(parameters) : new Dictionary<string, object?>());
+        if (secret is not null)
+        {
+            context.SetValue("secrets", new SecretLookup(secret));
+        }
+    }
+
+    private static object? ToObject(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => element.EnumerateObject().ToDictionary(p => p.Name, p => ToObject(p.Value), StringComparer.Ordinal),
+        JsonValueKind.Array => element.EnumerateArray().Select(ToObject).ToList(),
+        JsonValueKind.String => element.GetString(),
+        JsonValueKind.Number => element.TryGetInt64(out var whole) ? whole : element.GetDecimal(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        _ => null,
+    };
+
+    /// <summary>Resolves <c>secrets.name</c> on demand, so that only the secrets a header uses are read.</summary>
+    private sealed class SecretLookup(Func<string, string> secret) : Fluid.Values.ObjectValueBase(secret)
+    {
+        public override ValueTask<Fluid.Values.FluidValue> GetValueAsync(string name, TemplateContext context) =>
+            new(Fluid.Values.FluidValue.Create(secret(name), context.Options));
+    }
+}
