@@ -75,8 +75,11 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         var workflows = await connection.QueryAsync<string>("select row_to_json(w)::text from workflows w order by id");
         var runs = await connection.QueryAsync<string>("select row_to_json(r)::text from workflow_runs r order by id");
         var runAttempts = await connection.QueryAsync<string>("select row_to_json(a)::text from workflow_run_attempts a order by run_id, attempt");
+        var secrets = await connection.QueryAsync<string>("select row_to_json(s)::text from secrets s order by id");
+        var backfills = await connection.QueryAsync<string>("select row_to_json(b)::text from backfills b order by id");
+        var backfillRuns = await connection.QueryAsync<string>("select row_to_json(r)::text from backfill_runs r order by backfill_id, seq");
         return string.Join('\n', schedules.Concat(executions).Concat(calendars).Concat(outages).Concat(attempts).Concat(workflows).Concat(runs)
-            .Concat(runAttempts));
+            .Concat(runAttempts).Concat(secrets).Concat(backfills).Concat(backfillRuns));
     }
 
     Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();

@@ -389,6 +389,82 @@ public class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory>
         Post(WithTarget("{'type':'workflow'}"), "target.workflow");
         Post(WithTarget("{'type':'workflow','workflow':'w','url':'http://a.example/'}"), "target.url");
 
+        // Parameters: declarations, and the values a trigger or run gives.
+        Post(Schedule("'cron':'* * * * *','parameters':{'1x':{}},'target':" + Target), "parameters.1x");
+        Post(Schedule("'cron':'* * * * *','parameters':{'n':{'type':'float'}},'target':" + Target), "parameters.n.type");
+        Post(Schedule("'cron':'* * * * *','parameters':{'n':{'type':'integer','default':'ten'}},'target':" + Target), "parameters.n.default");
+        Post(Schedule("'cron':'* * * * *','parameters':{'n':{'type':'integer','required':true}},'target':" + Target), "parameters.n");
+        Post(Schedule("'cron':'* * * * *','parameters':{'n':null},'target':" + Target), "parameters.n");
+        Post(Schedule("'cron':'* * * * *','parameters':{'d':{'type':'date','default':'24/11/2026'}},'target':" + Target), "parameters.d.default");
+        // Templates: syntax, unknown variables, undeclared parameters, secrets outside headers, includes.
+        Post(WithTarget("{'type':'webhook','url':'http://a.example/','body':{'x':'{{ nope }}'}}"), "target.body.x");
+        Post(WithTarget("{'type':'webhook','url':'http://a.example/','body':{'x':'{% if %}'}}"), "target.body.x");
+        Post(WithTarget("{'type':'webhook','url':'http://a.example/','body':{'x':['{{ params.p }}']}}").Replace("\"cron\"", J("'parameters':{'q':{'default':1}},'cron'"), StringComparison.Ordinal), "target.body.x[0]");
+        Post(WithTarget("{'type':'webhook','url':'http://a.example/','body':{'x':'{{ secrets.t }}'}}"), "target.body.x");
+        Post(WithTarget("{'type':'webhook','url':'http://a.example/','body':{'x':'{% include \\'a\\' %}'}}"), "target.body.x");
+        Post(WithTarget("{'type':'webhook','url':'http://a.example/','headers':{'X-A':'{{ interval }}'}}"), "target.headers.X-A");
+        Post(WithTarget("{'type':'webhook','url':'http://a.example/','headers':{'X-A':'{{ secrets.nope }}'}}"), "target.headers");
+        Post(WithTarget("{'type':'kafka','topic':'t','key':'{{ runId }}'}"), "target.key");
+        Post(WithTarget("{'type':'kafka','topic':'t','value':{'v':'{{ 1 | }}'}}"), "target.value.v");
+        Workflow("{'name':'w','parameters':{'p':{'type':'list'}},'steps':[" + Step("a") + "]}", "parameters.p.type");
+        Workflow("{'name':'w','steps':[{'id':'a','target':{'type':'webhook','url':'http://a.example/','body':{'x':'{{ params.p }}'}}}],'parameters':{'q':{}}}",
+            "steps[0].target.body.x");
+        // Trigger now and run now: history mode and parameter values.
+        data.Add("POST", "/api/v1/schedules/{id}/trigger", J("{'logicalDate':'2099-01-01T00:00:00Z'}"), 400, "logicalDate");
+        data.Add("POST", "/api/v1/schedules/{id}/trigger", J("{'logicalDate':'last tuesday'}"), 400, "logicalDate");
+        data.Add("POST", "/api/v1/schedules/{id}/trigger", J("{'intervalStart':'2026-01-02T00:00:00Z','intervalEnd':'2026-01-01T00:00:00Z'}"), 400, "intervalEnd");
+        data.Add("POST", "/api/v1/schedules/{id}/trigger", J("{'intervalEnd':'2026-01-01T00:00:00Z'}"), 400, "intervalStart");
+        data.Add("POST", "/api/v1/schedules/{id}/trigger", J("{'parameters':'x=1'}"), 400, "parameters");
+        data.Add("POST", $"/api/v1/schedules/{Unknown}/trigger", J("{'parameters':{}}"), 404, null);
+        // Backfills: ranges reversed, unbounded, too long, in the future; batches that do not fit; limits; parameters.
+        foreach (var (body, field) in new[]
+                 {
+                     ("{'start':'2026-01-10','end':'2026-01-01'}", "end"),
+                     ("{'end':'2026-01-01'}", "start"),
+                     ("{'start':'2026-01-01'}", "end"),
+                     ("{'start':'2010-01-01','end':'2026-01-01'}", "end"),
+                     ("{'start':'2026-01-01','end':'2099-01-01'}", "end"),
+                     ("{'start':'soon','end':'2026-01-01'}", "start"),
+                     ("{'start':'2026-01-01','end':'2026-02-01','batch':'hour'}", "batch"),
+                     ("{'start':'2026-01-01','end':'2026-02-01','maxActiveRuns':0}", "maxActiveRuns"),
+                     ("{'start':'2026-01-01','end':'2026-02-01','maxActiveRuns':101}", "maxActiveRuns"),
+                     ("{'start':'2026-01-01','end':'2026-02-01','parameters':[1]}", "parameters"),
+                     ("{'start':'2026-01-01T09:30:00Z','end':'2026-01-01T09:40:00Z'}", "start"),
+                 })
+        {
+            data.Add("POST", "/api/v1/schedules/{id}/backfills", J(body), 400, field);
+        }
+        data.Add("POST", $"/api/v1/schedules/{Unknown}/backfills", J("{'start':'2026-01-01','end':'2026-01-02'}"), 404, null);
+        data.Add("POST", $"/api/v1/workflows/{Unknown}/backfills", J("{'start':'2026-01-01','end':'2026-01-02'}"), 404, null);
+        Get("/api/v1/backfills?status=done", "status");
+        Get("/api/v1/backfills?limit=0", "limit");
+        Get("/api/v1/backfills?cursor=zzz", "cursor");
+        Get($"/api/v1/backfills/{Unknown}", null, 404);
+        Get($"/api/v1/backfills/{Unknown}/runs", null, 404);
+        Get($"/api/v1/backfills/{Unknown}/runs?cursor=x", "cursor");
+        foreach (var action in new[] { "pause", "resume", "cancel" })
+        {
+            data.Add("POST", $"/api/v1/backfills/{Unknown}/{action}", "", 404, null);
+        }
+        // Named secrets.
+        foreach (var (body, field) in new[]
+                 {
+                     ("{'value':'x'}", "name"),
+                     ("{'name':'vendor-token','value':'x'}", "name"),
+                     ("{'name':'t'}", "value"),
+                     ("{'name':'t','value':'caf\u00e9'}", "value"),
+                     ("{'name':'t','value':'a\nb'}", "value"),
+                     ("{'name':'t','value':'***'}", "value"),
+                     ("{'name':'t','value':'x','description':'" + new string('d', 2001) + "'}", "description"),
+                 })
+        {
+            data.Add("POST", "/api/v1/secrets", J(body), 400, field);
+        }
+        Get("/api/v1/secrets?limit=501", "limit");
+        Get($"/api/v1/secrets/{Unknown}", null, 404);
+        data.Add("PUT", $"/api/v1/secrets/{Unknown}", J("{'value':'x'}"), 404, null);
+        data.Add("DELETE", $"/api/v1/secrets/{Unknown}", "", 404, null);
+
         // Actions on what does not exist.
         foreach (var action in new[] { "pause", "resume", "trigger", "executions/redrive" })
         {
