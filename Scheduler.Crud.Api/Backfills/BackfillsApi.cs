@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Scheduler.Common.Backfills;
-using Scheduler.Common.Calendars;
 using Scheduler.Common.Parameters;
 using Scheduler.Common.Validation;
 using Scheduler.Crud.Api.Access;
@@ -64,14 +63,9 @@ public static class BackfillsApi
         {
             return Problems.NotFound("schedule");
         }
-        var now = time.GetUtcNow();
-        var timing = schedule.Timing;
-        var calendar = schedule.CalendarId is { } calendarId ? (await calendars.GetAsync(user.Tenant(), calendarId, cancellationToken))?.ToCalendar() : null;
         var errors = new ValidationErrors();
-        var plan = BackfillPlanner.Plan(request, timing, timing.NeedsCalendar && calendar is null ? null : timing.Occurrences(calendar), now, errors);
-        var parameters = ParameterValidator.Resolve(schedule.Parameters, request.Parameters, "parameters", errors);
-        return await CreateAsync(new BackfillJob(user.Tenant(), schedule.Id, null, schedule.Name), plan, parameters, request, errors, backfills, now, response,
-            cancellationToken);
+        var created = await ForScheduleAsync(schedule, request, calendars, backfills, time.GetUtcNow(), errors, cancellationToken);
+        return Answer(created, errors, response);
     }
 
     private static async Task<Results<Created<BackfillResponse>, Ok<BackfillPlanResponse>, ValidationProblem, ProblemHttpResult>> CreateForWorkflow(Guid id,
@@ -82,23 +76,44 @@ public static class BackfillsApi
         {
             return Problems.NotFound("workflow");
         }
-        var now = time.GetUtcNow();
         var errors = new ValidationErrors();
-        var plan = BackfillPlanner.Plan(request, null, null, now, errors);
-        var parameters = ParameterValidator.Resolve(workflow.Parameters, request.Parameters, "parameters", errors);
-        return await CreateAsync(new BackfillJob(user.Tenant(), null, workflow.Id, workflow.Name), plan, parameters, request, errors, backfills, now, response,
-            cancellationToken);
+        var created = await ForWorkflowAsync(workflow, request, backfills, time.GetUtcNow(), errors, cancellationToken);
+        return Answer(created, errors, response);
     }
 
-    private static async Task<Results<Created<BackfillResponse>, Ok<BackfillPlanResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(BackfillJob job,
-        BackfillPlan? plan, System.Text.Json.Nodes.JsonObject? parameters, BackfillRequest request, ValidationErrors errors, BackfillStore backfills,
-        DateTimeOffset now, HttpResponse response, CancellationToken cancellationToken)
+    /// <summary>A schedule's backfill (or its dry run), cut by the schedule's timing and calendar; null with <paramref name="errors"/> when invalid.</summary>
+    internal static async Task<BackfillCreated?> ForScheduleAsync(ScheduleRecord schedule, BackfillRequest request, CalendarStore calendars,
+        BackfillStore backfills, DateTimeOffset now, ValidationErrors errors, CancellationToken cancellationToken)
     {
-        if (!errors.IsValid)
+        var timing = schedule.Timing;
+        var calendar = schedule.CalendarId is { } calendarId ? (await calendars.GetAsync(schedule.Tenant, calendarId, cancellationToken))?.ToCalendar() : null;
+        var plan = BackfillPlanner.Plan(request, timing, timing.NeedsCalendar && calendar is null ? null : timing.Occurrences(calendar), now, errors);
+        var parameters = ParameterValidator.Resolve(schedule.Parameters, request.Parameters, "parameters", errors);
+        return errors.IsValid
+            ? await backfills.CreateAsync(new BackfillJob(schedule.Tenant, schedule.Id, null, schedule.Name), plan!, parameters!.ToJsonString(),
+                request.DryRun ?? false, now, cancellationToken)
+            : null;
+    }
+
+    /// <summary>A workflow's backfill (or its dry run), cut by day, week or month in UTC (a workflow has no timing).</summary>
+    internal static async Task<BackfillCreated?> ForWorkflowAsync(WorkflowRecord workflow, BackfillRequest request, BackfillStore backfills, DateTimeOffset now,
+        ValidationErrors errors, CancellationToken cancellationToken)
+    {
+        var plan = BackfillPlanner.Plan(request, null, null, now, errors);
+        var parameters = ParameterValidator.Resolve(workflow.Parameters, request.Parameters, "parameters", errors);
+        return errors.IsValid
+            ? await backfills.CreateAsync(new BackfillJob(workflow.Tenant, null, workflow.Id, workflow.Name), plan!, parameters!.ToJsonString(),
+                request.DryRun ?? false, now, cancellationToken)
+            : null;
+    }
+
+    private static Results<Created<BackfillResponse>, Ok<BackfillPlanResponse>, ValidationProblem, ProblemHttpResult> Answer(BackfillCreated? created,
+        ValidationErrors errors, HttpResponse response)
+    {
+        if (created is null)
         {
             return Problems.Invalid(errors, "The backfill is invalid.");
         }
-        var created = await backfills.CreateAsync(job, plan!, parameters!.ToJsonString(), request.DryRun ?? false, now, cancellationToken);
         if (created.Backfill is not { } backfill)
         {
             return TypedResults.Ok(BackfillPlanResponse.From(created));

@@ -4,6 +4,8 @@ using Scheduler.Common.Schedules;
 using Scheduler.Common.Validation;
 using Scheduler.Crud.Api.Access;
 using Scheduler.Crud.Api.Backfills;
+using Scheduler.Crud.Api.Ui;
+using Scheduler.Storage.Backfills;
 using Scheduler.Storage.Calendars;
 using Scheduler.Storage.Executions;
 using Scheduler.Storage.Schedules;
@@ -11,7 +13,7 @@ using Scheduler.Storage.Schedules;
 namespace Scheduler.Crud.Api.Pages.Schedules;
 
 /// <summary>A schedule, its next fire times and its executions with every attempt; pause, resume, trigger, delete, redrive.</summary>
-public sealed class DetailsModel(ScheduleStore store, HistoryStore history, CalendarStore calendars, TimeProvider time) : PageModel
+public sealed class DetailsModel(ScheduleStore store, HistoryStore history, CalendarStore calendars, BackfillStore backfills, TimeProvider time) : PageModel
 {
     [FromRoute] public Guid Id { get; set; }
 
@@ -19,6 +21,36 @@ public sealed class DetailsModel(ScheduleStore store, HistoryStore history, Cale
     public string Description { get; private set; } = "";
     public IReadOnlyList<DateTimeOffset> Upcoming { get; private set; } = [];
     public IReadOnlyList<(ExecutionRecord Execution, IReadOnlyList<AttemptRecord> Attempts)> Executions { get; private set; } = [];
+
+    [BindProperty] public BackfillForm Backfill { get; set; } = new();
+
+    public IReadOnlyList<BackfillRecord> Backfills { get; private set; } = [];
+    public BackfillPlanResponse? Preview { get; private set; }
+    public ValidationErrors BackfillErrors { get; private set; } = new();
+
+    public BackfillFormView BackfillView => new(Backfill, BackfillErrors, Preview, Schedule.Timing.IsRecurring, Backfills);
+
+    /// <summary>A backfill: previewed (a dry run, shown on this page) or started (its own page).</summary>
+    public async Task<IActionResult> OnPostBackfillAsync(bool dryRun)
+    {
+        var cancellationToken = HttpContext.RequestAborted;
+        if (await store.GetAsync(User.Tenant(), Id, cancellationToken) is not { } schedule)
+        {
+            return NotFound();
+        }
+        var errors = new ValidationErrors();
+        var request = Backfill.ToRequest(dryRun, errors);
+        var created = errors.IsValid ? await BackfillsApi.ForScheduleAsync(schedule, request, calendars, backfills, time.GetUtcNow(), errors, cancellationToken) : null;
+        if (created?.Backfill is { } backfill)
+        {
+            TempData["Flash"] = $"Backfill started: {backfill.Total} runs, at most {backfill.MaxActiveRuns} at once.";
+            return Redirect($"/backfills/{backfill.Id}");
+        }
+        var page = await OnGetAsync();
+        BackfillErrors = errors;
+        Preview = created is null ? null : BackfillPlanResponse.From(created);
+        return page;
+    }
 
     public async Task<IActionResult> OnGetAsync()
     {
@@ -38,6 +70,7 @@ public sealed class DetailsModel(ScheduleStore store, HistoryStore history, Cale
             executions.Add((e, (await history.GetAsync(User.Tenant(), e.Id, cancellationToken))?.Attempts ?? []));
         }
         Executions = executions;
+        Backfills = await backfills.ListAsync(User.Tenant(), Id, null, null, null, 10, cancellationToken);
         return Page();
     }
 

@@ -6,13 +6,46 @@ using Scheduler.Common.Validation;
 using Scheduler.Crud.Api.Access;
 using Scheduler.Crud.Api.Backfills;
 using Scheduler.Crud.Api.Workflows;
+using Scheduler.Crud.Api.Ui;
+using Scheduler.Storage.Backfills;
 using Scheduler.Storage.Workflows;
 
 namespace Scheduler.Crud.Api.Pages.Workflows;
 
 /// <summary>A workflow: its DAG, its runs, run now (with parameters), edit its definition, delete.</summary>
-public sealed class WorkflowModel(WorkflowStore workflows, RunStore runs, EgressPolicy egress, TimeProvider time) : PageModel
+public sealed class WorkflowModel(WorkflowStore workflows, RunStore runs, BackfillStore backfills, Storage.Secrets.SecretStore secrets, EgressPolicy egress,
+    TimeProvider time) : PageModel
 {
+    [BindProperty] public BackfillForm Backfill { get; set; } = new();
+
+    public IReadOnlyList<BackfillRecord> Backfills { get; private set; } = [];
+    public BackfillPlanResponse? Preview { get; private set; }
+    public ValidationErrors BackfillErrors { get; private set; } = new();
+
+    public BackfillFormView BackfillView => new(Backfill, BackfillErrors, Preview, Recurring: false, Backfills);
+
+    /// <summary>A backfill of the workflow: previewed (a dry run, shown on this page) or started (its own page).</summary>
+    public async Task<IActionResult> OnPostBackfillAsync(bool dryRun)
+    {
+        if (!await LoadAsync())
+        {
+            return NotFound();
+        }
+        Definition = WorkflowJson.Of(Workflow);
+        Version = Workflow.Version;
+        var errors = new ValidationErrors();
+        var request = Backfill.ToRequest(dryRun, errors);
+        var created = errors.IsValid ? await BackfillsApi.ForWorkflowAsync(Workflow, request, backfills, time.GetUtcNow(), errors, HttpContext.RequestAborted) : null;
+        if (created?.Backfill is { } backfill)
+        {
+            TempData["Flash"] = $"Backfill started: {backfill.Total} runs, at most {backfill.MaxActiveRuns} at once.";
+            return Redirect($"/backfills/{backfill.Id}");
+        }
+        BackfillErrors = errors;
+        Preview = created is null ? null : BackfillPlanResponse.From(created);
+        return Page();
+    }
+
     [FromRoute] public Guid Id { get; set; }
     [BindProperty] public string Definition { get; set; } = "";
     [BindProperty] public int? Version { get; set; }
@@ -44,7 +77,8 @@ public sealed class WorkflowModel(WorkflowStore workflows, RunStore runs, Egress
             return NotFound();
         }
         if (WorkflowJson.Parse(Definition, Errors) is { } request &&
-            (Errors = WorkflowsApi.ValidateWrite(request, egress, Workflow.Steps, out var definition)).IsValid)
+            (Errors = WorkflowsApi.ValidateWrite(request, egress, Workflow.Steps, out var definition)).IsValid &&
+            await ReferencesExistAsync(definition!))
         {
             var change = await workflows.ReplaceAsync(User.Tenant(), Id, Version, _ => definition!, time.GetUtcNow(), HttpContext.RequestAborted);
             switch (change.Status)
@@ -112,6 +146,13 @@ public sealed class WorkflowModel(WorkflowStore workflows, RunStore runs, Egress
         Workflow = workflow;
         Runs = await runs.ListAsync(User.Tenant(), Id, null, 25, null, HttpContext.RequestAborted);
         StartedBy = await workflows.StartedByAsync(User.Tenant(), workflow.Name, HttpContext.RequestAborted);
+        Backfills = await backfills.ListAsync(User.Tenant(), null, Id, null, null, 10, HttpContext.RequestAborted);
         return true;
+    }
+
+    private async Task<bool> ReferencesExistAsync(Common.Workflows.WorkflowDefinition definition)
+    {
+        await Crud.Api.Secrets.SecretsApi.CheckReferencesAsync(secrets, User.Tenant(), definition.SecretRefs, "steps", Errors, HttpContext.RequestAborted);
+        return Errors.IsValid;
     }
 }

@@ -298,6 +298,71 @@ public sealed class BrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_backfill_is_previewed_started_followed_and_cancelled_from_its_pages_a_past_date_is_triggered_and_a_secret_never_shows_its_value()
+    {
+        await using var h = await ApiHarness.StartAsync(kestrel: true);
+        await h.PostAsync("/api/v1/calendars", System.Net.HttpStatusCode.Created, JsonNode.Parse("""
+            { "name": "ops-days", "weekendDays": [], "holidays": [{ "date": "2026-10-28", "name": "Founders' Day" }] }
+            """));
+        var schedule = await h.CreateAsync(JsonNode.Parse($$"""
+            { "name": "ui-daily-load", "cron": "0 0 6 * * *", "timeZone": "Europe/London", "calendar": "ops-days",
+              "parameters": { "region": { "type": "string", "default": "eu" } }, "completion": { "runTimeout": "PT2H" },
+              "target": { "type": "webhook", "url": "{{h.Echo.WorkUrl("for=1h&heartbeat=5s")}}" } }
+            """)!.AsObject());
+        var page = await SignInAsync(h);
+        await page.GotoAsync($"/schedules/{schedule["id"]}");
+        await Assertions.Expect(page.Locator("main")).ToContainTextAsync("region (string, default \"eu\")");
+
+        // Preview: the seven runs of a week around London's DST change and the holiday, nothing stored.
+        await page.GetByText("New backfill").ClickAsync();
+        await page.GetByLabel("From (a date in the job's zone, or an instant)").FillAsync("2026-10-22");
+        await page.GetByLabel("Until (exclusive, not in the future)").FillAsync("2026-10-31");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Preview the runs" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#backfill-preview")).ToHaveTextAsync("It would make 7 of 7 runs");
+        await Assertions.Expect(page.Locator("table.preview tbody tr")).ToHaveCountAsync(7);
+        await ScreenshotAsync(page, "backfill-preview");
+        Assert.Empty((await h.GetAsync("/api/v1/backfills"))["items"]!.AsArray());
+
+        // Start it: its page shows the progress bar and the runs; the first is running, the rest wait (one at a time).
+        await page.GetByRole(AriaRole.Button, new() { Name = "Start backfill" }).ClickAsync();
+        await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("running");
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("Backfill started: 7 runs, at most 1 at once");
+        await h.Executor.DrainAsync();
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("progress#backfill-progress")).ToHaveAttributeAsync("max", "7");
+        await Assertions.Expect(page.Locator("main table tbody tr")).ToHaveCountAsync(7);
+        await Assertions.Expect(page.Locator("main table tbody tr").First).Not.ToContainTextAsync("waiting");
+        await Assertions.Expect(page.Locator("main table tbody tr").Nth(1)).ToContainTextAsync("waiting");
+        await ScreenshotAsync(page, "backfill");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("Cancelled");
+        await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("cancelled");
+        await page.GotoAsync("/backfills");
+        await Assertions.Expect(page.Locator("table.backfills tbody tr")).ToHaveCountAsync(1);
+
+        // Trigger for a past date: the run is for the occurrence at or before it.
+        await page.GotoAsync($"/schedules/{schedule["id"]}");
+        await page.GetByText("Trigger for a past date or with parameters").ClickAsync();
+        await page.GetByLabel("Logical date (blank: now; a past instant runs it as if it were then)").FillAsync("2026-10-29T12:00:00Z");
+        await page.GetByLabel("Parameters (JSON object; declared defaults fill the rest)").FillAsync("""{ "region": "us" }""");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Trigger", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("Triggered for 2026-10-29 06:00:00 UTC");
+        await page.GetByText("Trigger for a past date or with parameters").ClickAsync();
+        await page.GetByLabel("Parameters (JSON object; declared defaults fill the rest)").FillAsync("""{ "region": 7 }""");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Trigger", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("Not triggered: parameters.region: must be a string, got 7");
+
+        // A secret: saved, listed, never shown.
+        await page.GotoAsync("/secrets");
+        await page.GetByLabel("Name (letters, digits and _)").FillAsync("vendor_token");
+        await page.GetByLabel("Value").FillAsync("ui-s3cr3t-value");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save secret" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("Saved secret vendor_token");
+        await Assertions.Expect(page.Locator("main table")).ToContainTextAsync("vendor_token");
+        Assert.DoesNotContain("ui-s3cr3t-value", await page.ContentAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_overview_and_key_pages_work_and_a_read_key_cannot_write()
     {
         await using var h = await ApiHarness.StartAsync(kestrel: true);
