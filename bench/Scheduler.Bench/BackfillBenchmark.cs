@@ -49,7 +49,7 @@ internal static class BackfillBenchmark
         var clock = Stopwatch.StartNew();
         var response = await http.PostAsJsonAsync($"/api/v1/schedules/{schedule}/backfills", new
         {
-            start = end.AddMinutes(-runs - 1).ToString("O"), end = end.ToString("O"), batch = "occurrence", maxActiveRuns,
+            start = end.AddMinutes(-runs).ToString("O"), end = end.ToString("O"), batch = "occurrence", maxActiveRuns,
         });
         var creation = clock.Elapsed;
         var body = await response.Content.ReadAsStringAsync();
