@@ -178,19 +178,21 @@ public class WebhookSecurityTests
         var body = h.Webhook("failing-with-secrets", "\"delay\": \"1s\"", "fail=500");
         body["maxAttempts"] = 2;
         body["target"]!["signingSecret"] = SigningSecret;
-        body["target"]!["headers"] = new JsonObject { ["Authorization"] = Token, ["X-Api-Key"] = "k3y-of-the-target" };
+        body["target"]!["headers"] = new JsonObject { ["Authorization"] = Token, ["X-Api-Key"] = "k3y-of-the-target", ["X-Vendor"] = "{{ secrets.vendor }}" };
+        await h.PostAsync("/api/v1/secrets", System.Net.HttpStatusCode.Created, new JsonObject { ["name"] = "vendor", ["value"] = "n4med-secret-of-the-vendor" });
         var schedule = await h.CreateAsync(body);
         h.Time.Advance(TimeSpan.FromSeconds(1));
         await executor.DrainAsync();
         h.Time.Advance(TimeSpan.FromMinutes(1));
         await executor.DrainAsync();
         Assert.Equal(2, (await h.Echo.ReceivedAsync((string)schedule["id"]!)).Count);
+        Assert.All(await h.Echo.ReceivedAsync((string)schedule["id"]!), r => Assert.Equal("n4med-secret-of-the-vendor", r.Headers["x-vendor"]));
 
         var history = await h.Client.GetStringAsync($"/api/v1/executions?scheduleId={schedule["id"]}");
         Assert.Contains("HTTP 500", history, StringComparison.Ordinal);
         Assert.NotEmpty(logs.Lines);
         Assert.NotEmpty(tags);
-        foreach (var secret in new[] { "s3cr3t-token-0f-the-target", "k3y-of-the-target", SigningSecret[6..] })
+        foreach (var secret in new[] { "s3cr3t-token-0f-the-target", "k3y-of-the-target", SigningSecret[6..], "n4med-secret-of-the-vendor" })
         {
             Assert.DoesNotContain(logs.Lines, l => l.Contains(secret, StringComparison.Ordinal));
             Assert.DoesNotContain(tags, t => t.Contains(secret, StringComparison.Ordinal));

@@ -123,7 +123,14 @@ public class BackfillTests
             return (string)(await ExecutionsAsync(h, scheduleId))[0]!["status"]! == "running";
         }, Patience, "the first run to start");
 
-        var paused = await h.PostAsync($"/api/v1/backfills/{id}/pause");
+        // If-Match guards each change: a stale ETag is a 412 and changes nothing.
+        using (var stale = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/backfills/{id}/pause") { Headers = { { "If-Match", "\"99\"" } } })
+        {
+            Assert.Equal(HttpStatusCode.PreconditionFailed, (await h.Client.SendAsync(stale)).StatusCode);
+        }
+        var read = await h.Client.GetAsync($"/api/v1/backfills/{id}");
+        using var fresh = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/backfills/{id}/pause") { Headers = { { "If-Match", read.Headers.ETag!.Tag } } };
+        var paused = (await (await h.Client.SendAsync(fresh)).Content.ReadFromJsonAsync<JsonObject>())!;
         Assert.Equal("paused", (string)paused["status"]!);
         var cancelled = await h.PostAsync($"/api/v1/backfills/{id}/cancel");
         Assert.Equal("cancelled", (string)cancelled["status"]!);

@@ -42,6 +42,11 @@ public class SecretTests
         Assert.DoesNotContain("s3cr3t", received.Body, StringComparison.Ordinal);
 
         // Rotate: the schedule is not touched, and deliveries after the executors' few seconds of caching use the new value.
+        using (var stale = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/secrets/{secretId}")
+               { Content = JsonContent.Create(new { value = "lost-update" }), Headers = { { "If-Match", "\"7\"" } } })
+        {
+            Assert.Equal(HttpStatusCode.PreconditionFailed, (await h.Client.SendAsync(stale)).StatusCode);
+        }
         var rotated = await h.Client.PutAsJsonAsync($"/api/v1/secrets/{secretId}", new { value = "s3cr3t-two" });
         Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
         Assert.NotNull((await rotated.Content.ReadFromJsonAsync<JsonObject>())!["rotatedAt"]);
