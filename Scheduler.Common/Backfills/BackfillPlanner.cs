@@ -21,8 +21,8 @@ public sealed record PlannedRun(DateTimeOffset LogicalDate, DataInterval Interva
 public sealed record BackfillPlan(DateTimeOffset Start, DateTimeOffset End, BackfillBatch Batch, int MaxActiveRuns, bool Rerun, IReadOnlyList<PlannedRun> Runs);
 
 /// <summary>
-/// Cuts a range of history into a backfill's runs by the job's timing (its zone and calendar): one per occurrence
-/// (<c>[previous occurrence, occurrence)</c>) or one per day, week or month that has an occurrence ending in it. Pure.
+/// Cuts a range of history into a backfill's runs by the job's timing (its zone and calendar): one per interval between two
+/// occurrences that starts in the range, or one per day, week or month the job fires in. Pure.
 /// </summary>
 public static class BackfillPlanner
 {
@@ -83,7 +83,7 @@ public static class BackfillPlanner
             return null;
         }
         var runs = batch == BackfillBatch.Occurrence
-            ? ByOccurrence(occurrences!, start!.Value, end!.Value, errors)
+            ? ByOccurrence(occurrences!, start!.Value, end!.Value, now, errors)
             : ByPeriod(batch, recurring ? occurrences : null, zone, start!.Value, end!.Value, errors);
         if (errors.IsValid && runs.Count == 0)
         {
@@ -92,19 +92,19 @@ public static class BackfillPlanner
         return errors.IsValid ? new BackfillPlan(start!.Value, end!.Value, batch, maxActive, request.Rerun ?? false, runs) : null;
     }
 
-    private static List<PlannedRun> ByOccurrence(Occurrences occurrences, DateTimeOffset start, DateTimeOffset end, ValidationErrors errors)
+    // The intervals that start in the range (as Airflow's backfill picks logical dates), each up to the next occurrence, and
+    // only those that have ended by now: a daily 02:00 job's "last week" is seven runs, Monday 02:00 to the next Monday 02:00.
+    private static List<PlannedRun> ByOccurrence(Occurrences occurrences, DateTimeOffset start, DateTimeOffset end, DateTimeOffset now, ValidationErrors errors)
     {
         var runs = new List<PlannedRun>();
-        var previous = occurrences.AtOrAfter(start);
-        for (var next = previous is { } p ? occurrences.NextAfter(p) : null; next is { } at && at <= end; next = occurrences.NextAfter(at))
+        for (var from = occurrences.AtOrAfter(start); from is { } at && at < end && occurrences.NextAfter(at) is { } to && to <= now; from = to)
         {
             if (runs.Count == MaxRuns)
             {
                 errors.Add("end", $"the range holds more than {MaxRuns} runs; split it, or use a larger batch (day, week, month)");
                 return runs;
             }
-            runs.Add(new PlannedRun(at, new DataInterval(previous!.Value, at)));
-            previous = at;
+            runs.Add(new PlannedRun(to, new DataInterval(at, to)));
         }
         return runs;
     }
@@ -134,8 +134,8 @@ public static class BackfillPlanner
             {
                 return runs;
             }
-            // A period has a run when the job has an occurrence ending in it: (start, end], as an occurrence ends its own interval.
-            if (occurrences is null || occurrences.NextAfter(periodStart) is { } at && at <= periodEnd)
+            // A period has a run when the job fires in it (a holiday its calendar skips has none).
+            if (occurrences is null || occurrences.AtOrAfter(periodStart) is { } at && at < periodEnd)
             {
                 if (runs.Count == MaxRuns)
                 {

@@ -12,9 +12,9 @@ public sealed record BackfillRequest
     public string? End { get; init; }
 
     /// <summary>
-    /// <c>occurrence</c> (default for cron jobs: one run per occurrence, covering the interval since the one before), or
-    /// <c>day</c>, <c>week</c> (Monday to Monday) or <c>month</c>: one run per such period in the job's zone that has an
-    /// occurrence (every period for a manual job).
+    /// <c>occurrence</c> (default for cron jobs: one run per interval that starts in the range, from an occurrence to the
+    /// next, once it has ended), or <c>day</c>, <c>week</c> (Monday to Monday) or <c>month</c>: one run per such period in the
+    /// job's zone that the job fires in (every period for a manual job).
     /// </summary>
     public string? Batch { get; init; }
 

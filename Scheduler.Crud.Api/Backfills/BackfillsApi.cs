@@ -25,8 +25,8 @@ public static class BackfillsApi
 
     private const string CreateDescription =
         "`start` and `end` (instants, or dates read in the job's time zone; `end` not in the future; at most 3660 days and 50,000 runs), `batch` " +
-        "(`occurrence`: one run per occurrence, covering the interval since the one before — the default for cron; `day`, `week`, `month`: one run per " +
-        "such period that has an occurrence), `maxActiveRuns` (1–100, default 1), `parameters` (checked against the job's declaration) and `rerun` " +
+        "(`occurrence`: one run per interval between two occurrences that starts in the range and has ended — the default for cron; `day`, `week`, " +
+        "`month`: one run per such period in the job's zone that the job fires in), `maxActiveRuns` (1–100, default 1), `parameters` (checked against the job's declaration) and `rerun` " +
         "(run intervals an earlier backfill ran again). `dryRun: true` answers 200 with the runs it would make and stores nothing; otherwise 201, its " +
         "first runs started. Its runs have origin `backfill` and leave the job's own occurrences alone.";
 

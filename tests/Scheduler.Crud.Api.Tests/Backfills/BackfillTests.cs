@@ -43,7 +43,7 @@ public class BackfillTests
         var schedule = await DailyScheduleAsync(h, "daily-load", "for=10s");
         var scheduleId = (string)schedule["id"]!;
         var nextFireAt = (string)schedule["nextFireAt"]!;
-        var request = new JsonObject { ["start"] = "2026-10-22", ["end"] = "2026-10-31", ["maxActiveRuns"] = 2, ["parameters"] = new JsonObject { ["region"] = "us" } };
+        var request = new JsonObject { ["start"] = "2026-10-22", ["end"] = "2026-10-30", ["maxActiveRuns"] = 2, ["parameters"] = new JsonObject { ["region"] = "us" } };
 
         // The dry run lists the seven intervals and stores nothing.
         var dry = await h.PostAsync($"/api/v1/schedules/{scheduleId}/backfills", HttpStatusCode.OK, ((JsonObject)request.DeepClone()).Also(r => r["dryRun"] = true));
@@ -114,7 +114,7 @@ public class BackfillTests
         var schedule = await DailyScheduleAsync(h, "cancelled-load", "for=1h&heartbeat=5s");
         var scheduleId = (string)schedule["id"]!;
         var created = await h.PostAsync($"/api/v1/schedules/{scheduleId}/backfills", HttpStatusCode.Created,
-            new JsonObject { ["start"] = "2026-10-22", ["end"] = "2026-10-31", ["batch"] = "occurrence" });
+            new JsonObject { ["start"] = "2026-10-22", ["end"] = "2026-10-30", ["batch"] = "occurrence" });
         var id = (string)created["id"]!;
         Assert.Equal(1, (int)created["progress"]!["started"]!);
         await WaitFor.ConditionAsync(async () =>
@@ -148,7 +148,7 @@ public class BackfillTests
         Assert.Equal(HttpStatusCode.Conflict, problem.StatusCode);
         // A cancelled backfill's unrun intervals are not covered: the same range again makes the six it never ran (and the cancelled one).
         var dry = await h.PostAsync($"/api/v1/schedules/{scheduleId}/backfills", HttpStatusCode.OK,
-            new JsonObject { ["start"] = "2026-10-22", ["end"] = "2026-10-31", ["dryRun"] = true });
+            new JsonObject { ["start"] = "2026-10-22", ["end"] = "2026-10-30", ["dryRun"] = true });
         Assert.Equal(7, (int)dry["toRun"]!);
     }
 
