@@ -66,7 +66,7 @@ internal static class BackfillProgress
     private static async Task<int> StartExecutionsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, BackfillRecord backfill, Guid scheduleId,
         List<StartableRun> runs, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var ids = runs.Select(_ => Guid.CreateVersion7(now)).ToArray();
+        var ids = runs.Select(_ => Common.TimeOrderedId.New(now)).ToArray();
         // The executions, their backfill runs marked, and a wake-up for the executors: one statement.
         return await connection.ExecuteScalarAsync<int>(new CommandDefinition(BackfillSql.InsertExecutions, new
             {

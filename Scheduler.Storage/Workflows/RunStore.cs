@@ -71,7 +71,8 @@ public sealed class RunStore(NpgsqlDataSource dataSource)
     {
         var run = await connection.QuerySingleOrDefaultAsync<RunRecord>(new CommandDefinition(WorkflowSql.InsertRun, new
         {
-            Id = Guid.CreateVersion7(now),
+            // Queued runs start oldest first by id: ids made in one millisecond must keep their order too.
+            Id = Common.TimeOrderedId.New(now),
             workflow.Tenant,
             WorkflowId = workflow.Id,
             WorkflowName = workflow.Name,

@@ -139,3 +139,20 @@ public class WorkflowTests
         Assert.Null(failed.Finished);
     }
 }
+
+public sealed class TimeOrderedIdTests
+{
+    [Fact]
+    public void Ids_made_in_one_millisecond_keep_their_order_as_uuids_sort_and_carry_version_7()
+    {
+        var at = new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+        var ids = Enumerable.Range(0, 5_000).Select(_ => TimeOrderedId.New(at)).ToList();
+        // PostgreSQL orders uuids by their bytes, big-endian: the order they were made in.
+        Assert.Equal(ids, ids.OrderBy(g => Convert.ToHexString(g.ToByteArray(bigEndian: true)), StringComparer.Ordinal));
+        Assert.All(ids, g => Assert.Equal(7, g.Version));
+        Assert.All(ids, g => Assert.Equal(0b10, g.Variant >> 2));
+        Assert.True(DateTimeOffset.FromUnixTimeMilliseconds(BitConverter.ToInt64([.. g(ids[0])[..6].Reverse(), 0, 0])) >= at);
+
+        static byte[] g(Guid id) => id.ToByteArray(bigEndian: true);
+    }
+}
