@@ -3,6 +3,7 @@ using Scheduler.ServiceDefaults;
 using Scheduler.Common;
 using Scalar.AspNetCore;
 using Scheduler.Crud.Api.Access;
+using Scheduler.Crud.Api.Audit;
 using Scheduler.Crud.Api.Backfills;
 using Scheduler.Crud.Api.Secrets;
 using Scheduler.Crud.Api.Calendars;
@@ -81,6 +82,7 @@ public static class CrudApiServiceCollectionExtensions
         api.MapOutagesApi();
         api.MapSecretsApi();
         api.MapBackfillsApi();
+        api.MapAuditApi();
         api.MapStatsApi();
         api.MapApiKeysApi();
         app.MapStaticAssets();

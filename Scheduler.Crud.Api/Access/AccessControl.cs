@@ -6,6 +6,8 @@ using Microsoft.Extensions.Options;
 using Scheduler.Common.Security;
 using Scheduler.Storage.Access;
 
+using Scheduler.Storage.Audit;
+
 namespace Scheduler.Crud.Api.Access;
 
 /// <summary>The <c>Limits</c> configuration section.</summary>
@@ -141,6 +143,12 @@ public static class AccessControl
         // After authentication, so each key has its own bucket.
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.Use((context, next) =>
+        {
+            // Who changes things, and from where: the stores write it into the audit trail with each change.
+            AuditActor.Current = Audit.AuditSources.ActorOf(context);
+            return next(context);
+        });
         return app;
     }
 

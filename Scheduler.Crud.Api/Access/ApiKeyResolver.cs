@@ -24,14 +24,14 @@ public sealed class ApiKeyResolver(IOptions<AuthOptions> auth, ApiKeyStore keys,
     {
         if (_bootstrapHash is not null && CryptographicOperations.FixedTimeEquals(hash, _bootstrapHash))
         {
-            return Identity("bootstrap", _auth.BootstrapTenant, Scopes.Admin, hash, authenticationType);
+            return Identity("bootstrap", _auth.BootstrapTenant, Scopes.Admin, hash, authenticationType, "bootstrap key");
         }
         var record = await cache.GetOrCreateAsync(CacheKey(hash), entry =>
         {
             entry.AbsoluteExpirationRelativeToNow = CacheFor;
             return keys.FindByHashAsync(hash, cancellationToken);
         });
-        return record is null ? null : Identity(record.Id.ToString(), record.Tenant, record.Scope, hash, authenticationType);
+        return record is null ? null : Identity(record.Id.ToString(), record.Tenant, record.Scope, hash, authenticationType, record.Name);
     }
 
     /// <summary>Revokes a key: it stops working here at once (other API replicas within <see cref="CacheFor"/>).</summary>
@@ -47,9 +47,13 @@ public sealed class ApiKeyResolver(IOptions<AuthOptions> auth, ApiKeyStore keys,
 
     private static string CacheKey(byte[] hash) => "apikey:" + Convert.ToHexString(hash);
 
-    public static ClaimsIdentity Identity(string keyId, string tenant, string scope, byte[]? hash, string authenticationType)
+    public static ClaimsIdentity Identity(string keyId, string tenant, string scope, byte[]? hash, string authenticationType, string? keyName = null)
     {
         List<Claim> claims = [new(Scopes.KeyIdClaim, keyId), new(Scopes.TenantClaim, tenant), new(Scopes.ScopeClaim, scope)];
+        if (keyName is not null)
+        {
+            claims.Add(new Claim(Scopes.KeyNameClaim, keyName));
+        }
         if (hash is not null)
         {
             claims.Add(new Claim(Scopes.KeyHashClaim, Convert.ToHexString(hash)));

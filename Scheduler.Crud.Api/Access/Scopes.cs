@@ -13,6 +13,7 @@ public static class Scopes
     public const string TenantClaim = "scheduleman:tenant";
     public const string ScopeClaim = "scheduleman:scope";
     public const string KeyIdClaim = "scheduleman:key";
+    public const string KeyNameClaim = "scheduleman:key-name";
     public const string KeyHashClaim = "scheduleman:key-hash";
 
     public static bool Includes(string held, string required) =>

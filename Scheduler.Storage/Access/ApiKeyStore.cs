@@ -4,6 +4,8 @@ using System.Text;
 using Dapper;
 using Npgsql;
 
+using Scheduler.Storage.Audit;
+
 namespace Scheduler.Storage.Access;
 
 /// <summary>An API key as stored: never the key itself, only its hash and first characters.</summary>
@@ -41,12 +43,17 @@ public sealed class ApiKeyStore(NpgsqlDataSource dataSource, TimeProvider time)
         }
         var key = NewKey();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var now = time.GetUtcNow();
         var record = await connection.QuerySingleAsync<ApiKeyRecord>(new CommandDefinition("""
             insert into api_keys (id, tenant, name, scope, key_hash, prefix, created_at)
             values (@Id, @Tenant, @Name, @Scope, @Hash, @Prefix, @Now)
             returning id, tenant, name, scope, prefix, created_at as CreatedAt, revoked_at as RevokedAt
-            """, new { Id = Guid.CreateVersion7(), Tenant = tenant, Name = name, Scope = scope, Hash = Hash(key), Prefix = key[..12], Now = time.GetUtcNow() },
-            cancellationToken: cancellationToken));
+            """, new { Id = Guid.CreateVersion7(), Tenant = tenant, Name = name, Scope = scope, Hash = Hash(key), Prefix = key[..12], Now = now },
+            transaction, cancellationToken: cancellationToken));
+        // The record holds the key's prefix, never the key.
+        await AuditLog.AppendAsync(connection, transaction, "api-key", "create", record.Id, record.Name, null, record, now, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return new CreatedApiKey(record, key);
     }
 
@@ -76,8 +83,22 @@ public sealed class ApiKeyStore(NpgsqlDataSource dataSource, TimeProvider time)
     public async Task<byte[]?> RevokeAsync(string tenant, Guid id, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<byte[]>(new CommandDefinition(
-            "update api_keys set revoked_at = @Now where tenant = @Tenant and id = @Id and revoked_at is null returning key_hash",
-            new { Tenant = tenant, Id = id, Now = time.GetUtcNow() }, cancellationToken: cancellationToken));
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var revoked = await connection.QuerySingleOrDefaultAsync<RevokedKey>(new CommandDefinition(
+            "update api_keys set revoked_at = @Now where tenant = @Tenant and id = @Id and revoked_at is null returning key_hash as KeyHash, name",
+            new { Tenant = tenant, Id = id, Now = now }, transaction, cancellationToken: cancellationToken));
+        if (revoked is { } key)
+        {
+            await AuditLog.AppendAsync(connection, transaction, "api-key", "revoke", id, key.Name, null, null, now, cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return revoked?.KeyHash;
+    }
+
+    private sealed class RevokedKey
+    {
+        public byte[] KeyHash { get; init; } = [];
+        public string Name { get; init; } = "";
     }
 }

@@ -5,6 +5,8 @@ using Scheduler.Common.Schedules;
 using Scheduler.Storage.Results;
 using Scheduler.Storage.Workflows;
 
+using Scheduler.Storage.Audit;
+
 namespace Scheduler.Storage.Backfills;
 
 /// <summary>The job a backfill runs: a schedule or a workflow (exactly one).</summary>
@@ -77,6 +79,7 @@ public sealed class BackfillStore(NpgsqlDataSource dataSource, ResultStore resul
         }, transaction, cancellationToken: cancellationToken));
         await BackfillProgress.AdvanceAsync(connection, transaction, [id], now, cancellationToken);
         backfill = await ReadAsync(connection, transaction, job.Tenant, id, cancellationToken);
+        await AuditLog.AppendAsync(connection, transaction, "backfill", "create", id, job.Name, null, backfill, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new BackfillCreated(backfill, plan.Runs, covered);
     }
@@ -180,6 +183,11 @@ public sealed class BackfillStore(NpgsqlDataSource dataSource, ResultStore resul
             await BackfillProgress.AdvanceAsync(connection, transaction, [id], now, cancellationToken);
         }
         var changed = await ReadAsync(connection, transaction, tenant, id, cancellationToken);
+        if (status != current.Status)
+        {
+            await AuditLog.AppendAsync(connection, transaction, "backfill", status switch { "paused" => "pause", "running" => "resume", _ => "cancel" }, id,
+                current.JobName, current, changed, now, cancellationToken);
+        }
         await transaction.CommitAsync(cancellationToken);
         return new BackfillChange(BackfillChangeStatus.Done, changed);
     }

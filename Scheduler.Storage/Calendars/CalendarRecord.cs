@@ -20,10 +20,12 @@ public sealed class CalendarRecord
     /// <summary>How many live schedules follow it (filled by reads that count them).</summary>
     public int Schedules { get; init; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<Holiday> HolidayList => JsonSerializer.Deserialize<List<StoredHoliday>>(Holidays, SchedulerJson.Options)!
         .Select(h => new Holiday(DateOnly.ParseExact(h.Date, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), h.Name)).ToList();
 
     /// <summary>Monday first, as calendars are read.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<DayOfWeek> WeekendDayList => WeekendDays.Select(d => (DayOfWeek)d).OrderBy(d => ((int)d + 6) % 7).ToList();
 
     public BusinessCalendar ToCalendar() => new(Name, WeekendDayList, HolidayList, Version);

@@ -3,6 +3,8 @@ using Npgsql;
 using Scheduler.Common.Calendars;
 using Scheduler.Storage.Schedules;
 
+using Scheduler.Storage.Audit;
+
 namespace Scheduler.Storage.Calendars;
 
 /// <summary>What became of a change to a calendar.</summary>
@@ -22,8 +24,15 @@ public sealed class CalendarStore(NpgsqlDataSource dataSource)
     public async Task<CalendarRecord?> InsertAsync(string tenant, CalendarDefinition definition, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<CalendarRecord>(new CommandDefinition(CalendarSql.Insert,
-            Parameters(Guid.CreateVersion7(now), tenant, definition, now), cancellationToken: cancellationToken));
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var created = await connection.QuerySingleOrDefaultAsync<CalendarRecord>(new CommandDefinition(CalendarSql.Insert,
+            Parameters(Guid.CreateVersion7(now), tenant, definition, now), transaction, cancellationToken: cancellationToken));
+        if (created is not null)
+        {
+            await AuditLog.AppendAsync(connection, transaction, "calendar", "create", created.Id, created.Name, null, created, now, cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return created;
     }
 
     public async Task<CalendarRecord?> GetAsync(string tenant, Guid id, CancellationToken cancellationToken)
@@ -83,6 +92,7 @@ public sealed class CalendarStore(NpgsqlDataSource dataSource)
             return new CalendarChange(CalendarChangeStatus.NameTaken, current);
         }
         var moved = await RecomputeSchedulesAsync(connection, transaction, id, updated.ToCalendar(), now, cancellationToken);
+        await AuditLog.AppendAsync(connection, transaction, "calendar", "replace", id, updated.Name, current, updated, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new CalendarChange(CalendarChangeStatus.Done, updated, moved);
     }
@@ -105,6 +115,7 @@ public sealed class CalendarStore(NpgsqlDataSource dataSource)
             return new CalendarChange(CalendarChangeStatus.InUse, current, UsedBy: users);
         }
         await connection.ExecuteAsync(new CommandDefinition(CalendarSql.Delete, new { Id = id }, transaction, cancellationToken: cancellationToken));
+        await AuditLog.AppendAsync(connection, transaction, "calendar", "delete", id, current.Name, current, null, null, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new CalendarChange(CalendarChangeStatus.Done, current);
     }

@@ -20,6 +20,7 @@ public sealed class OutageRecord
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyDictionary<string, string> LabelMap => JsonSerializer.Deserialize<Dictionary<string, string>>(Labels, SchedulerJson.Options) ?? [];
 
     public OutageWindow ToWindow() => new(Id, Tenant, Name, StartsAt, EndsAt, Enum.Parse<OutagePolicy>(Policy, ignoreCase: true), LabelMap);

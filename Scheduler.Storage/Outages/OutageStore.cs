@@ -6,6 +6,8 @@ using Scheduler.Common.Outages;
 using Scheduler.Storage.Calendars;
 using Scheduler.Storage.Schedules;
 
+using Scheduler.Storage.Audit;
+
 namespace Scheduler.Storage.Outages;
 
 public enum OutageChangeStatus { Done, NotFound, VersionMismatch, NameTaken, AlreadyOver }
@@ -18,8 +20,15 @@ public sealed class OutageStore(NpgsqlDataSource dataSource)
     public async Task<OutageRecord?> InsertAsync(string tenant, OutageSpec definition, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<OutageRecord>(new CommandDefinition(OutageSql.Insert,
-            Parameters(Guid.CreateVersion7(now), tenant, definition, now), cancellationToken: cancellationToken));
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var created = await connection.QuerySingleOrDefaultAsync<OutageRecord>(new CommandDefinition(OutageSql.Insert,
+            Parameters(Guid.CreateVersion7(now), tenant, definition, now), transaction, cancellationToken: cancellationToken));
+        if (created is not null)
+        {
+            await AuditLog.AppendAsync(connection, transaction, "outage", "create", created.Id, created.Name, null, created, now, cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return created;
     }
 
     public async Task<OutageRecord?> GetAsync(string tenant, Guid id, CancellationToken cancellationToken)
@@ -46,23 +55,23 @@ public sealed class OutageStore(NpgsqlDataSource dataSource)
     /// <summary>Replaces a planned or running outage. Shortening one in force releases what it deferred, as ending it does.</summary>
     public Task<OutageChange> ReplaceAsync(string tenant, Guid id, int? expectedVersion, OutageSpec definition, DateTimeOffset now,
         CancellationToken cancellationToken) =>
-        ChangeAsync(tenant, id, expectedVersion, now, current => current.CancelledAt is not null || current.EndsAt <= now
+        ChangeAsync(tenant, id, expectedVersion, now, "replace", current => current.CancelledAt is not null || current.EndsAt <= now
             ? null
             : (OutageSql.Update, Parameters(id, tenant, definition, now)), cancellationToken);
 
     /// <summary>Cancels an outage that has not ended: occurrences it deferred fire now, and nothing more is skipped or deferred.</summary>
     public Task<OutageChange> CancelAsync(string tenant, Guid id, int? expectedVersion, DateTimeOffset now, CancellationToken cancellationToken) =>
-        ChangeAsync(tenant, id, expectedVersion, now, current => current.CancelledAt is not null || current.EndsAt <= now
+        ChangeAsync(tenant, id, expectedVersion, now, "cancel", current => current.CancelledAt is not null || current.EndsAt <= now
             ? null
             : (OutageSql.Cancel, new { Id = id, Now = now }), cancellationToken);
 
     /// <summary>Ends an outage in force now, as if it had been planned to end now.</summary>
     public Task<OutageChange> EndAsync(string tenant, Guid id, int? expectedVersion, DateTimeOffset now, CancellationToken cancellationToken) =>
-        ChangeAsync(tenant, id, expectedVersion, now, current => current.CancelledAt is not null || current.EndsAt <= now || current.StartsAt > now
+        ChangeAsync(tenant, id, expectedVersion, now, "end", current => current.CancelledAt is not null || current.EndsAt <= now || current.StartsAt > now
             ? null
             : (OutageSql.EndNow, new { Id = id, Now = now }), cancellationToken);
 
-    private async Task<OutageChange> ChangeAsync(string tenant, Guid id, int? expectedVersion, DateTimeOffset now,
+    private async Task<OutageChange> ChangeAsync(string tenant, Guid id, int? expectedVersion, DateTimeOffset now, string action,
         Func<OutageRecord, (string Sql, object Parameters)?> update, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -95,6 +104,7 @@ public sealed class OutageStore(NpgsqlDataSource dataSource)
         {
             await ReleaseAsync(connection, transaction, id, updated.CancelledAt ?? updated.EndsAt, now, cancellationToken);
         }
+        await AuditLog.AppendAsync(connection, transaction, "outage", action, id, updated.Name, current, updated, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new OutageChange(OutageChangeStatus.Done, updated);
     }

@@ -33,6 +33,7 @@ public sealed class ScheduleRecord
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public ScheduleTiming Timing => TimingOptions.Apply(new()
     {
         Kind = ScheduleKinds.FromDb(Kind),
@@ -42,13 +43,17 @@ public sealed class ScheduleRecord
         Delay = Delay,
     }, CalendarId, TimingJson);
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public TargetSpec TargetSpec => TargetSpec.FromJson(Target);
 
     /// <summary>The declared parameters (empty when none are).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyDictionary<string, ParameterSpec> Parameters => ParameterDeclaration.FromJson(ParametersJson);
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public Completion? Completion => Completion.FromJson(CompletionJson);
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyDictionary<string, string> LabelMap =>
         JsonSerializer.Deserialize<Dictionary<string, string>>(Labels, SchedulerJson.Options) ?? [];
 }

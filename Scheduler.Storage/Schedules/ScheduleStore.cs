@@ -6,6 +6,7 @@ using Scheduler.Common;
 using Scheduler.Common.Schedules;
 using Scheduler.Common.Calendars;
 using Scheduler.Common.Security;
+using Scheduler.Storage.Audit;
 using Scheduler.Storage.Calendars;
 
 namespace Scheduler.Storage.Schedules;
@@ -17,11 +18,17 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource, SecretBox secrets
     public async Task<ScheduleRecord?> InsertAsync(string tenant, ScheduleDefinition definition, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var created = await connection.QuerySingleOrDefaultAsync<ScheduleRecord>(new CommandDefinition(ScheduleSql.Insert,
             DefinitionParameters(Guid.CreateVersion7(now), tenant, definition, definition.State ?? "active",
                 definition.State == "paused" ? null : definition.Occurrences.FirstFireAt(now), now),
-            cancellationToken: cancellationToken));
-        await DueNotifications.NotifyIfSoonAsync(connection, created?.NextFireAt, now, cancellationToken);
+            transaction, cancellationToken: cancellationToken));
+        if (created is not null)
+        {
+            await AuditLog.AppendAsync(connection, transaction, "schedule", "create", created.Id, created.Name, null, created, now, cancellationToken);
+        }
+        await DueNotifications.NotifyIfSoonAsync(connection, created?.NextFireAt, now, cancellationToken, transaction);
+        await transaction.CommitAsync(cancellationToken);
         return created;
     }
 
@@ -94,23 +101,23 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource, SecretBox secrets
     /// <summary>Replaces the definition and reschedules from now (a paused schedule stays paused).</summary>
     public Task<ScheduleChange> ReplaceAsync(string tenant, Guid id, int? expectedVersion, ScheduleDefinition definition, DateTimeOffset now,
         CancellationToken cancellationToken) =>
-        ChangeAsync(tenant, id, expectedVersion, current =>
+        ChangeAsync(tenant, id, expectedVersion, "replace", current =>
         {
             var state = definition.State ?? (current.State == "paused" ? "paused" : "active");
             var next = state == "active" ? definition.Occurrences.FirstFireAt(now) : null;
             var done = next is null && state == "active" && definition.Timing.Kind != ScheduleKind.Manual;
             return (ScheduleSql.Replace, DefinitionParameters(id, tenant, definition, done ? "completed" : state, next, now));
-        }, cancellationToken, now);
+        }, now, true, cancellationToken);
 
     /// <summary>Stops firing until resumed; a completed schedule stays completed.</summary>
     public Task<ScheduleChange> PauseAsync(string tenant, Guid id, int? expectedVersion, DateTimeOffset now, CancellationToken cancellationToken) =>
-        ChangeAsync(tenant, id, expectedVersion, current => current.State == "active"
+        ChangeAsync(tenant, id, expectedVersion, "pause", current => current.State == "active"
             ? (ScheduleSql.SetState, new { Id = id, State = "paused", NextFireAt = (DateTimeOffset?)null, Now = now })
-            : null, cancellationToken);
+            : null, now, false, cancellationToken);
 
     /// <summary>Fires again from now on (a one-shot whose time passed while paused fires at once).</summary>
     public Task<ScheduleChange> ResumeAsync(string tenant, Guid id, int? expectedVersion, DateTimeOffset now, CancellationToken cancellationToken) =>
-        ChangeAsync(tenant, id, expectedVersion, (current, calendar) =>
+        ChangeAsync(tenant, id, expectedVersion, "resume", (current, calendar) =>
         {
             if (current.State != "paused")
             {
@@ -119,21 +126,23 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource, SecretBox secrets
             var next = current.Timing.Occurrences(calendar).FirstFireAt(now);
             var done = next is null && current.Timing.Kind != ScheduleKind.Manual;
             return (ScheduleSql.SetState, new { Id = id, State = done ? "completed" : "active", NextFireAt = next, Now = now });
-        }, cancellationToken, now);
+        }, now, true, cancellationToken);
 
     /// <summary>Deletes a schedule: it stops firing and disappears from the API; its history stays.</summary>
     public Task<ScheduleChange> DeleteAsync(string tenant, Guid id, int? expectedVersion, DateTimeOffset now, CancellationToken cancellationToken) =>
-        ChangeAsync(tenant, id, expectedVersion,
+        ChangeAsync(tenant, id, expectedVersion, "delete",
             _ => (ScheduleSql.SetState, new { Id = id, State = "deleted", NextFireAt = (DateTimeOffset?)null, Now = now }),
-            cancellationToken);
+            now, false, cancellationToken);
 
-    private Task<ScheduleChange> ChangeAsync(string tenant, Guid id, int? expectedVersion,
-        Func<ScheduleRecord, (string Sql, object Parameters)?> update, CancellationToken cancellationToken, DateTimeOffset? now = null) =>
-        ChangeAsync(tenant, id, expectedVersion, (current, _) => update(current), cancellationToken, now);
+    private Task<ScheduleChange> ChangeAsync(string tenant, Guid id, int? expectedVersion, string action,
+        Func<ScheduleRecord, (string Sql, object Parameters)?> update, DateTimeOffset now, bool notify, CancellationToken cancellationToken) =>
+        ChangeAsync(tenant, id, expectedVersion, action, (current, _) => update(current), now, notify, cancellationToken);
 
     /// <param name="update">The statement for the locked current row (given its calendar, if it follows one), or null when nothing needs to change.</param>
-    private async Task<ScheduleChange> ChangeAsync(string tenant, Guid id, int? expectedVersion,
-        Func<ScheduleRecord, BusinessCalendar?, (string Sql, object Parameters)?> update, CancellationToken cancellationToken, DateTimeOffset? now = null)
+    /// <param name="action">What the audit trail calls the change.</param>
+    /// <param name="notify">Wake the executors when the new next fire time is soon.</param>
+    private async Task<ScheduleChange> ChangeAsync(string tenant, Guid id, int? expectedVersion, string action,
+        Func<ScheduleRecord, BusinessCalendar?, (string Sql, object Parameters)?> update, DateTimeOffset now, bool notify, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -159,10 +168,12 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource, SecretBox secrets
         {
             var updated = await connection.QuerySingleAsync<ScheduleRecord>(new CommandDefinition(statement.Sql, statement.Parameters,
                 transaction, cancellationToken: cancellationToken));
-            if (now is { } at)
+            if (notify)
             {
-                await DueNotifications.NotifyIfSoonAsync(connection, updated.NextFireAt, at, cancellationToken, transaction);
+                await DueNotifications.NotifyIfSoonAsync(connection, updated.NextFireAt, now, cancellationToken, transaction);
             }
+            await AuditLog.AppendAsync(connection, transaction, "schedule", action, id, updated.Name, current, action == "delete" ? null : updated, now,
+                cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return new ScheduleChange(ScheduleChangeStatus.Done, updated);
         }

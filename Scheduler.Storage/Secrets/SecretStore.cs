@@ -2,6 +2,8 @@ using Dapper;
 using Npgsql;
 using Scheduler.Common.Security;
 
+using Scheduler.Storage.Audit;
+
 namespace Scheduler.Storage.Secrets;
 
 /// <summary>A row of <c>secrets</c>, without its value (which never leaves the store except to an executor delivering).</summary>
@@ -33,14 +35,22 @@ public sealed class SecretStore(NpgsqlDataSource dataSource, SecretBox box)
         CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<SecretRecord>(new CommandDefinition(
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var created = await connection.QuerySingleOrDefaultAsync<SecretRecord>(new CommandDefinition(
             $"""
             insert into secrets (id, tenant, name, description, value, created_at, updated_at)
             values (@Id, @Tenant, @Name, @Description, @Value, @Now, @Now)
             on conflict (tenant, name) do nothing
             returning {Columns}
             """, new { Id = Guid.CreateVersion7(now), Tenant = tenant, Name = name, Description = description, Value = box.Protect(value), Now = now },
-            cancellationToken: cancellationToken));
+            transaction, cancellationToken: cancellationToken));
+        if (created is not null)
+        {
+            // The record has no value: the audit says a secret was made (and, later, rotated), never what it is.
+            await AuditLog.AppendAsync(connection, transaction, "secret", "create", created.Id, created.Name, null, created, now, cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return created;
     }
 
     public async Task<SecretRecord?> GetAsync(string tenant, Guid id, CancellationToken cancellationToken)
@@ -91,6 +101,8 @@ public sealed class SecretStore(NpgsqlDataSource dataSource, SecretBox box)
             returning {Columns}
             """, new { Id = id, Description = description, Value = value is null ? null : box.Protect(value), Now = now }, transaction,
             cancellationToken: cancellationToken));
+        await AuditLog.AppendAsync(connection, transaction, "secret", value is null ? "replace" : "rotate", id, changed.Name, current, changed, now,
+            cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new SecretChange(SecretChangeStatus.Done, changed);
     }
@@ -118,6 +130,7 @@ public sealed class SecretStore(NpgsqlDataSource dataSource, SecretBox box)
             return new SecretChange(SecretChangeStatus.InUse, current, referrers);
         }
         await connection.ExecuteAsync(new CommandDefinition("delete from secrets where id = @Id", new { Id = id }, transaction, cancellationToken: cancellationToken));
+        await AuditLog.AppendAsync(connection, transaction, "secret", "delete", id, current.Name, current, null, null, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new SecretChange(SecretChangeStatus.Done, current);
     }

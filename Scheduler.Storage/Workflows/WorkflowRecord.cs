@@ -25,10 +25,12 @@ public sealed class WorkflowRecord
     public int ActiveRuns { get; init; }
 
     /// <summary>The steps, read from <see cref="Definition"/> once.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<StepDefinition> Steps => _steps ??= WorkflowDefinition.StepsFromJson(Definition);
 
     private IReadOnlyList<StepDefinition>? _steps;
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyDictionary<string, string> LabelMap =>
         JsonSerializer.Deserialize<Dictionary<string, string>>(Labels, SchedulerJson.Options) ?? [];
 
@@ -44,5 +46,6 @@ public sealed class WorkflowRecord
     };
 
     /// <summary>The declared parameters (empty when none are).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyDictionary<string, Common.Parameters.ParameterSpec> Parameters => Common.Parameters.ParameterDeclaration.FromJson(ParametersJson);
 }

@@ -5,6 +5,8 @@ using Scheduler.Common;
 using Scheduler.Common.Security;
 using Scheduler.Common.Workflows;
 
+using Scheduler.Storage.Audit;
+
 namespace Scheduler.Storage.Workflows;
 
 /// <summary>What became of a change to a workflow.</summary>
@@ -20,8 +22,15 @@ public sealed class WorkflowStore(NpgsqlDataSource dataSource, SecretBox secrets
     public async Task<WorkflowRecord?> InsertAsync(string tenant, WorkflowDefinition definition, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<WorkflowRecord>(new CommandDefinition(WorkflowSql.Insert,
-            Parameters(Guid.CreateVersion7(now), tenant, definition, now), cancellationToken: cancellationToken));
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var created = await connection.QuerySingleOrDefaultAsync<WorkflowRecord>(new CommandDefinition(WorkflowSql.Insert,
+            Parameters(Guid.CreateVersion7(now), tenant, definition, now), transaction, cancellationToken: cancellationToken));
+        if (created is not null)
+        {
+            await AuditLog.AppendAsync(connection, transaction, "workflow", "create", created.Id, created.Name, null, created, now, cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return created;
     }
 
     public async Task<WorkflowRecord?> GetAsync(string tenant, Guid id, CancellationToken cancellationToken)
@@ -91,6 +100,7 @@ public sealed class WorkflowStore(NpgsqlDataSource dataSource, SecretBox secrets
                 // A larger maxActiveRuns lets queued runs start now.
                 await RunProgress.StartQueuedAsync(connection, transaction, id, now, 0, cancellationToken);
             }
+            await AuditLog.AppendAsync(connection, transaction, "workflow", "replace", id, updated.Name, current, updated, now, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return new WorkflowChange(WorkflowChangeStatus.Done, updated);
         }
@@ -115,6 +125,7 @@ public sealed class WorkflowStore(NpgsqlDataSource dataSource, SecretBox secrets
             return new WorkflowChange(WorkflowChangeStatus.InUse, current, users);
         }
         await connection.ExecuteAsync(new CommandDefinition(WorkflowSql.Delete, new { Id = id, Now = now }, transaction, cancellationToken: cancellationToken));
+        await AuditLog.AppendAsync(connection, transaction, "workflow", "delete", id, current.Name, current, null, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new WorkflowChange(WorkflowChangeStatus.Done, current);
     }

@@ -67,6 +67,7 @@ public class AccessTests
         (HttpMethod.Post, $"/api/v1/workflow-runs/{runId}/resume", null),
         (HttpMethod.Post, $"/api/v1/workflow-runs/{runId}/rerun", """{ "step": "only" }"""),
         (HttpMethod.Post, $"/api/v1/workflow-runs/{runId}/cancel", null),
+        (HttpMethod.Get, "/api/v1/audit", null),
         (HttpMethod.Get, "/api/v1/secrets", null),
         (HttpMethod.Post, "/api/v1/secrets", $$"""{ "name": "via_{{Guid.NewGuid():N}}", "value": "token" }"""),
         (HttpMethod.Get, $"/api/v1/secrets/{secretId}", null),

@@ -78,8 +78,9 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         var secrets = await connection.QueryAsync<string>("select row_to_json(s)::text from secrets s order by id");
         var backfills = await connection.QueryAsync<string>("select row_to_json(b)::text from backfills b order by id");
         var backfillRuns = await connection.QueryAsync<string>("select row_to_json(r)::text from backfill_runs r order by backfill_id, seq");
+        var audit = await connection.QueryAsync<string>("select row_to_json(a)::text from audit_events a order by id");
         return string.Join('\n', schedules.Concat(executions).Concat(calendars).Concat(outages).Concat(attempts).Concat(workflows).Concat(runs)
-            .Concat(runAttempts).Concat(secrets).Concat(backfills).Concat(backfillRuns));
+            .Concat(runAttempts).Concat(secrets).Concat(backfills).Concat(backfillRuns).Concat(audit));
     }
 
     Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();

@@ -446,6 +446,13 @@ public class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory>
         {
             data.Add("POST", $"/api/v1/backfills/{Unknown}/{action}", "", 404, null);
         }
+        // The audit trail's filters.
+        Get("/api/v1/audit?objectType=rocket", "objectType");
+        Get("/api/v1/audit?source=fax", "source");
+        Get("/api/v1/audit?since=yesterday", "since");
+        Get("/api/v1/audit?objectId=nope", null);
+        Get("/api/v1/audit?limit=0", "limit");
+        Get("/api/v1/audit?cursor=zzz", "cursor");
         // Named secrets.
         foreach (var (body, field) in new[]
                  {

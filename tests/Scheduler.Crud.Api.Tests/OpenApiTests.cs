@@ -17,7 +17,7 @@ public class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
 
         Assert.Equal(
             ["delete /api/v1/api-keys/{id}", "delete /api/v1/calendars/{id}", "delete /api/v1/schedules/{id}", "delete /api/v1/secrets/{id}",
-             "delete /api/v1/workflows/{id}", "get /api/v1/api-keys", "get /api/v1/backfills", "get /api/v1/backfills/{id}",
+             "delete /api/v1/workflows/{id}", "get /api/v1/api-keys", "get /api/v1/audit", "get /api/v1/backfills", "get /api/v1/backfills/{id}",
              "get /api/v1/backfills/{id}/runs", "get /api/v1/calendars", "get /api/v1/calendars/{id}", "get /api/v1/executions",
              "get /api/v1/executions/{id}", "get /api/v1/executors", "get /api/v1/outages", "get /api/v1/outages/{id}", "get /api/v1/schedules",
              "get /api/v1/schedules/{id}", "get /api/v1/schedules/{id}/executions", "get /api/v1/schedules/{id}/next", "get /api/v1/secrets",
