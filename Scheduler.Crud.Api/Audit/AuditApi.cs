@@ -31,7 +31,7 @@ public static class AuditApi
 {
     internal static readonly string[] Sources = ["api", "ui", "cli"];
 
-    internal static readonly string[] ObjectTypes = ["schedule", "calendar", "outage", "workflow", "secret", "backfill", "api-key"];
+    internal static readonly string[] ObjectTypes = ["schedule", "calendar", "outage", "workflow", "secret", "backfill", "api-key", "execution", "workflow-run"];
 
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {

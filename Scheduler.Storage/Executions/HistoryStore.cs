@@ -1,6 +1,8 @@
 using Dapper;
 using Npgsql;
 
+using Scheduler.Storage.Audit;
+
 namespace Scheduler.Storage.Executions;
 
 /// <summary>What a manual trigger runs for: a logical date and data interval (history mode; null: now, none) and its parameters.</summary>
@@ -49,6 +51,7 @@ public sealed class HistoryStore(NpgsqlDataSource dataSource)
     public async Task<ExecutionRecord?> TriggerAsync(string tenant, Guid scheduleId, ManualRun run, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var execution = await connection.QuerySingleOrDefaultAsync<ExecutionRecord>(new CommandDefinition(HistorySql.Trigger, new
         {
             Id = Guid.CreateVersion7(now),
@@ -59,8 +62,14 @@ public sealed class HistoryStore(NpgsqlDataSource dataSource)
             IntervalStart = run.Interval?.Start,
             IntervalEnd = run.Interval?.End,
             Parameters = run.ParametersJson,
-        }, cancellationToken: cancellationToken));
-        await DueNotifications.NotifyIfSoonAsync(connection, execution?.NextAttemptAt, now, cancellationToken);
+        }, transaction, cancellationToken: cancellationToken));
+        if (execution is not null)
+        {
+            await AuditLog.AppendAsync(connection, transaction, "execution", "trigger", execution.Id, execution.ScheduleName, null, execution, now,
+                cancellationToken);
+        }
+        await DueNotifications.NotifyIfSoonAsync(connection, execution?.NextAttemptAt, now, cancellationToken, transaction);
+        await transaction.CommitAsync(cancellationToken);
         return execution;
     }
 
@@ -68,9 +77,15 @@ public sealed class HistoryStore(NpgsqlDataSource dataSource)
     public async Task<ExecutionRecord?> RedriveAsync(string tenant, Guid id, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var execution = await connection.QuerySingleOrDefaultAsync<ExecutionRecord>(new CommandDefinition(HistorySql.Redrive,
-            new { Tenant = tenant, Id = (Guid?)id, ScheduleId = (Guid?)null, Now = now }, cancellationToken: cancellationToken));
-        await DueNotifications.NotifyIfSoonAsync(connection, execution?.NextAttemptAt, now, cancellationToken);
+            new { Tenant = tenant, Id = (Guid?)id, ScheduleId = (Guid?)null, Now = now }, transaction, cancellationToken: cancellationToken));
+        if (execution is not null)
+        {
+            await AuditLog.AppendAsync(connection, transaction, "execution", "redrive", id, execution.ScheduleName, null, execution, now, cancellationToken);
+        }
+        await DueNotifications.NotifyIfSoonAsync(connection, execution?.NextAttemptAt, now, cancellationToken, transaction);
+        await transaction.CommitAsync(cancellationToken);
         return execution;
     }
 
@@ -78,9 +93,17 @@ public sealed class HistoryStore(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<ExecutionRecord>> RedriveScheduleAsync(string tenant, Guid scheduleId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var executions = (await connection.QueryAsync<ExecutionRecord>(new CommandDefinition(HistorySql.Redrive,
-            new { Tenant = tenant, Id = (Guid?)null, ScheduleId = (Guid?)scheduleId, Now = now }, cancellationToken: cancellationToken))).AsList();
-        await DueNotifications.NotifyIfSoonAsync(connection, executions.Count > 0 ? now : null, now, cancellationToken);
+            new { Tenant = tenant, Id = (Guid?)null, ScheduleId = (Guid?)scheduleId, Now = now }, transaction, cancellationToken: cancellationToken))).AsList();
+        if (executions.Count > 0)
+        {
+            // One row for the schedule, whatever the count: which executions it redrove is in their own attempt history.
+            await AuditLog.AppendAsync(connection, transaction, "schedule", "redrive-dead", scheduleId, executions[0].ScheduleName, null,
+                new { Redriven = executions.Count }, now, cancellationToken);
+        }
+        await DueNotifications.NotifyIfSoonAsync(connection, executions.Count > 0 ? now : null, now, cancellationToken, transaction);
+        await transaction.CommitAsync(cancellationToken);
         return executions;
     }
 }

@@ -4,6 +4,8 @@ using Scheduler.Common.Results;
 using Scheduler.Storage.Executions;
 using Scheduler.Storage.Workflows;
 
+using Scheduler.Storage.Audit;
+
 namespace Scheduler.Storage.Results;
 
 /// <summary>What a report did.</summary>
@@ -139,6 +141,7 @@ public sealed class ResultStore(NpgsqlDataSource dataSource)
         {
             await EndedWork.MoveOnAsync(connection, transaction, [new EndedWork(execution.WorkflowRunId, execution.BackfillId)], now, cancellationToken);
         }
+        await AuditLog.AppendAsync(connection, transaction, "execution", "cancel", id, execution.ScheduleName, null, execution, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new CancelResult(execution, null);
     }

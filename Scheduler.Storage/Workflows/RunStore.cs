@@ -4,6 +4,8 @@ using Scheduler.Common.Workflows;
 using Scheduler.Storage.Executions;
 using Scheduler.Storage.Results;
 
+using Scheduler.Storage.Audit;
+
 namespace Scheduler.Storage.Workflows;
 
 /// <summary>What became of a request on a run.</summary>
@@ -58,6 +60,9 @@ public sealed class RunStore(NpgsqlDataSource dataSource)
             await transaction.RollbackAsync(cancellationToken);
             return null;
         }
+        // A start asked for through the API is audited; one a schedule's occurrence makes (in an executor) is its history.
+        await AuditLog.AppendAsync(connection, transaction, "workflow-run", "start", started.Id, started.WorkflowName, null, Summary(started), now,
+            cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return started;
     }
@@ -232,8 +237,11 @@ public sealed class RunStore(NpgsqlDataSource dataSource)
             Now = now,
         }, transaction, cancellationToken: cancellationToken));
         await RunProgress.AdvanceAsync(connection, transaction, [id], now, cancellationToken);
+        var before = Summary(run);
         run = await connection.QuerySingleAsync<RunRecord>(new CommandDefinition(WorkflowSql.LockRun, new { Id = id }, transaction,
             cancellationToken: cancellationToken));
+        await AuditLog.AppendAsync(connection, transaction, "workflow-run", kind, id, run.WorkflowName, before, Summary(run) with { Step = step }, now,
+            cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new RunChange(RunChangeStatus.Done, run);
     }
@@ -278,9 +286,18 @@ public sealed class RunStore(NpgsqlDataSource dataSource)
             }
         }
         await RunProgress.AdvanceAsync(connection, transaction, [id], now, cancellationToken);
+        var before = Summary(run);
         run = await connection.QuerySingleAsync<RunRecord>(new CommandDefinition(WorkflowSql.LockRun, new { Id = id }, transaction,
             cancellationToken: cancellationToken));
+        await AuditLog.AppendAsync(connection, transaction, "workflow-run", "cancel", id, run.WorkflowName, before, Summary(run), now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new RunChange(RunChangeStatus.Done, run);
     }
+
+    /// <summary>What the audit trail keeps of a run (not its whole definition: the workflow's own rows have that).</summary>
+    private static RunSummary Summary(RunRecord run) =>
+        new(run.WorkflowId, run.WorkflowVersion, run.Status, run.Attempt, run.LogicalDate, System.Text.Json.JsonDocument.Parse(run.Parameters).RootElement);
+
+    private sealed record RunSummary(Guid WorkflowId, int WorkflowVersion, string Status, int Attempt, DateTimeOffset LogicalDate,
+        System.Text.Json.JsonElement Parameters, string? Step = null);
 }

@@ -31,6 +31,8 @@ public sealed class AuditModel(AuditStore audit) : PageModel
         "calendar" => $"/calendars/{e.ObjectId}",
         "workflow" => $"/workflows/{e.ObjectId}",
         "backfill" => $"/backfills/{e.ObjectId}",
+        "execution" => $"/executions/{e.ObjectId}",
+        "workflow-run" => $"/workflow-runs/{e.ObjectId}",
         "outage" => "/outages",
         "secret" => "/secrets",
         _ => "/keys",

@@ -93,4 +93,32 @@ public class AuditTests
         // A key is recorded by its id, name and shown prefix, never as the key.
         Assert.DoesNotContain(key, text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Triggers_redrives_cancels_and_run_actions_are_audited_but_runs_a_schedule_starts_are_not()
+    {
+        await using var h = await ApiHarness.StartAsync();
+        var broken = h.Webhook("broken", "\"manual\": true", "fail=500");
+        broken["maxAttempts"] = 1;
+        var schedule = await h.CreateAsync(broken);
+        var id = (string)schedule["id"]!;
+        var execution = await h.PostAsync($"/api/v1/schedules/{id}/trigger", HttpStatusCode.Accepted, new JsonObject { ["logicalDate"] = "2026-01-01T00:00:00Z" });
+        await h.Executor.DrainAsync();
+        await h.PostAsync($"/api/v1/executions/{execution["id"]}/redrive");
+        var workflow = await h.PostAsync("/api/v1/workflows", HttpStatusCode.Created, JsonNode.Parse($$"""
+            { "name": "wf", "steps": [ { "id": "a", "target": { "type": "webhook", "url": "{{h.Echo.WorkUrl("for=1h")}}" }, "completion": { "runTimeout": "PT2H" } } ] }
+            """));
+        var run = await h.PostAsync($"/api/v1/workflows/{workflow["id"]}/runs", HttpStatusCode.Created, new JsonObject());
+        await h.PostAsync($"/api/v1/workflow-runs/{run["id"]}/cancel");
+        await h.CreateAsync(JsonNode.Parse("""{ "name": "starts-wf", "delay": "1s", "target": { "type": "workflow", "workflow": "wf" } }""")!.AsObject());
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        await h.Executor.DrainAsync();
+        Assert.Equal(2, (await h.GetAsync($"/api/v1/workflow-runs?workflowId={workflow["id"]}"))["items"]!.AsArray().Count);
+
+        var trail = (await h.GetAsync("/api/v1/audit"))["items"]!.AsArray().Select(e => $"{e!["objectType"]} {e["action"]}").ToList();
+        Assert.Equal(["schedule create", "workflow-run cancel", "workflow-run start", "workflow create", "execution redrive", "execution trigger", "schedule create"],
+            trail);
+        var trigger = (await h.GetAsync($"/api/v1/audit?objectId={execution["id"]}"))["items"]!.AsArray()[^1]!;
+        Assert.Equal("2026-01-01T00:00:00+00:00", (string)trigger["after"]!["logicalDate"]!);
+    }
 }
