@@ -61,6 +61,8 @@ public sealed class PostgresServer
             {
                 throw new InvalidOperationException($"PostgreSQL did not come back: {output}");
             }
+            // This process's pooled connections died with the server: the next test's CreateDatabaseAsync must not get one.
+            NpgsqlConnection.ClearAllPools();
         }
         else
         {
