@@ -53,6 +53,9 @@ public sealed record ScheduleTiming
     /// <summary>The occurrence maths for this timing; <paramref name="calendar"/> is the one <see cref="BusinessDays"/> names.</summary>
     public Occurrences Occurrences(BusinessCalendar? calendar = null) => new(this, calendar);
 
+    /// <summary>The occurrence maths, or null when the timing follows a calendar that is not given (it was deleted meanwhile).</summary>
+    public Occurrences? OccurrencesIfCalendar(BusinessCalendar? calendar) => NeedsCalendar && calendar is null ? null : new(this, calendar);
+
     public static ScheduleTiming ForCron(CronSchedule cron) =>
         new() { Kind = ScheduleKind.Cron, Cron = cron.Expression, TimeZone = cron.Zone.Id };
 

@@ -86,8 +86,8 @@ public static class BackfillsApi
         BackfillStore backfills, DateTimeOffset now, ValidationErrors errors, CancellationToken cancellationToken)
     {
         var timing = schedule.Timing;
-        var calendar = schedule.CalendarId is { } calendarId ? (await calendars.GetAsync(schedule.Tenant, calendarId, cancellationToken))?.ToCalendar() : null;
-        var plan = BackfillPlanner.Plan(request, timing, timing.NeedsCalendar && calendar is null ? null : timing.Occurrences(calendar), now, errors);
+        var calendar = await calendars.OfScheduleAsync(schedule, cancellationToken);
+        var plan = BackfillPlanner.Plan(request, timing, timing.OccurrencesIfCalendar(calendar), now, errors);
         var parameters = ParameterValidator.Resolve(schedule.Parameters, request.Parameters, "parameters", errors);
         return errors.IsValid
             ? await backfills.CreateAsync(new BackfillJob(schedule.Tenant, schedule.Id, null, schedule.Name), plan!, parameters!.ToJsonString(),

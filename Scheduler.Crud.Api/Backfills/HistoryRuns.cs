@@ -16,8 +16,7 @@ internal static class HistoryRuns
     public static ManualRun? ForSchedule(ScheduleRecord schedule, BusinessCalendar? calendar, RunNowRequest request, DateTimeOffset now, ValidationErrors errors)
     {
         var timing = schedule.Timing;
-        var occurrences = timing.NeedsCalendar && calendar is null ? null : timing.Occurrences(calendar);
-        var run = HistoryMode.Resolve(request, occurrences, timing.IsRecurring, now, errors);
+        var run = HistoryMode.Resolve(request, timing.OccurrencesIfCalendar(calendar), timing.IsRecurring, now, errors);
         var parameters = ParameterValidator.Resolve(schedule.Parameters, request.Parameters, "parameters", errors);
         if (!errors.IsValid)
         {

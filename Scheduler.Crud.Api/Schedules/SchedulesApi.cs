@@ -211,7 +211,7 @@ public static class SchedulesApi
             return Problems.NotFound("schedule");
         }
         var errors = new ValidationErrors();
-        var calendar = schedule.CalendarId is { } calendarId ? (await calendars.GetAsync(user.Tenant(), calendarId, cancellationToken))?.ToCalendar() : null;
+        var calendar = await calendars.OfScheduleAsync(schedule, cancellationToken);
         if (HistoryRuns.ForSchedule(schedule, calendar, request ?? new RunNowRequest(), now, errors) is not { } run)
         {
             return Problems.Invalid(errors, "The trigger is invalid.");
@@ -238,7 +238,7 @@ public static class SchedulesApi
         {
             return Problems.NotFound("schedule");
         }
-        var calendar = record.CalendarId is { } calendarId ? (await calendars.GetAsync(user.Tenant(), calendarId, cancellationToken))?.ToCalendar() : null;
+        var calendar = await calendars.OfScheduleAsync(record, cancellationToken);
         return TypedResults.Ok(NextFireTimes.For(record.Timing, calendar, start ?? time.GetUtcNow(), count ?? 5, record.Id));
     }
 

@@ -2,7 +2,6 @@ using Dapper;
 using Npgsql;
 using Scheduler.Common.Calendars;
 using Scheduler.Storage.Schedules;
-
 using Scheduler.Storage.Audit;
 
 namespace Scheduler.Storage.Calendars;
@@ -34,6 +33,10 @@ public sealed class CalendarStore(NpgsqlDataSource dataSource)
         await transaction.CommitAsync(cancellationToken);
         return created;
     }
+
+    /// <summary>The calendar <paramref name="schedule"/> follows, as its occurrence maths takes it; null when it follows none (or it is gone).</summary>
+    public async Task<BusinessCalendar?> OfScheduleAsync(ScheduleRecord schedule, CancellationToken cancellationToken) =>
+        schedule.CalendarId is { } id ? (await GetAsync(schedule.Tenant, id, cancellationToken))?.ToCalendar() : null;
 
     public async Task<CalendarRecord?> GetAsync(string tenant, Guid id, CancellationToken cancellationToken)
     {

@@ -62,7 +62,7 @@ public sealed class DetailsModel(ScheduleStore store, HistoryStore history, Cale
         Schedule = schedule;
         Description = ScheduleDescriber.Describe(schedule.Timing);
         var now = time.GetUtcNow();
-        var calendar = schedule.CalendarId is { } calendarId ? (await calendars.GetAsync(User.Tenant(), calendarId, cancellationToken))?.ToCalendar() : null;
+        var calendar = await calendars.OfScheduleAsync(schedule, cancellationToken);
         Upcoming = schedule.State == "active" ? schedule.Timing.Occurrences(calendar).Upcoming(now, 5) : [];
         var executions = new List<(ExecutionRecord, IReadOnlyList<AttemptRecord>)>();
         foreach (var e in await history.ListAsync(User.Tenant(), Id, null, null, 20, cancellationToken))
@@ -92,7 +92,7 @@ public sealed class DetailsModel(ScheduleStore store, HistoryStore history, Cale
         {
             return "No such schedule.";
         }
-        var calendar = schedule.CalendarId is { } calendarId ? (await calendars.GetAsync(tenant, calendarId, ct))?.ToCalendar() : null;
+        var calendar = await calendars.OfScheduleAsync(schedule, ct);
         var errors = new ValidationErrors();
         var run = HistoryRuns.ForSchedule(schedule, calendar, HistoryRuns.FromForm(LogicalDate, Parameters, errors), now, errors);
         if (run is null)
