@@ -177,9 +177,10 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
             Durations = outcomes.Select(o => o.Duration.TotalMilliseconds).ToArray(),
             Outcomes = outcomes.Select(o => o.OutcomeName).ToArray(),
         };
-        var sql = outcomes.Any(o => o.TracksResult || o.IsBackfillRun) ? ExecutionSql.RecordTrackedOutcomes : ExecutionSql.RecordOutcomes;
         if (transaction is null)
         {
+            // No backfill run here (that would have opened a transaction): the plain write unless a run is tracked.
+            var sql = outcomes.Any(o => o.TracksResult) ? ExecutionSql.RecordTrackedOutcomes : ExecutionSql.RecordOutcomes;
             await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
             return;
         }
