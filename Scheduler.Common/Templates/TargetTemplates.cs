@@ -184,20 +184,32 @@ public static class TargetTemplates
         }
     }
 
+    /// <summary>Parses through the per-process cache: a delivery's secret lookup and its rendering read the same parsed template.</summary>
+    private static bool TryParse(string text, out IFluidTemplate template, out string? error)
+    {
+        error = null;
+        if (Parsed.TryGetValue(text, out template!))
+        {
+            return true;
+        }
+        if (!Parser.TryParse(text, out template, out error))
+        {
+            return false;
+        }
+        if (Parsed.Count > 10_000)
+        {
+            Parsed.Clear();
+        }
+        Parsed[text] = template;
+        return true;
+    }
+
     private static string Render(string text, TemplateValues values, Func<string, string>? secret)
     {
-        if (!Parsed.TryGetValue(text, out var template))
+        if (!TryParse(text, out var template, out var error))
         {
-            if (!Parser.TryParse(text, out template, out var error))
-            {
-                // Validated when written; a stored template that no longer parses (an engine upgrade) fails the attempt visibly.
-                throw new TemplateException($"the template no longer parses: {error}");
-            }
-            if (Parsed.Count > 10_000)
-            {
-                Parsed.Clear();
-            }
-            Parsed[text] = template;
+            // Validated when written; a stored template that no longer parses (an engine upgrade) fails the attempt visibly.
+            throw new TemplateException($"the template no longer parses: {error}");
         }
         var context = new TemplateContext(Options);
         values.Apply(context, secret);
@@ -217,9 +229,9 @@ public static class TargetTemplates
         {
             return;
         }
-        if (!Parser.TryParse(text, out var template, out var error))
+        if (!TryParse(text, out var template, out var error))
         {
-            errors.Add(field, $"is not a valid Liquid template: {ValidationErrors.Excerpt(error, 200)}");
+            errors.Add(field, $"is not a valid Liquid template: {ValidationErrors.Excerpt(error ?? "", 200)}");
             return;
         }
         var names = new NameCollector();
@@ -335,6 +347,13 @@ public sealed class TemplateException(string message) : Exception(message);
 /// <summary>The variables of one delivery, as templates see them.</summary>
 public sealed class TemplateValues(TriggerContext trigger)
 {
+    // Each templated string of a target renders in a context of its own; the parameters are converted once for all of them.
+    private object? _parameters;
+
+    private object Parameters => _parameters ??= trigger.EffectiveParameters is { ValueKind: JsonValueKind.Object } parameters
+        ? ToObject(parameters)!
+        : new Dictionary<string, object?>();
+
     private static string Iso(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
 
     internal void Apply(TemplateContext context, Func<string, string>? secret)
@@ -361,7 +380,7 @@ public sealed class TemplateValues(TriggerContext trigger)
             context.SetValue("runId", step.RunId.ToString());
             context.SetValue("stepId", step.StepId);
         }
-        context.SetValue("params", trigger.EffectiveParameters is { ValueKind: JsonValueKind.Object } parameters ? ToObject(parameters) : new Dictionary<string, object?>());
+        context.SetValue("params", Parameters);
         if (secret is not null)
         {
             context.SetValue("secrets", new SecretLookup(secret));
