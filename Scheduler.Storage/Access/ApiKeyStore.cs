@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Dapper;
 using Npgsql;
-
 using Scheduler.Storage.Audit;
 
 namespace Scheduler.Storage.Access;

@@ -4,7 +4,6 @@ using Scheduler.Common.Backfills;
 using Scheduler.Common.Schedules;
 using Scheduler.Storage.Results;
 using Scheduler.Storage.Workflows;
-
 using Scheduler.Storage.Audit;
 
 namespace Scheduler.Storage.Backfills;

@@ -1,6 +1,5 @@
 using Dapper;
 using Npgsql;
-
 using Scheduler.Storage.Audit;
 
 namespace Scheduler.Storage.Executions;

@@ -5,7 +5,6 @@ using Scheduler.Common;
 using Scheduler.Common.Outages;
 using Scheduler.Storage.Calendars;
 using Scheduler.Storage.Schedules;
-
 using Scheduler.Storage.Audit;
 
 namespace Scheduler.Storage.Outages;

@@ -3,7 +3,6 @@ using Npgsql;
 using Scheduler.Common.Results;
 using Scheduler.Storage.Executions;
 using Scheduler.Storage.Workflows;
-
 using Scheduler.Storage.Audit;
 
 namespace Scheduler.Storage.Results;

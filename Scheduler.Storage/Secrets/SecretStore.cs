@@ -1,7 +1,6 @@
 using Dapper;
 using Npgsql;
 using Scheduler.Common.Security;
-
 using Scheduler.Storage.Audit;
 
 namespace Scheduler.Storage.Secrets;

@@ -3,7 +3,6 @@ using Npgsql;
 using Scheduler.Common.Workflows;
 using Scheduler.Storage.Executions;
 using Scheduler.Storage.Results;
-
 using Scheduler.Storage.Audit;
 
 namespace Scheduler.Storage.Workflows;

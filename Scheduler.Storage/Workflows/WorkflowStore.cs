@@ -4,7 +4,6 @@ using Npgsql;
 using Scheduler.Common;
 using Scheduler.Common.Security;
 using Scheduler.Common.Workflows;
-
 using Scheduler.Storage.Audit;
 
 namespace Scheduler.Storage.Workflows;
