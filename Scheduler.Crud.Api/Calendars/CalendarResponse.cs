@@ -18,6 +18,9 @@ public sealed record CalendarResponse
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
+    /// <summary>The declarative source that manages it (<c>scheduleman apply --source</c>); absent: made in the API or the UI.</summary>
+    public string? ManagedBy { get; init; }
+
     public static CalendarResponse From(CalendarRecord record) => new()
     {
         Id = record.Id,
@@ -29,6 +32,7 @@ public sealed record CalendarResponse
         Version = record.Version,
         CreatedAt = record.CreatedAt,
         UpdatedAt = record.UpdatedAt,
+        ManagedBy = record.ManagedBy,
     };
 }
 

@@ -11,11 +11,13 @@ namespace Scheduler.Crud.Api.Outages;
 
 /// <summary>An outage as the API returns it.</summary>
 /// <param name="State"><c>planned</c>, <c>in-force</c>, <c>ended</c> or <c>cancelled</c>, now.</param>
+/// <param name="ManagedBy">The declarative source that manages it (<c>scheduleman apply --source</c>); absent: made in the API or the UI.</param>
 public sealed record OutageResponse(Guid Id, string Name, string? Description, DateTimeOffset From, DateTimeOffset To, string Policy,
-    IReadOnlyDictionary<string, string> Labels, string State, DateTimeOffset? CancelledAt, int Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+    IReadOnlyDictionary<string, string> Labels, string State, DateTimeOffset? CancelledAt, int Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+    string? ManagedBy)
 {
     public static OutageResponse Of(OutageRecord r, DateTimeOffset now) =>
-        new(r.Id, r.Name, r.Description, r.StartsAt, r.EndsAt, r.Policy, r.LabelMap, r.StateAt(now), r.CancelledAt, r.Version, r.CreatedAt, r.UpdatedAt);
+        new(r.Id, r.Name, r.Description, r.StartsAt, r.EndsAt, r.Policy, r.LabelMap, r.StateAt(now), r.CancelledAt, r.Version, r.CreatedAt, r.UpdatedAt, r.ManagedBy);
 }
 
 /// <summary>A page of outages; pass <c>nextCursor</c> as <c>cursor</c> for the next (absent on the last page).</summary>

@@ -46,6 +46,9 @@ public sealed record ScheduleResponse
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
+    /// <summary>The declarative source that manages it (<c>scheduleman apply --source</c>); absent: made in the API or the UI.</summary>
+    public string? ManagedBy { get; init; }
+
     public static ScheduleResponse From(ScheduleRecord record) => From(record, record.Timing);
 
     private static ScheduleResponse From(ScheduleRecord record, ScheduleTiming timing) => new()
@@ -77,6 +80,7 @@ public sealed record ScheduleResponse
         Version = record.Version,
         CreatedAt = record.CreatedAt,
         UpdatedAt = record.UpdatedAt,
+        ManagedBy = record.ManagedBy,
     };
 }
 

@@ -24,6 +24,9 @@ public sealed record WorkflowResponse
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
+    /// <summary>The declarative source that manages it (<c>scheduleman apply --source</c>); absent: made in the API or the UI.</summary>
+    public string? ManagedBy { get; init; }
+
     public static WorkflowResponse From(WorkflowRecord record) => new()
     {
         Id = record.Id,
@@ -38,6 +41,7 @@ public sealed record WorkflowResponse
         Version = record.Version,
         CreatedAt = record.CreatedAt,
         UpdatedAt = record.UpdatedAt,
+        ManagedBy = record.ManagedBy,
     };
 }
 

@@ -12,7 +12,9 @@ namespace Scheduler.Storage.Audit;
 /// <param name="KeyId">The API key's id (or <c>bootstrap</c>, <c>auth-disabled</c>).</param>
 /// <param name="Source"><c>api</c>, <c>ui</c> or <c>cli</c>.</param>
 /// <param name="Revision">The source revision a declarative apply sent (a git commit), with whether its tree was dirty.</param>
-public sealed record AuditActor(string Tenant, string KeyId, string? KeyName, string Source, string? Revision = null, bool? RevisionDirty = null)
+/// <param name="ManagedBy">The declarative source a <c>scheduleman apply</c> names: objects it creates or replaces are marked as managed by it.</param>
+public sealed record AuditActor(string Tenant, string KeyId, string? KeyName, string Source, string? Revision = null, bool? RevisionDirty = null,
+    string? ManagedBy = null)
 {
     private static readonly AsyncLocal<AuditActor?> Ambient = new();
 

@@ -17,6 +17,9 @@ public sealed class CalendarRecord
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
+    /// <summary>The declarative source (<c>scheduleman apply --source</c>) that manages it; null: none.</summary>
+    public string? ManagedBy { get; init; }
+
     /// <summary>How many live schedules follow it (filled by reads that count them).</summary>
     public int Schedules { get; init; }
 

@@ -6,7 +6,7 @@ internal static class CalendarSql
     private const string Columns =
         """
         c.id, c.tenant, c.name, c.description, c.weekend_days as WeekendDays, c.holidays::text as Holidays, c.version,
-        c.created_at as CreatedAt, c.updated_at as UpdatedAt
+        c.created_at as CreatedAt, c.updated_at as UpdatedAt, c.managed_by as ManagedBy
         """;
 
     // Live schedules on the calendar: shown with it, and the reason it cannot be deleted.
@@ -15,8 +15,8 @@ internal static class CalendarSql
 
     public const string Insert =
         $"""
-        insert into calendars as c (id, tenant, name, description, weekend_days, holidays, created_at, updated_at)
-        values (@Id, @Tenant, @Name, @Description, @WeekendDays, @Holidays::jsonb, @Now, @Now)
+        insert into calendars as c (id, tenant, name, description, weekend_days, holidays, created_at, updated_at, managed_by)
+        values (@Id, @Tenant, @Name, @Description, @WeekendDays, @Holidays::jsonb, @Now, @Now, @ManagedBy)
         on conflict (tenant, name) do nothing
         returning {Columns}, 0 as Schedules
         """;
@@ -44,7 +44,7 @@ internal static class CalendarSql
         $"""
         update calendars c
         set name = @Name, description = @Description, weekend_days = @WeekendDays, holidays = @Holidays::jsonb,
-            version = c.version + 1, updated_at = @Now
+            version = c.version + 1, updated_at = @Now, managed_by = coalesce(@ManagedBy, c.managed_by)
         where c.id = @Id
         returning {Columns}, {ScheduleCount}
         """;

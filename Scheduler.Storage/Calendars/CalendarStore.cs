@@ -1,8 +1,8 @@
 using Dapper;
 using Npgsql;
 using Scheduler.Common.Calendars;
-using Scheduler.Storage.Schedules;
 using Scheduler.Storage.Audit;
+using Scheduler.Storage.Schedules;
 
 namespace Scheduler.Storage.Calendars;
 
@@ -166,5 +166,7 @@ public sealed class CalendarStore(NpgsqlDataSource dataSource)
         WeekendDays = definition.WeekendDays.Select(d => (int)d).ToArray(),
         Holidays = CalendarRecord.HolidaysJson(definition.Holidays),
         Now = now,
+        // Set by a declarative apply; a write from elsewhere keeps it (the SQL coalesces).
+        ManagedBy = AuditActor.Current?.ManagedBy,
     };
 }

@@ -20,6 +20,9 @@ public sealed class OutageRecord
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
+    /// <summary>The declarative source (<c>scheduleman apply --source</c>) that manages it; null: none.</summary>
+    public string? ManagedBy { get; init; }
+
     [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyDictionary<string, string> LabelMap => JsonSerializer.Deserialize<Dictionary<string, string>>(Labels, SchedulerJson.Options) ?? [];
 

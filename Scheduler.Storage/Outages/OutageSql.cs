@@ -6,13 +6,13 @@ internal static class OutageSql
     private const string Columns =
         """
         id, tenant, name, description, starts_at as StartsAt, ends_at as EndsAt, policy, labels::text as labels,
-        cancelled_at as CancelledAt, version, created_at as CreatedAt, updated_at as UpdatedAt
+        cancelled_at as CancelledAt, version, created_at as CreatedAt, updated_at as UpdatedAt, managed_by as ManagedBy
         """;
 
     public const string Insert =
         $"""
-        insert into outages (id, tenant, name, description, starts_at, ends_at, policy, labels, created_at, updated_at)
-        values (@Id, @Tenant, @Name, @Description, @StartsAt, @EndsAt, @Policy, @Labels::jsonb, @Now, @Now)
+        insert into outages (id, tenant, name, description, starts_at, ends_at, policy, labels, created_at, updated_at, managed_by)
+        values (@Id, @Tenant, @Name, @Description, @StartsAt, @EndsAt, @Policy, @Labels::jsonb, @Now, @Now, @ManagedBy)
         on conflict (tenant, name) do nothing
         returning {Columns}
         """;
@@ -43,7 +43,7 @@ internal static class OutageSql
         $"""
         update outages
         set name = @Name, description = @Description, starts_at = @StartsAt, ends_at = @EndsAt, policy = @Policy, labels = @Labels::jsonb,
-            version = version + 1, updated_at = @Now
+            version = version + 1, updated_at = @Now, managed_by = coalesce(@ManagedBy, managed_by)
         where id = @Id
         returning {Columns}
         """;

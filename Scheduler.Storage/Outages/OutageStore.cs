@@ -3,9 +3,9 @@ using Dapper;
 using Npgsql;
 using Scheduler.Common;
 using Scheduler.Common.Outages;
+using Scheduler.Storage.Audit;
 using Scheduler.Storage.Calendars;
 using Scheduler.Storage.Schedules;
-using Scheduler.Storage.Audit;
 
 namespace Scheduler.Storage.Outages;
 
@@ -144,5 +144,7 @@ public sealed class OutageStore(NpgsqlDataSource dataSource)
         Policy = definition.Policy.ToString().ToLowerInvariant(),
         Labels = JsonSerializer.Serialize(definition.Labels, SchedulerJson.Options),
         Now = now,
+        // Set by a declarative apply; a write from elsewhere keeps it (the SQL coalesces).
+        ManagedBy = AuditActor.Current?.ManagedBy,
     };
 }

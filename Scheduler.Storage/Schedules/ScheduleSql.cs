@@ -8,15 +8,15 @@ internal static class ScheduleSql
         id, tenant, name, description, labels::text as labels, kind, cron, time_zone as TimeZone, run_at as RunAt,
         delay, target::text as target, max_attempts as MaxAttempts, state, next_fire_at as NextFireAt, version,
         created_at as CreatedAt, updated_at as UpdatedAt, calendar_id as CalendarId, timing::text as TimingJson,
-        completion::text as CompletionJson, parameters::text as ParametersJson, secret_refs as SecretRefs
+        completion::text as CompletionJson, parameters::text as ParametersJson, secret_refs as SecretRefs, managed_by as ManagedBy
         """;
 
     public const string Insert =
         $"""
         insert into schedules (id, tenant, name, description, labels, kind, cron, time_zone, run_at, delay, target,
-                               max_attempts, state, next_fire_at, created_at, updated_at, calendar_id, timing, completion, parameters, secret_refs)
+                               max_attempts, state, next_fire_at, created_at, updated_at, calendar_id, timing, completion, parameters, secret_refs, managed_by)
         values (@Id, @Tenant, @Name, @Description, @Labels::jsonb, @Kind, @Cron, @TimeZone, @RunAt, @Delay, @Target::jsonb,
-                @MaxAttempts, @State, @NextFireAt, @Now, @Now, @CalendarId, @Timing::jsonb, @Completion::jsonb, @Parameters::jsonb, @SecretRefs)
+                @MaxAttempts, @State, @NextFireAt, @Now, @Now, @CalendarId, @Timing::jsonb, @Completion::jsonb, @Parameters::jsonb, @SecretRefs, @ManagedBy)
         -- A live schedule of the same name wins: the caller reports a conflict.
         on conflict (tenant, name) where state <> 'deleted' do nothing
         returning {Columns}
@@ -49,7 +49,8 @@ internal static class ScheduleSql
         set name = @Name, description = @Description, labels = @Labels::jsonb, kind = @Kind, cron = @Cron,
             time_zone = @TimeZone, run_at = @RunAt, delay = @Delay, target = @Target::jsonb, max_attempts = @MaxAttempts,
             state = @State, next_fire_at = @NextFireAt, version = version + 1, updated_at = @Now, calendar_id = @CalendarId,
-            timing = @Timing::jsonb, completion = @Completion::jsonb, parameters = @Parameters::jsonb, secret_refs = @SecretRefs
+            timing = @Timing::jsonb, completion = @Completion::jsonb, parameters = @Parameters::jsonb, secret_refs = @SecretRefs,
+            managed_by = coalesce(@ManagedBy, managed_by)
         where id = @Id
         returning {Columns}
         """;

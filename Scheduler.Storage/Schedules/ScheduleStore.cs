@@ -3,8 +3,8 @@ using System.Text.Json;
 using Dapper;
 using Npgsql;
 using Scheduler.Common;
-using Scheduler.Common.Schedules;
 using Scheduler.Common.Calendars;
+using Scheduler.Common.Schedules;
 using Scheduler.Common.Security;
 using Scheduler.Storage.Audit;
 using Scheduler.Storage.Calendars;
@@ -206,5 +206,7 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource, SecretBox secrets
         Completion = definition.Completion?.ToJson(),
         Parameters = Common.Parameters.ParameterDeclaration.ToJson(definition.Parameters),
         SecretRefs = definition.SecretRefs.ToArray(),
+        // Set by a declarative apply; a write from elsewhere keeps it (the SQL coalesces).
+        ManagedBy = AuditActor.Current?.ManagedBy,
     };
 }

@@ -21,6 +21,9 @@ public sealed class WorkflowRecord
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
+    /// <summary>The declarative source (<c>scheduleman apply --source</c>) that manages it; null: none.</summary>
+    public string? ManagedBy { get; init; }
+
     /// <summary>Runs queued or running (filled by reads that count them).</summary>
     public int ActiveRuns { get; init; }
 

@@ -7,7 +7,7 @@ internal static class WorkflowSql
         """
         w.id, w.tenant, w.name, w.description, w.labels::text as Labels, w.definition::text as Definition,
         w.definition_hash as DefinitionHash, w.max_active_runs as MaxActiveRuns, w.version, w.created_at as CreatedAt, w.updated_at as UpdatedAt,
-        w.parameters::text as ParametersJson, w.secret_refs as SecretRefs
+        w.parameters::text as ParametersJson, w.secret_refs as SecretRefs, w.managed_by as ManagedBy
         """;
 
     private const string ActiveRuns =
@@ -16,9 +16,9 @@ internal static class WorkflowSql
     public const string Insert =
         $"""
         insert into workflows as w (id, tenant, name, description, labels, definition, definition_hash, max_active_runs, created_at, updated_at,
-                                    parameters, secret_refs)
+                                    parameters, secret_refs, managed_by)
         values (@Id, @Tenant, @Name, @Description, @Labels::jsonb, @Definition::jsonb, @DefinitionHash, @MaxActiveRuns, @Now, @Now,
-                @Parameters::jsonb, @SecretRefs)
+                @Parameters::jsonb, @SecretRefs, @ManagedBy)
         on conflict (tenant, name) where state <> 'deleted' do nothing
         returning {Columns}, 0 as ActiveRuns
         """;
@@ -61,7 +61,7 @@ internal static class WorkflowSql
         update workflows w
         set name = @Name, description = @Description, labels = @Labels::jsonb, definition = @Definition::jsonb,
             definition_hash = @DefinitionHash, max_active_runs = @MaxActiveRuns, version = w.version + 1, updated_at = @Now,
-            parameters = @Parameters::jsonb, secret_refs = @SecretRefs
+            parameters = @Parameters::jsonb, secret_refs = @SecretRefs, managed_by = coalesce(@ManagedBy, w.managed_by)
         where w.id = @Id
         returning {Columns}, {ActiveRuns}
         """;

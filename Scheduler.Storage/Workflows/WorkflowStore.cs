@@ -160,6 +160,8 @@ public sealed class WorkflowStore(NpgsqlDataSource dataSource, SecretBox secrets
             Now = now,
             Parameters = Common.Parameters.ParameterDeclaration.ToJson(definition.Parameters),
             SecretRefs = definition.SecretRefs.ToArray(),
+            // Set by a declarative apply; a write from elsewhere keeps it (the SQL coalesces).
+            ManagedBy = AuditActor.Current?.ManagedBy,
         };
     }
 }
