@@ -7,15 +7,21 @@ namespace Scheduler.Cli.Resources;
 /// <summary><c>get</c>, <c>describe</c>, <c>delete</c>, <c>pause</c>, <c>resume</c> and <c>cancel</c>, for every kind, by name or id.</summary>
 public static class ResourceCommands
 {
-    private static readonly string KindNames = string.Join(", ", ResourceKind.All.Select(k => k.Name));
-
     public static IEnumerable<Command> Create() => [Get(), Describe(), Delete(), StateChange("pause"), StateChange("resume"), Cancel()];
 
     private static Argument<string> KindArgument(params ResourceKind[] kinds)
     {
         var names = (kinds.Length == 0 ? ResourceKind.All : kinds).SelectMany(k => k.Aliases.Prepend(k.Name)).ToArray();
-        var argument = new Argument<string>("kind") { Description = kinds.Length == 0 ? KindNames : string.Join(", ", kinds.Select(k => k.Name)) };
-        argument.AcceptOnlyFromAmong(names);
+        var main = (kinds.Length == 0 ? ResourceKind.All : kinds).Select(k => k.Name).ToArray();
+        var argument = new Argument<string>("kind") { Description = string.Join(", ", main) };
+        argument.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string>() is { } given && !names.Contains(given, StringComparer.OrdinalIgnoreCase))
+            {
+                result.AddError($"'{given}' is not a kind here; use one of {string.Join(", ", main)}");
+            }
+        });
+        argument.CompletionSources.Add(main);
         return argument;
     }
 
@@ -33,7 +39,7 @@ public static class ResourceCommands
         var cursor = new Option<string?>("--cursor") { Description = "The next page, as the previous one said" };
         var state = new Option<string?>("--state") { Description = "Schedules: active, paused, completed; outages: planned, in-force, ended, cancelled" };
         var status = new Option<string?>("--status") { Description = "Executions, runs and backfills: by status (e.g. dead, failed, running)" };
-        var command = new Command("get", $"List objects of a kind, or show one ({KindNames})") { kind, name, limit, cursor, state, status };
+        var command = new Command("get", "List objects of a kind, or show one") { kind, name, limit, cursor, state, status };
         command.WithAction(async (invocation, cancellationToken) =>
         {
             var resource = ResourceKind.Find(invocation.Get(kind)!);
