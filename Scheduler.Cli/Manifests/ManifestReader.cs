@@ -16,8 +16,9 @@ public sealed record ManifestDocument(string File, int Index, ResourceKind Kind,
 
     public long Line(string? specField)
     {
-        // The field, else the nearest enclosing value that was written (a missing field is reported where its object is).
-        var path = specField is null ? "spec" : "spec." + specField;
+        // The field, else the nearest enclosing value that was written (a missing field is reported where its object is);
+        // the document as a whole is where it is named.
+        var path = specField is null ? "metadata.name" : "spec." + specField;
         while (true)
         {
             if (Marks.TryGetValue(path, out var mark))
