@@ -10,7 +10,7 @@ var root = new RootCommand("scheduleman: the command line of Scheduleman. Exit c
     CliCommand.Context,
     CliCommand.Output,
 };
-foreach (var command in ContextCommands.Create().Concat(ResourceCommands.Create()).Concat(JobCommands.Create()).Concat(ManifestCommands.Create()).Append(Completion()))
+foreach (var command in ContextCommands.Create().Concat(ResourceCommands.Create()).Concat(JobCommands.Create()).Concat(SecretCommands.Create()).Concat(ManifestCommands.Create()).Append(Completion()))
 {
     root.Subcommands.Add(command);
 }

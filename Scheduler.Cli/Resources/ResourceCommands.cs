@@ -71,7 +71,7 @@ public static class ResourceCommands
             }
             var page = (await invocation.Client.SendAsync(resource.ListOperation, query: query, cancellationToken: cancellationToken)).Body!;
             var items = (page as JsonArray ?? page["items"]!.AsArray()).Select(i => i!.AsObject()).ToList();
-            invocation.Terminal.List(items, resource.Columns, Terminal.Text(page["nextCursor"]));
+            invocation.Terminal.List(items, resource.Columns, page is JsonObject paged ? Terminal.Text(paged["nextCursor"]) : null);
             return ExitCodes.Ok;
         });
         return command;

@@ -84,6 +84,9 @@ public sealed class CliRunner(string home)
 
     public Dictionary<string, string> Environment { get; } = [];
 
+    /// <summary>What the next run reads on stdin (then nothing again).</summary>
+    public string? Input { get; set; }
+
     public async Task<CliResult> RunInAsync(string workingDirectory, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
@@ -109,6 +112,11 @@ public sealed class CliRunner(string home)
             info.Environment[key] = value;
         }
         using var process = Process.Start(info)!;
+        if (Input is { } input)
+        {
+            await process.StandardInput.WriteAsync(input);
+            Input = null;
+        }
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

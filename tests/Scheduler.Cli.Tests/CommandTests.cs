@@ -118,6 +118,51 @@ public sealed class CommandTests(CliServer server) : IClassFixture<CliServer>
     }
 
     [Fact]
+    public async Task Secrets_are_set_from_stdin_and_never_printed_and_api_keys_are_shown_once()
+    {
+        var cli = await LoggedInAsync(server);
+        cli.Input = "tok-first\n";
+        var created = await cli.RunAsync("secret", "set", "vendor_token", "--description", "the vendor's API token", "-o", "json");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        Assert.Equal("***", (string)created.Json["value"]!);
+        cli.Input = "tok-second\n";
+        var rotated = await cli.RunAsync("secret", "set", "vendor_token", "-o", "json");
+        Assert.True(rotated.ExitCode == 0, rotated.ToString());
+        Assert.Equal(2, (int)rotated.Json["version"]!);
+        Assert.Contains("Rotated secret vendor_token", rotated.Error, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Usage, (await cli.RunAsync("secret", "set", "vendor_token")).ExitCode);
+        var listed = await cli.RunAsync("get", "secrets", "-o", "json");
+        Assert.DoesNotContain("tok-", listed.Output + (await cli.RunAsync("audit", "-o", "json")).Output, StringComparison.Ordinal);
+
+        var key = await cli.RunAsync("api-key", "create", "--name", "ci-deployer", "--scope", "write");
+        Assert.True(key.ExitCode == 0, key.ToString());
+        var secret = key.Output.Trim();
+        Assert.StartsWith("smk_", secret, StringComparison.Ordinal);
+        var deployer = new CliRunner(CliServer.TemporaryDirectory());
+        deployer.Environment["SCHEDULEMAN_URL"] = server.Address.ToString();
+        deployer.Environment["SCHEDULEMAN_API_KEY"] = secret;
+        Assert.Equal(0, (await deployer.RunAsync("get", "schedules")).ExitCode);
+        Assert.Equal(ExitCodes.Denied, (await deployer.RunAsync("get", "api-keys")).ExitCode);
+        var id = (string)(await cli.RunAsync("get", "api-keys", "-o", "json")).Json.AsArray().Single(k => (string)k!["name"]! == "ci-deployer")!["id"]!;
+        Assert.Equal(0, (await cli.RunAsync("delete", "api-key", id)).ExitCode);
+    }
+
+    [Fact]
+    public async Task Every_kind_lists_as_a_table_and_as_json()
+    {
+        var cli = await LoggedInAsync(server);
+        await SourceAsync(cli, "listed-job");
+        foreach (var kind in Resources.ResourceKind.All)
+        {
+            var table = await cli.RunAsync("get", kind.Aliases[0]);
+            Assert.True(table.ExitCode == 0, $"{kind.Name}: {table}");
+            var json = await cli.RunAsync("get", kind.Aliases[0], "-o", "json");
+            Assert.True(json.ExitCode == 0, $"{kind.Name}: {json}");
+            Assert.IsType<JsonArray>(json.Json);
+        }
+    }
+
+    [Fact]
     public async Task Shell_completion_asks_the_cli_what_comes_next()
     {
         var cli = new CliRunner(CliServer.TemporaryDirectory());
@@ -126,7 +171,7 @@ public sealed class CommandTests(CliServer server) : IClassFixture<CliServer>
         var kinds = await cli.RunAsync("[suggest:16]", "scheduleman get ");
         Assert.Contains("schedule", kinds.Output.Split('\n'));
         Assert.Contains("workflow", kinds.Output.Split('\n'));
-        var commands = await cli.RunAsync("[suggest:14]", "scheduleman ap");
+        var commands = await cli.RunAsync("[suggest:15]", "scheduleman app");
         Assert.Equal(["apply"], commands.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 }
