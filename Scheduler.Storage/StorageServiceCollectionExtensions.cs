@@ -45,6 +45,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<Migrator>();
         services.AddSingleton<Access.ApiKeyStore>();
+        services.AddSingleton<Access.DataProtectionKeyStore>();
         services.AddSingleton<ScheduleStore>();
         services.AddSingleton<Calendars.CalendarStore>();
         services.AddSingleton<Outages.OutageStore>();

@@ -52,6 +52,7 @@ public static class AccessControl
         services.AddSingleton(sp => new EgressPolicy(sp.GetRequiredService<IOptions<EgressOptions>>().Value.Allow));
         services.AddMemoryCache();
         services.AddSingleton<ApiKeyResolver>();
+        services.AddSharedKeyRing();
         services.AddAuthentication(CallerScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
             .AddScheme<AuthenticationSchemeOptions, Results.ReportTokenAuthenticationHandler>(Results.ReportTokenAuthenticationHandler.SchemeName, null)
