@@ -126,3 +126,50 @@ public partial class DeploymentFilesTests
 
     public static TheoryData<string> ServiceNames() => new(Services);
 }
+
+public partial class AutoscalingTests
+{
+    private static readonly string Root = PostgresServer.RepositoryRoot();
+
+    [GeneratedRegex(@"_meter\.Create(?<kind>Counter|ObservableGauge|Histogram)(?:<[a-z]+>)?\(""(?<name>[a-z_.]+)""(?:,\s*""(?<unit>[^""]*)"")?")]
+    private static partial Regex Instrument();
+
+    [GeneratedRegex(@"\bscheduleman_[a-z_]+")]
+    private static partial Regex MetricName();
+
+    /// <summary>The Prometheus names of what the executors export (OpenTelemetry's exporter: dots to underscores, a unit that is not in braces appended, counters end in _total).</summary>
+    private static HashSet<string> ExportedMetrics()
+    {
+        var source = File.ReadAllText(Path.Combine(Root, "Scheduler.Executor", "Firing", "ExecutorTelemetry.cs"));
+        var names = Instrument().Matches(source).Select(m =>
+        {
+            var name = m.Groups["name"].Value.Replace('.', '_');
+            var unit = m.Groups["unit"].Value;
+            if (unit.Length > 0 && !unit.StartsWith('{'))
+            {
+                name += "_" + (unit == "ms" ? "milliseconds" : unit);
+            }
+            return m.Groups["kind"].Value == "Counter" ? name + "_total" : name;
+        }).ToHashSet();
+        Assert.Contains("scheduleman_due_backlog", names);
+        return names;
+    }
+
+    [Fact]
+    public void The_keda_scaler_queries_only_metrics_the_executors_export_and_is_off_by_default()
+    {
+        var template = File.ReadAllText(Path.Combine(Root, "deploy", "helm", "scheduleman", "templates", "executor.yaml"));
+        var keda = template[template.IndexOf("kind: ScaledObject", StringComparison.Ordinal)..template.IndexOf("kind: HorizontalPodAutoscaler", StringComparison.Ordinal)];
+        var queried = MetricName().Matches(keda).Select(m => m.Value).Distinct().ToList();
+        Assert.Equal(["scheduleman_triggers_total", "scheduleman_due_backlog"], queried);
+        var exported = ExportedMetrics();
+        Assert.All(queried, name => Assert.Contains(name, exported));
+
+        var values = File.ReadAllText(Path.Combine(Root, "deploy", "helm", "scheduleman", "values.yaml"));
+        Assert.Matches(@"autoscaling:\n    enabled: false\n(?:.*\n)*?    mode: cpu\n", values);
+        // Exactly one autoscaler per mode, and a mode the chart does not know fails the render.
+        Assert.Contains("{{- if and $autoscaling.enabled (eq $autoscaling.mode \"keda\") }}", template, StringComparison.Ordinal);
+        Assert.Contains("{{- if and $autoscaling.enabled (eq $autoscaling.mode \"cpu\") }}", template, StringComparison.Ordinal);
+        Assert.Contains("{{- fail (printf \"executor.autoscaling.mode is %q; use cpu or keda\"", template, StringComparison.Ordinal);
+    }
+}
