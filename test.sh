@@ -23,6 +23,8 @@ if [ "${SCHEDULER_TEST_SKIP_INSTALL:-0}" != 1 ]; then
   fi
   # The browser tests drive Debian's Chromium (Playwright's own browser download cannot be used here).
   need /usr/bin/chromium chromium
+  # The PgBouncer test runs the trigger path through a real PgBouncer in transaction pooling mode.
+  need /usr/sbin/pgbouncer pgbouncer
 
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Scheduler.Storage;
@@ -8,7 +9,7 @@ namespace Scheduler.Storage;
 /// Wakes sleeping executors when the API creates work that is due soon (a new schedule, a resume, a manual
 /// trigger, a redrive), so it need not wait for the next poll. Only a hint: polling alone is still correct.
 /// </summary>
-public sealed class DueNotifications(NpgsqlDataSource dataSource, ILogger<DueNotifications> logger)
+public sealed class DueNotifications(NpgsqlDataSource dataSource, IOptions<StorageOptions> options, ILogger<DueNotifications> logger)
 {
     public const string Channel = "scheduleman_due";
 
@@ -28,6 +29,11 @@ public sealed class DueNotifications(NpgsqlDataSource dataSource, ILogger<DueNot
     /// <summary>Calls <paramref name="onNotified"/> for every hint until cancelled; reconnects after errors.</summary>
     public async Task ListenAsync(Action onNotified, CancellationToken cancellationToken)
     {
+        if (!options.Value.ListenForWakeUps)
+        {
+            logger.LogInformation("Storage:ListenForWakeUps is off (a transaction pooler in front of PostgreSQL): new work is found by polling alone");
+            return;
+        }
         var failures = 0;
         while (!cancellationToken.IsCancellationRequested)
         {

@@ -31,6 +31,7 @@ public static class StorageServiceCollectionExtensions
             return NpgsqlDataSource.Create(connectionString);
         });
         services.AddOptions<SecretOptions>().BindConfiguration(SecretOptions.Section);
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section);
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<SecretOptions>>().Value;

@@ -26,45 +26,61 @@ public sealed partial class Migrator(NpgsqlDataSource dataSource, ILogger<Migrat
     public static int LatestVersion => All[^1].Version;
 
     /// <summary>Applies what is missing; returns the versions applied by this call.</summary>
+    /// <remarks>
+    /// Each migration runs in a transaction of its own that first takes a transaction-scoped advisory lock and then checks
+    /// whether it is still missing: migrators started at once (every replica's init, a Helm hook) apply each exactly once,
+    /// and nothing depends on a session outliving a transaction, so it also runs through PgBouncer in transaction mode.
+    /// </remarks>
     public async Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_lock(@LockKey)", new { LockKey }, cancellationToken: cancellationToken));
-        try
-        {
-            await connection.ExecuteAsync(new CommandDefinition(
-                """
-                create table if not exists schema_migrations (
-                    version    int primary key,
-                    name       text not null,
-                    applied_at timestamptz not null default now()
-                )
-                """, cancellationToken: cancellationToken));
-            var applied = (await connection.QueryAsync<int>(new CommandDefinition(
-                "select version from schema_migrations", cancellationToken: cancellationToken))).ToHashSet();
+        await InTransactionAsync(connection, async transaction => await connection.ExecuteAsync(new CommandDefinition(
+            """
+            create table if not exists schema_migrations (
+                version    int primary key,
+                name       text not null,
+                applied_at timestamptz not null default now()
+            )
+            """, transaction: transaction, cancellationToken: cancellationToken)), cancellationToken);
 
-            var done = new List<int>();
-            foreach (var migration in All.Where(m => !applied.Contains(m.Version)))
+        var done = new List<int>();
+        foreach (var migration in All)
+        {
+            var applied = false;
+            await InTransactionAsync(connection, async transaction =>
             {
-                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                if (await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                    "select exists (select 1 from schema_migrations where version = @Version)", new { migration.Version }, transaction,
+                    cancellationToken: cancellationToken)))
+                {
+                    return;
+                }
                 await connection.ExecuteAsync(new CommandDefinition(migration.Sql, transaction: transaction, cancellationToken: cancellationToken));
                 await connection.ExecuteAsync(new CommandDefinition(
                     "insert into schema_migrations (version, name) values (@Version, @Name)",
                     new { migration.Version, migration.Name }, transaction, cancellationToken: cancellationToken));
-                await transaction.CommitAsync(cancellationToken);
+                applied = true;
+            }, cancellationToken);
+            if (applied)
+            {
                 logger.LogInformation("Applied migration {Version} {Name}", migration.Version, migration.Name);
                 done.Add(migration.Version);
             }
-            if (done.Count == 0)
-            {
-                logger.LogInformation("Schema is up to date at version {Version}", LatestVersion);
-            }
-            return done;
         }
-        finally
+        if (done.Count == 0)
         {
-            await connection.ExecuteAsync("select pg_advisory_unlock(@LockKey)", new { LockKey });
+            logger.LogInformation("Schema is up to date at version {Version}", LatestVersion);
         }
+        return done;
+    }
+
+    /// <summary>Runs <paramref name="work"/> in a transaction holding the migration lock (released when it ends).</summary>
+    private static async Task InTransactionAsync(NpgsqlConnection connection, Func<NpgsqlTransaction, Task> work, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_xact_lock(@LockKey)", new { LockKey }, transaction, cancellationToken: cancellationToken));
+        await work(transaction);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>The highest applied version, or 0 for an empty database.</summary>

@@ -27,14 +27,15 @@ internal sealed class WorkerCluster : IAsyncDisposable
     public HttpClient ApiClient { get; }
 
     /// <summary>Starts the processes; returns once WaitEcho and the API answer their health checks.</summary>
-    public static async Task<WorkerCluster> StartAsync()
+    /// <param name="connect">How the processes reach the (migrated) database, e.g. through PgBouncer; default: directly.</param>
+    public static async Task<WorkerCluster> StartAsync(Func<string, string>? connect = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         var server = await PostgresServer.SharedAsync();
         var connectionString = await server.CreateDatabaseAsync();
         int echoPort = Ports.Free(), apiPort = Ports.Free();
-        var environment = new Dictionary<string, string>
+        var environment = new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
         {
-            ["ConnectionStrings__Scheduler"] = connectionString,
+            ["ConnectionStrings__Scheduler"] = connect?.Invoke(connectionString) ?? connectionString,
             ["Logging__LogLevel__Default"] = "Warning",
             ["Executor__PollInterval"] = "00:00:00.300",
             ["Executor__CallbackUrl"] = $"http://127.0.0.1:{apiPort}/",
