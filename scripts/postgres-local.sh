@@ -6,6 +6,11 @@
 #   postgres-local.sh createdb PORT NAME    create a database unless it exists
 #   postgres-local.sh install               install the Debian package when no binaries are found
 #   postgres-local.sh find                  print the directory of the binaries (exit 1 when there are none)
+#   postgres-local.sh standby PRIMARY_PORT DATA_DIR PORT NAME
+#                                           a streaming standby of the cluster on PRIMARY_PORT (pg_basebackup -R), started,
+#                                           and made the primary's synchronous standby (commits wait for its flush)
+#   postgres-local.sh kill DATA_DIR         stop at once, as a crash would (immediate shutdown)
+#   postgres-local.sh promote DATA_DIR      promote a standby to primary; it then waits for no synchronous standby
 # PostgreSQL refuses to run as root, so as root the cluster runs as the 'postgres' user.
 set -euo pipefail
 
@@ -76,6 +81,31 @@ CONF
     [ -f "$data/postmaster.pid" ] && as_owner "$bin/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1 || true
     rm -rf "$data"
     ;;
+  standby)
+    primary_port=${2:?primary port}; data=$(readlink -m "${3:?data dir}"); port=${4:?port}; name=${5:?standby name}
+    bin=$(find_bindir)
+    mkdir -p "$data"
+    if [ "$(id -u)" = 0 ]; then chown postgres "$data"; chmod 700 "$data"; fi
+    as_owner "$bin/pg_basebackup" -h 127.0.0.1 -p "$primary_port" -U postgres -D "$data" -R -X stream -c fast >/dev/null
+    # Named, so that the primary can wait for this standby by name.
+    echo "primary_conninfo = 'host=127.0.0.1 port=$primary_port user=postgres application_name=$name'" | as_owner tee -a "$data/postgresql.auto.conf" >/dev/null
+    as_owner "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 -o "-p $port" start >/dev/null
+    "$bin/psql" -h 127.0.0.1 -p "$primary_port" -U postgres -d postgres -qAtc "alter system set synchronous_standby_names = '$name'" -c "select pg_reload_conf()" >/dev/null
+    echo "postgres-local: standby '$name' running on 127.0.0.1:$port (data $data), synchronous for 127.0.0.1:$primary_port" >&2
+    ;;
+  kill)
+    data=$(readlink -m "${2:?data dir}")
+    bin=$(find_bindir)
+    as_owner "$bin/pg_ctl" -D "$data" -m immediate -w stop >/dev/null
+    ;;
+  promote)
+    data=$(readlink -m "${2:?data dir}")
+    bin=$(find_bindir)
+    as_owner "$bin/pg_ctl" -D "$data" -w promote >/dev/null
+    port=$(sed -n 4p "$data/postmaster.pid")
+    # The new primary has no standby yet: waiting for one would stall every commit.
+    "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qAtc "alter system set synchronous_standby_names = ''" -c "select pg_reload_conf()" >/dev/null
+    ;;
   createdb)
     port=${2:?port}; name=${3:?database name}
     bin=$(find_bindir)
@@ -83,5 +113,5 @@ CONF
       "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qc "create database \"$name\"" >/dev/null
     fi
     ;;
-  *) echo "usage: $0 start DATA_DIR PORT | stop DATA_DIR | destroy DATA_DIR | createdb PORT NAME | install | find" >&2; exit 2 ;;
+  *) echo "usage: $0 start DATA_DIR PORT | stop DATA_DIR | destroy DATA_DIR | createdb PORT NAME | standby PRIMARY_PORT DATA_DIR PORT NAME | kill DATA_DIR | promote DATA_DIR | install | find" >&2; exit 2 ;;
 esac

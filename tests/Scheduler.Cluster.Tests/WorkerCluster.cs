@@ -28,10 +28,11 @@ internal sealed class WorkerCluster : IAsyncDisposable
 
     /// <summary>Starts the processes; returns once WaitEcho and the API answer their health checks.</summary>
     /// <param name="connect">How the processes reach the (migrated) database, e.g. through PgBouncer; default: directly.</param>
-    public static async Task<WorkerCluster> StartAsync(Func<string, string>? connect = null, IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="connectionString">A database of the test's own (migrated), instead of a new one on the shared server.</param>
+    public static async Task<WorkerCluster> StartAsync(Func<string, string>? connect = null, IReadOnlyDictionary<string, string>? settings = null,
+        string? connectionString = null)
     {
-        var server = await PostgresServer.SharedAsync();
-        var connectionString = await server.CreateDatabaseAsync();
+        connectionString ??= await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
         int echoPort = Ports.Free(), apiPort = Ports.Free();
         var environment = new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
         {
