@@ -51,6 +51,21 @@ public sealed class ReplicatedPostgres : IAsyncDisposable
 
     public Task PromoteStandbyAsync() => ScriptAsync("promote", Path.Combine(_directory, "standby"));
 
+    /// <summary>After a failover: the old primary, rebuilt from the new one (a fresh base backup), is its synchronous standby.</summary>
+    public async Task RejoinOldPrimaryAsStandbyAsync()
+    {
+        await ScriptAsync("destroy", Path.Combine(_directory, "primary"));
+        await ScriptAsync("standby", StandbyPort.ToString(System.Globalization.CultureInfo.InvariantCulture), Path.Combine(_directory, "primary"),
+            PrimaryPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "standby2");
+    }
+
+    /// <summary>A planned switchover back: the current primary shuts down cleanly (its standby has all of its WAL), the old one is promoted.</summary>
+    public async Task SwitchBackAsync()
+    {
+        await ScriptAsync("stop", Path.Combine(_directory, "standby"));
+        await ScriptAsync("promote", Path.Combine(_directory, "primary"));
+    }
+
     private static async Task ScriptAsync(params string[] args)
     {
         var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
