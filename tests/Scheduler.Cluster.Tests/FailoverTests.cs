@@ -33,7 +33,9 @@ public sealed class FailoverTests(ITestOutputHelper output)
         for (var i = 0; i < 60; i++)
         {
             var runAt = start.AddMilliseconds(250 * i).ToString("O", CultureInfo.InvariantCulture);
-            oneShots.Add(await CreateAsync(cluster, $$$"""{"name": "one-shot-{{{i}}}", "runAt": "{{{runAt}}}", "target": {"type": "webhook", "url": "{{{echo}}}"}}"""));
+            // Every other one by Kafka, to WaitEcho's mock cluster.
+            var target = i % 2 == 0 ? $$$"""{"type": "webhook", "url": "{{{echo}}}"}""" : $$$"""{"type": "kafka", "topic": "{{{WorkerCluster.KafkaTopic}}}"}""";
+            oneShots.Add(await CreateAsync(cluster, $$$"""{"name": "one-shot-{{{i}}}", "runAt": "{{{runAt}}}", "target": {{{target}}}}"""));
         }
 
         // Mid-stream: the primary crashes; the operator promotes the standby.
@@ -60,6 +62,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
             return oneShots.All(id => received.Any(r => r.ScheduleId == id));
         }, TimeSpan.FromSeconds(90), "every one-shot delivered", () => Task.FromResult(cluster.Tails()));
 
+        Assert.Equal(30, received.Where(r => r.Transport == "kafka").Select(r => r.ScheduleId).Distinct().Count());
         // None early; a one-shot received twice was one execution attempted twice (its record was lost with the primary).
         Assert.All(received, r => Assert.True(r.LatenessMs >= 0, $"{r.ExecutionId} came {-r.LatenessMs} ms early"));
         foreach (var id in oneShots)

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Scheduler.Testing;
 
 namespace Scheduler.Cluster.Tests;
@@ -23,6 +24,9 @@ internal sealed class WorkerCluster : IAsyncDisposable
     public HostProcess Executor2 { get; }
     public HttpClient EchoClient { get; }
 
+    /// <summary>The Kafka topic WaitEcho consumes (what Kafka targets should name).</summary>
+    public const string KafkaTopic = "cluster";
+
     /// <summary>Signed in with the admin key.</summary>
     public HttpClient ApiClient { get; }
 
@@ -41,9 +45,12 @@ internal sealed class WorkerCluster : IAsyncDisposable
             ["Executor__PollInterval"] = "00:00:00.300",
             ["Executor__CallbackUrl"] = $"http://127.0.0.1:{apiPort}/",
         };
-        var echo = HostProcess.Start("waitecho", "Scheduler.WaitEcho", environment, "--urls", $"http://127.0.0.1:{echoPort}");
+        // WaitEcho is both targets: /echo for webhooks, and a mock Kafka cluster (a real protocol peer) it consumes topic 'cluster' from.
+        var echo = HostProcess.Start("waitecho", "Scheduler.WaitEcho",
+            new(environment) { ["WaitEcho__Kafka__Mock"] = "true", ["WaitEcho__Kafka__Topics"] = KafkaTopic }, "--urls", $"http://127.0.0.1:{echoPort}");
         var echoClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{echoPort}") };
         await HostProcess.WaitForHealthAsync(echoClient.BaseAddress, "WaitEcho");
+        environment["Kafka__BootstrapServers"] = (string)(await echoClient.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>("/kafka"))!["bootstrapServers"]!;
         var api = HostProcess.Start("api", "Scheduler.Crud.Api", environment, "--urls", $"http://127.0.0.1:{apiPort}");
         var executor1 = HostProcess.Start("executor-1", "Scheduler.Executor", new(environment) { ["Executor__ExecutorId"] = "executor-1" });
         var executor2 = HostProcess.Start("executor-2", "Scheduler.Executor", new(environment) { ["Executor__ExecutorId"] = "executor-2" });
