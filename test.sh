@@ -25,6 +25,8 @@ if [ "${SCHEDULER_TEST_SKIP_INSTALL:-0}" != 1 ]; then
   need /usr/bin/chromium chromium
   # The PgBouncer test runs the trigger path through a real PgBouncer in transaction pooling mode.
   need /usr/sbin/pgbouncer pgbouncer
+  # The automated failover test runs pg_auto_failover (a monitor and two nodes).
+  need /usr/bin/pg_autoctl postgresql-15-auto-failover
 
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -11,9 +11,10 @@ using Xunit.Abstractions;
 namespace Scheduler.Cluster.Tests;
 
 /// <summary>
-/// PostgreSQL failover as an operator runs it: a primary and a synchronous standby, the processes given both hosts
-/// (<c>Target Session Attributes=primary</c>); under load the primary is killed and the standby promoted. Nothing is lost,
-/// nothing early, a duplicate is only a repeated attempt of one execution, the per-second cron has no gap.
+/// PostgreSQL failover as operators run it: a primary and a synchronous standby, the processes given both hosts; under load
+/// (a per-second cron, one-shots by webhook and by Kafka) the primary dies and the standby takes over — promoted by hand, or
+/// by pg_auto_failover's monitor. Nothing is lost, nothing early, a duplicate is only a repeated attempt of one execution,
+/// the cron has no gap.
 /// </summary>
 [Collection(Processes.Collection)]
 public sealed class FailoverTests(ITestOutputHelper output)
@@ -23,104 +24,125 @@ public sealed class FailoverTests(ITestOutputHelper output)
     {
         await using var postgres = await ReplicatedPostgres.StartAsync();
         await using var cluster = await WorkerCluster.StartAsync(connectionString: postgres.ConnectionString);
-        var echo = $"http://127.0.0.1:{cluster.EchoPort}/echo";
+        var cron = await CreateCronAsync(cluster);
 
-        var cron = await CreateAsync(cluster, $$$"""
-            {"name": "every-second", "cron": "* * * * * *", "catchUp": "all", "catchUpWindow": "PT5M", "target": {"type": "webhook", "url": "{{{echo}}}"}}
-            """);
+        var (oneShots, killedAt) = await FailUnderLoadAsync(cluster, "one-shot", 60, postgres.KillPrimaryAsync, postgres.PromoteStandbyAsync);
+        var received = await AssertEachDeliveredOnceOnTimeAsync(cluster, oneShots);
+        Assert.Equal(30, received.Where(r => r.Transport == "kafka").Select(r => r.ScheduleId).Distinct().Count());
+        var occurrences = await AssertNoCronGapAsync(ReplicatedPostgres.On(postgres.StandbyPort), cron);
+        var recovered = await FirstDeliveryAfterAsync(ReplicatedPostgres.On(postgres.StandbyPort), killedAt);
+        output.WriteLine($"kill → first delivery recorded on the new primary: {recovered.TotalSeconds:0.0} s; {received.Count} deliveries, " +
+                         $"{Repeated(received)} repeated attempts; {occurrences} cron occurrences without a gap; " +
+                         $"latest one-shot {received.Where(r => oneShots.Contains(r.ScheduleId!)).Max(r => r.LatenessMs):0} ms after its time");
+
+        // The old primary rejoins as the new one's synchronous standby; then a planned switchover back, under load again.
+        await postgres.RejoinOldPrimaryAsStandbyAsync();
+        var (moreOneShots, switchedAt) = await FailUnderLoadAsync(cluster, "after-switch", 30, postgres.SwitchBackAsync);
+        received = await AssertEachDeliveredOnceOnTimeAsync(cluster, [.. oneShots, .. moreOneShots]);
+        occurrences = await AssertNoCronGapAsync(ReplicatedPostgres.On(postgres.PrimaryPort), cron);
+        var switched = await FirstDeliveryAfterAsync(ReplicatedPostgres.On(postgres.PrimaryPort), switchedAt);
+        output.WriteLine($"switchover → first delivery recorded on the original primary: {switched.TotalSeconds:0.0} s; " +
+                         $"{occurrences} cron occurrences in all without a gap; {Repeated(received)} repeated attempts in all");
+    }
+
+    [Fact]
+    public async Task Pg_auto_failover_promotes_the_secondary_itself_and_no_trigger_is_lost()
+    {
+        await using var postgres = await AutoFailoverPostgres.StartAsync();
+        await using var cluster = await WorkerCluster.StartAsync(connectionString: postgres.ConnectionString);
+        var cron = await CreateCronAsync(cluster);
+
+        // Nobody promotes anything: the monitor sees the primary gone and promotes the secondary.
+        var (oneShots, killedAt) = await FailUnderLoadAsync(cluster, "one-shot", 60, postgres.KillPrimaryAsync);
+        var received = await AssertEachDeliveredOnceOnTimeAsync(cluster, oneShots);
+        var primary = await postgres.PrimaryConnectionStringAsync();
+        var occurrences = await AssertNoCronGapAsync(primary, cron);
+        var recovered = await FirstDeliveryAfterAsync(primary, killedAt);
+        output.WriteLine($"pg_auto_failover: kill → first delivery recorded on the promoted node: {recovered.TotalSeconds:0.0} s; {received.Count} deliveries, " +
+                         $"{Repeated(received)} repeated attempts; {occurrences} cron occurrences without a gap; " +
+                         $"latest one-shot {received.Where(r => oneShots.Contains(r.ScheduleId!)).Max(r => r.LatenessMs):0} ms after its time");
+    }
+
+    private static int Repeated(List<ReceivedTrigger> received) => received.Count - received.Select(r => r.ExecutionId).Distinct().Count();
+
+    private static Task<string> CreateCronAsync(WorkerCluster cluster) => CreateAsync(cluster, $$$"""
+        {"name": "every-second", "cron": "* * * * * *", "catchUp": "all", "catchUpWindow": "PT5M",
+         "target": {"type": "webhook", "url": "http://127.0.0.1:{{{cluster.EchoPort}}}/echo"}}
+        """);
+
+    /// <summary>
+    /// Puts <paramref name="count"/> one-shots under way (every other one by Kafka), fails the database in the middle of them
+    /// (then <paramref name="recover"/>: the operator's promotion, if any), and waits until the API writes again. Returns when the failure was complete.
+    /// </summary>
+    private static async Task<(List<string> OneShots, DateTimeOffset FailedAt)> FailUnderLoadAsync(WorkerCluster cluster, string prefix, int count, Func<Task> fail,
+        Func<Task>? recover = null)
+    {
+        var echo = $"http://127.0.0.1:{cluster.EchoPort}/echo";
         var start = DateTimeOffset.UtcNow.AddSeconds(4);
         var oneShots = new List<string>();
-        for (var i = 0; i < 60; i++)
+        for (var i = 0; i < count; i++)
         {
             var runAt = start.AddMilliseconds(250 * i).ToString("O", CultureInfo.InvariantCulture);
-            // Every other one by Kafka, to WaitEcho's mock cluster.
             var target = i % 2 == 0 ? $$$"""{"type": "webhook", "url": "{{{echo}}}"}""" : $$$"""{"type": "kafka", "topic": "{{{WorkerCluster.KafkaTopic}}}"}""";
-            oneShots.Add(await CreateAsync(cluster, $$$"""{"name": "one-shot-{{{i}}}", "runAt": "{{{runAt}}}", "target": {{{target}}}}"""));
+            oneShots.Add(await CreateAsync(cluster, $$$"""{"name": "{{{prefix}}}-{{{i}}}", "runAt": "{{{runAt}}}", "target": {{{target}}}}"""));
         }
-
-        // Mid-stream: the primary crashes; the operator promotes the standby.
-        await Task.Delay(TimeSpan.FromSeconds(7));
-        var killedAt = DateTimeOffset.UtcNow;
-        await postgres.KillPrimaryAsync();
-        await postgres.PromoteStandbyAsync();
-
-        // The API writes again once it reaches the new primary.
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        await fail();
+        var failedAt = DateTimeOffset.UtcNow;
+        if (recover is not null)
+        {
+            await recover();
+        }
         await WaitFor.ConditionAsync(async () =>
         {
             var created = await cluster.ApiClient.PostAsJsonAsync("/api/v1/schedules", JsonNode.Parse($$$"""
-                {"name": "after-failover", "manual": true, "target": {"type": "webhook", "url": "{{{echo}}}"}}
+                {"name": "{{{prefix}}}-written-after", "manual": true, "target": {"type": "webhook", "url": "{{{echo}}}"}}
                 """));
             Assert.True(created.StatusCode is HttpStatusCode.Created or HttpStatusCode.ServiceUnavailable or HttpStatusCode.Conflict,
                 $"{created.StatusCode}: {await created.Content.ReadAsStringAsync()}");
             return created.StatusCode is HttpStatusCode.Created or HttpStatusCode.Conflict;
-        }, TimeSpan.FromSeconds(60), "the API to write on the new primary", () => Task.FromResult(cluster.Tails()));
+        }, TimeSpan.FromSeconds(90), "the API to write on the new primary", () => Task.FromResult(cluster.Tails()));
+        return (oneShots, failedAt);
+    }
 
+    /// <summary>Every one-shot delivered, none early; one received twice was one execution attempted twice (its record lost with the primary).</summary>
+    private static async Task<List<ReceivedTrigger>> AssertEachDeliveredOnceOnTimeAsync(WorkerCluster cluster, List<string> oneShots)
+    {
         List<ReceivedTrigger> received = [];
         await WaitFor.ConditionAsync(async () =>
         {
             received = (await cluster.EchoClient.GetFromJsonAsync<List<ReceivedTrigger>>("/received?limit=100000"))!;
             return oneShots.All(id => received.Any(r => r.ScheduleId == id));
         }, TimeSpan.FromSeconds(90), "every one-shot delivered", () => Task.FromResult(cluster.Tails()));
-
-        Assert.Equal(30, received.Where(r => r.Transport == "kafka").Select(r => r.ScheduleId).Distinct().Count());
-        // None early; a one-shot received twice was one execution attempted twice (its record was lost with the primary).
         Assert.All(received, r => Assert.True(r.LatenessMs >= 0, $"{r.ExecutionId} came {-r.LatenessMs} ms early"));
         foreach (var id in oneShots)
         {
             Assert.Single(received.Where(r => r.ScheduleId == id).Select(r => r.ExecutionId).Distinct());
         }
+        return received;
+    }
 
-        // On the new primary: the cron's occurrences have no gap, and the first delivery recorded after the kill.
-        await using var promoted = new NpgsqlConnection(ReplicatedPostgres.On(postgres.StandbyPort));
-        var occurrences = (await promoted.QueryAsync<DateTime>(
-            "select scheduled_for from executions where schedule_id = @Id::uuid and origin in ('schedule', 'catchup') order by scheduled_for", new { Id = cron })).ToList();
-        var untilNow = occurrences.Where(o => o < DateTime.UtcNow.AddSeconds(-3)).ToList();
-        Assert.True(untilNow.Count > 10, $"only {untilNow.Count} occurrences");
-        var gaps = untilNow.Zip(untilNow.Skip(1)).Where(p => p.Second - p.First != TimeSpan.FromSeconds(1)).Select(p => $"{p.First:HH:mm:ss}→{p.Second:HH:mm:ss}").ToList();
-        Assert.True(gaps.Count == 0, "the cron skipped: " + string.Join(", ", gaps));
-        var recovered = await promoted.ExecuteScalarAsync<DateTime?>("select min(completed_at) from executions where status = 'succeeded' and completed_at > @KilledAt",
-            new { KilledAt = killedAt.UtcDateTime });
-        Assert.NotNull(recovered);
-        var duplicates = received.Count - received.Select(r => r.ExecutionId).Distinct().Count();
-        output.WriteLine($"kill → first delivery recorded on the new primary: {(recovered.Value - killedAt.UtcDateTime).TotalSeconds:0.0} s; " +
-                         $"{received.Count} deliveries, {duplicates} repeated attempts; {untilNow.Count} cron occurrences without a gap; " +
-                         $"latest one-shot {received.Where(r => oneShots.Contains(r.ScheduleId!)).Max(r => r.LatenessMs):0} ms after its time");
-
-        // The old primary rejoins as the new one's synchronous standby; then a planned switchover back, under load again.
-        await postgres.RejoinOldPrimaryAsStandbyAsync();
-        var second = DateTimeOffset.UtcNow.AddSeconds(4);
-        var moreOneShots = new List<string>();
-        for (var i = 0; i < 30; i++)
-        {
-            var runAt = second.AddMilliseconds(250 * i).ToString("O", CultureInfo.InvariantCulture);
-            moreOneShots.Add(await CreateAsync(cluster, $$$"""{"name": "after-switch-{{{i}}}", "runAt": "{{{runAt}}}", "target": {"type": "webhook", "url": "{{{echo}}}"}}"""));
-        }
-        await Task.Delay(TimeSpan.FromSeconds(6));
-        var switchedAt = DateTimeOffset.UtcNow;
-        await postgres.SwitchBackAsync();
-        await WaitFor.ConditionAsync(async () =>
-        {
-            received = (await cluster.EchoClient.GetFromJsonAsync<List<ReceivedTrigger>>("/received?limit=100000"))!;
-            return moreOneShots.All(id => received.Any(r => r.ScheduleId == id));
-        }, TimeSpan.FromSeconds(90), "every one-shot delivered after the switchover", () => Task.FromResult(cluster.Tails()));
-        Assert.All(received, r => Assert.True(r.LatenessMs >= 0, $"{r.ExecutionId} came {-r.LatenessMs} ms early"));
-        foreach (var id in oneShots.Concat(moreOneShots))
-        {
-            Assert.Single(received.Where(r => r.ScheduleId == id).Select(r => r.ExecutionId).Distinct());
-        }
+    /// <summary>The cron's occurrences, as the (new) primary has them, one per second without a gap; returns how many.</summary>
+    private static async Task<int> AssertNoCronGapAsync(string primary, string cron)
+    {
         await Task.Delay(TimeSpan.FromSeconds(4));
-        await using var original = new NpgsqlConnection(ReplicatedPostgres.On(postgres.PrimaryPort));
-        var allOccurrences = (await original.QueryAsync<DateTime>(
-            "select scheduled_for from executions where schedule_id = @Id::uuid and origin in ('schedule', 'catchup') order by scheduled_for", new { Id = cron })).ToList()
+        await using var connection = new NpgsqlConnection(primary);
+        var occurrences = (await connection.QueryAsync<DateTime>(
+            "select scheduled_for from executions where schedule_id = @Id::uuid and origin in ('schedule', 'catchup') order by scheduled_for", new { Id = cron }))
             .Where(o => o < DateTime.UtcNow.AddSeconds(-3)).ToList();
-        var allGaps = allOccurrences.Zip(allOccurrences.Skip(1)).Where(p => p.Second - p.First != TimeSpan.FromSeconds(1)).Select(p => $"{p.First:HH:mm:ss}→{p.Second:HH:mm:ss}").ToList();
-        Assert.True(allGaps.Count == 0, "the cron skipped across the switchover: " + string.Join(", ", allGaps));
-        var switched = await original.ExecuteScalarAsync<DateTime?>("select min(completed_at) from executions where status = 'succeeded' and completed_at > @At",
-            new { At = switchedAt.UtcDateTime });
-        Assert.NotNull(switched);
-        output.WriteLine($"switchover → first delivery recorded on the original primary: {(switched.Value - switchedAt.UtcDateTime).TotalSeconds:0.0} s; " +
-                         $"{allOccurrences.Count} cron occurrences in all without a gap; " +
-                         $"{received.Count - received.Select(r => r.ExecutionId).Distinct().Count()} repeated attempts in all");
+        Assert.True(occurrences.Count > 10, $"only {occurrences.Count} occurrences");
+        var gaps = occurrences.Zip(occurrences.Skip(1)).Where(p => p.Second - p.First != TimeSpan.FromSeconds(1)).Select(p => $"{p.First:HH:mm:ss}→{p.Second:HH:mm:ss}").ToList();
+        Assert.True(gaps.Count == 0, "the cron skipped: " + string.Join(", ", gaps));
+        return occurrences.Count;
+    }
+
+    private static async Task<TimeSpan> FirstDeliveryAfterAsync(string primary, DateTimeOffset failedAt)
+    {
+        await using var connection = new NpgsqlConnection(primary);
+        var first = await connection.ExecuteScalarAsync<DateTime?>("select min(completed_at) from executions where status = 'succeeded' and completed_at > @At",
+            new { At = failedAt.UtcDateTime });
+        Assert.NotNull(first);
+        return first.Value - failedAt.UtcDateTime;
     }
 
     private static async Task<string> CreateAsync(WorkerCluster cluster, string json)

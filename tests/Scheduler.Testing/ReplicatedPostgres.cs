@@ -27,7 +27,7 @@ public sealed class ReplicatedPostgres : IAsyncDisposable
 
     /// <summary>Both hosts; Npgsql connects to whichever is the primary now.</summary>
     public string ConnectionString =>
-        $"Host=127.0.0.1:{PrimaryPort},127.0.0.1:{StandbyPort};Target Session Attributes=primary;Host Recheck Seconds=1;Username=postgres;Database={Database};Timeout=5;Command Timeout=10";
+        $"Host=127.0.0.1:{PrimaryPort},127.0.0.1:{StandbyPort};Target Session Attributes=read-write;Host Recheck Seconds=1;Username=postgres;Database={Database};Timeout=5;Command Timeout=10";
 
     public static string On(int port) => $"Host=127.0.0.1;Port={port};Username=postgres;Database={Database};Pooling=false";
 
