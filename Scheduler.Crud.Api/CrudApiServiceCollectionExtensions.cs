@@ -74,6 +74,7 @@ public static class CrudApiServiceCollectionExtensions
         // Every API operation documents the problems it can answer (ProblemResponses); the pages are not part of the contract.
         var api = app.MapGroup("").WithProblemResponses();
         api.MapSchedulesApi();
+        api.MapScheduleBatchApi();
         api.MapExecutionsApi();
         api.MapResultsApi();
         api.MapPreviewApi();

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Scheduler.Common.Schedules;
 using Scheduler.Crud.Api.Preview;
+using Scheduler.Crud.Api.Schedules;
 
 namespace Scheduler.Crud.Api.Http;
 
@@ -91,6 +92,14 @@ internal static class OpenApiDocumentation
                     Type = JsonSchemaType.String,
                     Description = "The W3C trace id of the request, as in the traces and logs.",
                 };
+            }
+            if (type == typeof(ScheduleBatchRequest))
+            {
+                schema.Examples = [JsonNode.Parse("""
+                    { "items": [
+                        { "name": "reminder-order-1001", "delay": "24h", "target": { "type": "webhook", "url": "https://shop.example.com/hooks/remind", "body": { "order": 1001 } } },
+                        { "name": "reminder-order-1002", "runAt": "2030-01-01T09:00:00Z", "target": { "type": "kafka", "topic": "reminders", "key": "order-1002" } } ] }
+                    """)!];
             }
             if (type == typeof(ScheduleRequest))
             {

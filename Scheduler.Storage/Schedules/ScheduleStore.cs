@@ -32,6 +32,39 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource, SecretBox secrets
         return created;
     }
 
+    /// <summary>
+    /// Creates several schedules in one transaction (a batch create): the result has one entry per definition, in order, null
+    /// where a live schedule of that name exists.
+    /// </summary>
+    public async Task<IReadOnlyList<ScheduleRecord?>> InsertManyAsync(string tenant, IReadOnlyList<ScheduleDefinition> definitions, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        if (definitions.Count == 0)
+        {
+            return [];
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var created = new List<ScheduleRecord?>(definitions.Count);
+        DateTimeOffset? soonest = null;
+        foreach (var definition in definitions)
+        {
+            var record = await connection.QuerySingleOrDefaultAsync<ScheduleRecord>(new CommandDefinition(ScheduleSql.Insert,
+                DefinitionParameters(Guid.CreateVersion7(now), tenant, definition, definition.State ?? "active",
+                    definition.State == "paused" ? null : definition.Occurrences.FirstFireAt(now), now),
+                transaction, cancellationToken: cancellationToken));
+            if (record is not null)
+            {
+                await AuditLog.AppendAsync(connection, transaction, "schedule", "create", record.Id, record.Name, null, record, now, cancellationToken);
+                soonest = record.NextFireAt is { } next && (soonest is null || next < soonest) ? next : soonest;
+            }
+            created.Add(record);
+        }
+        await DueNotifications.NotifyIfSoonAsync(connection, soonest, now, cancellationToken, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return created;
+    }
+
     public async Task<ScheduleRecord?> GetAsync(string tenant, Guid id, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

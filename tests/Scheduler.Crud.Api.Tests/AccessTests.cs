@@ -25,6 +25,7 @@ public class AccessTests
     [
         (HttpMethod.Get, "/api/v1/schedules", null),
         (HttpMethod.Post, "/api/v1/schedules", Schedule("via-" + Guid.NewGuid().ToString("N")).ToJsonString()),
+        (HttpMethod.Post, "/api/v1/schedules/batch", new JsonObject { ["items"] = new JsonArray(Schedule("batch-" + Guid.NewGuid().ToString("N"))) }.ToJsonString()),
         (HttpMethod.Get, $"/api/v1/schedules/{scheduleId}", null),
         (HttpMethod.Put, $"/api/v1/schedules/{scheduleId}", Schedule("renamed").ToJsonString()),
         (HttpMethod.Post, $"/api/v1/schedules/{scheduleId}/pause", null),

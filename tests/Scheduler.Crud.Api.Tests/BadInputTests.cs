@@ -467,6 +467,12 @@ public class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory>
         {
             data.Add("POST", "/api/v1/secrets", J(body), 400, field);
         }
+        // Batch create: the batch itself is refused as a whole (bad items are results of their own, BatchTests).
+        data.Add("POST", "/api/v1/schedules/batch", J("{}"), 400, "items");
+        data.Add("POST", "/api/v1/schedules/batch", J("{'items':[]}"), 400, "items");
+        data.Add("POST", "/api/v1/schedules/batch", J("{'items':[" + string.Join(',', Enumerable.Repeat(Cron(), 1001)) + "]}"), 400, "items");
+        data.Add("POST", "/api/v1/schedules/batch", J("{'items':5}"), 400, "items");
+        data.Add("POST", "/api/v1/schedules/batch", J("{'items':[],'extra':1}"), 400, "extra");
         Get("/api/v1/secrets?limit=501", "limit");
         Get($"/api/v1/secrets/{Unknown}", null, 404);
         data.Add("PUT", $"/api/v1/secrets/{Unknown}", J("{'value':'x'}"), 404, null);

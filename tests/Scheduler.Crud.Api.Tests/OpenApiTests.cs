@@ -26,7 +26,7 @@ public class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
              "post /api/v1/backfills/{id}/pause", "post /api/v1/backfills/{id}/resume", "post /api/v1/calendars",
              "post /api/v1/calendars/{id}/import", "post /api/v1/executions/{id}/attempts/{attempt}/report", "post /api/v1/executions/{id}/cancel",
              "post /api/v1/executions/{id}/redrive", "post /api/v1/outages", "post /api/v1/outages/{id}/cancel", "post /api/v1/outages/{id}/end",
-             "post /api/v1/preview", "post /api/v1/schedules", "post /api/v1/schedules/{id}/backfills",
+             "post /api/v1/preview", "post /api/v1/schedules", "post /api/v1/schedules/batch", "post /api/v1/schedules/{id}/backfills",
              "post /api/v1/schedules/{id}/executions/redrive", "post /api/v1/schedules/{id}/pause", "post /api/v1/schedules/{id}/resume",
              "post /api/v1/schedules/{id}/trigger", "post /api/v1/secrets", "post /api/v1/workflow-runs/{id}/cancel",
              "post /api/v1/workflow-runs/{id}/rerun", "post /api/v1/workflow-runs/{id}/resume", "post /api/v1/workflows",
@@ -47,6 +47,7 @@ public class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         Assert.Equal("extract", (string?)schemas["WorkflowRequest"]!["examples"]![0]!["steps"]![0]!["id"]);
         Assert.Equal("day", (string?)schemas["BackfillRequest"]!["examples"]![0]!["batch"]);
         Assert.Equal("vendor_token", (string?)schemas["SecretRequest"]!["examples"]![0]!["name"]);
+        Assert.Equal("24h", (string?)schemas["ScheduleBatchRequest"]!["examples"]![0]!["items"]![0]!["delay"]);
         Assert.NotNull(schemas["RunNowRequest"]!["examples"]![0]!["logicalDate"]);
         Assert.NotNull(schemas["ScheduleRequest"]!["properties"]!["delay"]!["description"]);
         Assert.NotNull(schemas["ExecutionResponse"]!["properties"]!["origin"]!["description"]);
