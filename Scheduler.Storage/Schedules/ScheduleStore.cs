@@ -15,22 +15,8 @@ namespace Scheduler.Storage.Schedules;
 public sealed class ScheduleStore(NpgsqlDataSource dataSource, SecretBox secrets)
 {
     /// <summary>Inserts a new schedule; returns null when a live schedule of that name exists in the tenant.</summary>
-    public async Task<ScheduleRecord?> InsertAsync(string tenant, ScheduleDefinition definition, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var created = await connection.QuerySingleOrDefaultAsync<ScheduleRecord>(new CommandDefinition(ScheduleSql.Insert,
-            DefinitionParameters(Guid.CreateVersion7(now), tenant, definition, definition.State ?? "active",
-                definition.State == "paused" ? null : definition.Occurrences.FirstFireAt(now), now),
-            transaction, cancellationToken: cancellationToken));
-        if (created is not null)
-        {
-            await AuditLog.AppendAsync(connection, transaction, "schedule", "create", created.Id, created.Name, null, created, now, cancellationToken);
-        }
-        await DueNotifications.NotifyIfSoonAsync(connection, created?.NextFireAt, now, cancellationToken, transaction);
-        await transaction.CommitAsync(cancellationToken);
-        return created;
-    }
+    public async Task<ScheduleRecord?> InsertAsync(string tenant, ScheduleDefinition definition, DateTimeOffset now, CancellationToken cancellationToken) =>
+        (await InsertManyAsync(tenant, [definition], now, cancellationToken))[0];
 
     /// <summary>
     /// Creates several schedules in one transaction (a batch create): the result has one entry per definition, in order, null
