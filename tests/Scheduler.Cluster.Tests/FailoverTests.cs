@@ -23,7 +23,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
     public async Task Killing_the_primary_then_switching_back_cleanly_loses_no_trigger()
     {
         await using var postgres = await ReplicatedPostgres.StartAsync();
-        await using var cluster = await WorkerCluster.StartAsync(connectionString: postgres.ConnectionString);
+        await using var cluster = await WorkerCluster.StartAsync(connectionString: postgres.ConnectionString, kafka: true);
         var cron = await CreateCronAsync(cluster);
 
         var (oneShots, killedAt) = await FailUnderLoadAsync(cluster, "one-shot", 60, postgres.KillPrimaryAsync, postgres.PromoteStandbyAsync);
@@ -49,7 +49,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
     public async Task Pg_auto_failover_promotes_the_secondary_itself_and_no_trigger_is_lost()
     {
         await using var postgres = await AutoFailoverPostgres.StartAsync();
-        await using var cluster = await WorkerCluster.StartAsync(connectionString: postgres.ConnectionString);
+        await using var cluster = await WorkerCluster.StartAsync(connectionString: postgres.ConnectionString, kafka: true);
         var cron = await CreateCronAsync(cluster);
 
         // Nobody promotes anything: the monitor sees the primary gone and promotes the secondary.

@@ -33,8 +33,9 @@ internal sealed class WorkerCluster : IAsyncDisposable
     /// <summary>Starts the processes; returns once WaitEcho and the API answer their health checks.</summary>
     /// <param name="connect">How the processes reach the (migrated) database, e.g. through PgBouncer; default: directly.</param>
     /// <param name="connectionString">A database of the test's own (migrated), instead of a new one on the shared server.</param>
+    /// <param name="kafka">WaitEcho also hosts a mock Kafka cluster (consuming <see cref="KafkaTopic"/>) and the executors are pointed at it.</param>
     public static async Task<WorkerCluster> StartAsync(Func<string, string>? connect = null, IReadOnlyDictionary<string, string>? settings = null,
-        string? connectionString = null)
+        string? connectionString = null, bool kafka = false)
     {
         connectionString ??= await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
         int echoPort = Ports.Free(), apiPort = Ports.Free();
@@ -45,12 +46,24 @@ internal sealed class WorkerCluster : IAsyncDisposable
             ["Executor__PollInterval"] = "00:00:00.300",
             ["Executor__CallbackUrl"] = $"http://127.0.0.1:{apiPort}/",
         };
-        // WaitEcho is both targets: /echo for webhooks, and a mock Kafka cluster (a real protocol peer) it consumes topic 'cluster' from.
+        // WaitEcho is the webhook target (/echo) and, with kafka, a mock Kafka cluster (a real protocol peer) it consumes from.
         var echo = HostProcess.Start("waitecho", "Scheduler.WaitEcho",
-            new(environment) { ["WaitEcho__Kafka__Mock"] = "true", ["WaitEcho__Kafka__Topics"] = KafkaTopic }, "--urls", $"http://127.0.0.1:{echoPort}");
+            kafka ? new(environment) { ["WaitEcho__Kafka__Mock"] = "true", ["WaitEcho__Kafka__Topics"] = KafkaTopic } : environment,
+            "--urls", $"http://127.0.0.1:{echoPort}");
         var echoClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{echoPort}") };
-        await HostProcess.WaitForHealthAsync(echoClient.BaseAddress, "WaitEcho");
-        environment["Kafka__BootstrapServers"] = (string)(await echoClient.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>("/kafka"))!["bootstrapServers"]!;
+        try
+        {
+            await HostProcess.WaitForHealthAsync(echoClient.BaseAddress, "WaitEcho");
+        }
+        catch (TimeoutException e)
+        {
+            await echo.DisposeAsync();
+            throw new TimeoutException($"{e.Message}\n{echo.Tail()}", e);
+        }
+        if (kafka)
+        {
+            environment["Kafka__BootstrapServers"] = (string)(await echoClient.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>("/kafka"))!["bootstrapServers"]!;
+        }
         var api = HostProcess.Start("api", "Scheduler.Crud.Api", environment, "--urls", $"http://127.0.0.1:{apiPort}");
         var executor1 = HostProcess.Start("executor-1", "Scheduler.Executor", new(environment) { ["Executor__ExecutorId"] = "executor-1" });
         var executor2 = HostProcess.Start("executor-2", "Scheduler.Executor", new(environment) { ["Executor__ExecutorId"] = "executor-2" });
