@@ -14,25 +14,9 @@ public sealed record ManifestDocument(string File, int Index, ResourceKind Kind,
     /// <summary><c>file: document N (Kind 'name'), line L</c> for a field of the spec (<c>cron</c>, <c>steps[1].target.url</c>).</summary>
     public string Where(string? specField = null) => $"{File}: document {Index} ({Title}), line {Line(specField)}";
 
-    public long Line(string? specField)
-    {
-        // The field, else the nearest enclosing value that was written (a missing field is reported where its object is);
-        // the document as a whole is where it is named.
-        var path = specField is null ? "metadata.name" : "spec." + specField;
-        while (true)
-        {
-            if (Marks.TryGetValue(path, out var mark))
-            {
-                return mark.Line;
-            }
-            var cut = Math.Max(path.LastIndexOf('.'), path.LastIndexOf('['));
-            if (cut <= 0)
-            {
-                return Marks.TryGetValue("", out var root) ? root.Line : 1;
-            }
-            path = path[..cut];
-        }
-    }
+    public long Line(string? specField) =>
+        // The document as a whole is where it is named.
+        ManifestReader.LineOf(Marks, specField is null ? "metadata.name" : "spec." + specField);
 }
 
 /// <summary>
@@ -143,7 +127,7 @@ public static class ManifestReader
             var title = kindName is not null && name is not null ? $" ({kindName} '{name}')" : "";
             foreach (var (path, message) in errors)
             {
-                var line = marks.TryGetValue(path, out var mark) ? mark.Line : Nearest(marks, path);
+                var line = LineOf(marks, path);
                 problems.Add($"{shown}: document {index}{title}, line {line}: {(path.Length == 0 ? "" : path + ": ")}{message}");
             }
             if (errors.Count > 0)
@@ -162,18 +146,15 @@ public static class ManifestReader
         }
     }
 
-    private static long Nearest(Dictionary<string, Mark> marks, string path)
+    /// <summary>The line of the value at <paramref name="path"/>, else of the nearest enclosing value that was written (a missing field is reported where its object is).</summary>
+    internal static long LineOf(IReadOnlyDictionary<string, Mark> marks, string path)
     {
-        while (path.Length > 0)
+        while (!marks.ContainsKey(path) && path.Length > 0)
         {
             var cut = Math.Max(path.LastIndexOf('.'), path.LastIndexOf('['));
             path = cut <= 0 ? "" : path[..cut];
-            if (marks.TryGetValue(path, out var mark))
-            {
-                return mark.Line;
-            }
         }
-        return marks.TryGetValue("", out var root) ? root.Line : 1;
+        return marks.TryGetValue(path, out var mark) ? mark.Line : 1;
     }
 
     // YamlDotNet's messages begin with the position, which the CLI prints in its own form.
