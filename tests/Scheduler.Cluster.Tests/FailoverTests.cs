@@ -27,7 +27,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
         var cron = await CreateCronAsync(cluster);
 
         var (oneShots, killedAt) = await FailUnderLoadAsync(cluster, "one-shot", 60, postgres.KillPrimaryAsync, postgres.PromoteStandbyAsync);
-        var received = await AssertEachDeliveredOnceOnTimeAsync(cluster, oneShots);
+        var received = await cluster.ReceivedOnceOnTimeAsync(oneShots, TimeSpan.FromSeconds(90), "every one-shot delivered");
         Assert.Equal(30, received.Where(r => r.Transport == "kafka").Select(r => r.ScheduleId).Distinct().Count());
         var occurrences = await AssertNoCronGapAsync(ReplicatedPostgres.On(postgres.StandbyPort), cron);
         var recovered = await FirstDeliveryAfterAsync(ReplicatedPostgres.On(postgres.StandbyPort), killedAt);
@@ -38,7 +38,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
         // The old primary rejoins as the new one's synchronous standby; then a planned switchover back, under load again.
         await postgres.RejoinOldPrimaryAsStandbyAsync();
         var (moreOneShots, switchedAt) = await FailUnderLoadAsync(cluster, "after-switch", 30, postgres.SwitchBackAsync);
-        received = await AssertEachDeliveredOnceOnTimeAsync(cluster, [.. oneShots, .. moreOneShots]);
+        received = await cluster.ReceivedOnceOnTimeAsync([.. oneShots, .. moreOneShots], TimeSpan.FromSeconds(90), "every one-shot delivered");
         occurrences = await AssertNoCronGapAsync(ReplicatedPostgres.On(postgres.PrimaryPort), cron);
         var switched = await FirstDeliveryAfterAsync(ReplicatedPostgres.On(postgres.PrimaryPort), switchedAt);
         output.WriteLine($"switchover → first delivery recorded on the original primary: {switched.TotalSeconds:0.0} s; " +
@@ -54,7 +54,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
 
         // Nobody promotes anything: the monitor sees the primary gone and promotes the secondary.
         var (oneShots, killedAt) = await FailUnderLoadAsync(cluster, "one-shot", 60, postgres.KillPrimaryAsync);
-        var received = await AssertEachDeliveredOnceOnTimeAsync(cluster, oneShots);
+        var received = await cluster.ReceivedOnceOnTimeAsync(oneShots, TimeSpan.FromSeconds(90), "every one-shot delivered");
         var primary = await postgres.PrimaryConnectionStringAsync();
         var occurrences = await AssertNoCronGapAsync(primary, cron);
         var recovered = await FirstDeliveryAfterAsync(primary, killedAt);
@@ -103,23 +103,6 @@ public sealed class FailoverTests(ITestOutputHelper output)
             return created.StatusCode is HttpStatusCode.Created or HttpStatusCode.Conflict;
         }, TimeSpan.FromSeconds(90), "the API to write on the new primary", () => Task.FromResult(cluster.Tails()));
         return (oneShots, failedAt);
-    }
-
-    /// <summary>Every one-shot delivered, none early; one received twice was one execution attempted twice (its record lost with the primary).</summary>
-    private static async Task<List<ReceivedTrigger>> AssertEachDeliveredOnceOnTimeAsync(WorkerCluster cluster, List<string> oneShots)
-    {
-        List<ReceivedTrigger> received = [];
-        await WaitFor.ConditionAsync(async () =>
-        {
-            received = (await cluster.EchoClient.GetFromJsonAsync<List<ReceivedTrigger>>("/received?limit=100000"))!;
-            return oneShots.All(id => received.Any(r => r.ScheduleId == id));
-        }, TimeSpan.FromSeconds(90), "every one-shot delivered", () => Task.FromResult(cluster.Tails()));
-        Assert.All(received, r => Assert.True(r.LatenessMs >= 0, $"{r.ExecutionId} came {-r.LatenessMs} ms early"));
-        foreach (var id in oneShots)
-        {
-            Assert.Single(received.Where(r => r.ScheduleId == id).Select(r => r.ExecutionId).Distinct());
-        }
-        return received;
     }
 
     /// <summary>The cron's occurrences, as the (new) primary has them, one per second without a gap; returns how many.</summary>

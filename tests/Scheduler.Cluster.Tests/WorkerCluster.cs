@@ -82,6 +82,27 @@ internal sealed class WorkerCluster : IAsyncDisposable
         return cluster;
     }
 
+    /// <summary>
+    /// Waits until WaitEcho received a trigger of each of <paramref name="scheduleIds"/>, then checks that none came early and
+    /// that each schedule's were one execution (a repeat only as another attempt of it). Returns all WaitEcho received.
+    /// </summary>
+    public async Task<List<WaitEcho.Echo.ReceivedTrigger>> ReceivedOnceOnTimeAsync(IReadOnlyCollection<string> scheduleIds, TimeSpan timeout,
+        string waitingFor, Func<string>? describe = null)
+    {
+        List<WaitEcho.Echo.ReceivedTrigger> received = [];
+        await WaitFor.ConditionAsync(async () =>
+        {
+            received = (await EchoClient.GetFromJsonAsync<List<WaitEcho.Echo.ReceivedTrigger>>("/received?limit=100000"))!;
+            return scheduleIds.All(id => received.Any(r => r.ScheduleId == id));
+        }, timeout, waitingFor, () => Task.FromResult(Tails() + (describe is null ? "" : "\n" + describe())));
+        Assert.All(received, r => Assert.True(r.LatenessMs >= 0, $"{r.ExecutionId} came {-r.LatenessMs} ms early"));
+        foreach (var id in scheduleIds)
+        {
+            Assert.Single(received.Where(r => r.ScheduleId == id).Select(r => r.ExecutionId).Distinct());
+        }
+        return received;
+    }
+
     /// <summary>The last lines each process wrote, for a failure's message.</summary>
     public string Tails() => string.Join('\n', new[] { Echo, Api, Executor1, Executor2 }.Select(p => p.Tail()));
 
