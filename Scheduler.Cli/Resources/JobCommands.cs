@@ -281,7 +281,7 @@ public static class JobCommands
             };
             if (invocation.Get(kind) is { } k)
             {
-                var resource = ResourceKind.All.FirstOrDefault(r => r.Name == k || r.Aliases.Contains(k));
+                var resource = ResourceKind.TryFind(k);
                 query.Add(new("objectType", resource?.Name == "run" ? "workflow-run" : resource?.Name ?? k));
                 if (invocation.Get(name) is { } n && resource is not null)
                 {

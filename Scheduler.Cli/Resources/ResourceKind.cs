@@ -146,8 +146,11 @@ public sealed record ResourceKind(string Name, string[] Aliases, string ListOper
     public static readonly IReadOnlyList<ResourceKind> Declarative = [Calendar, Workflow, Schedule, Outage];
 
     public static ResourceKind Find(string name) =>
-        All.FirstOrDefault(k => k.Name.Equals(name, StringComparison.OrdinalIgnoreCase) || k.Aliases.Contains(name, StringComparer.OrdinalIgnoreCase))
-        ?? throw new CliException(ExitCodes.Usage, $"'{name}' is not a kind; use one of {string.Join(", ", All.Select(k => k.Name))}");
+        TryFind(name) ?? throw new CliException(ExitCodes.Usage, $"'{name}' is not a kind; use one of {string.Join(", ", All.Select(k => k.Name))}");
+
+    /// <summary>The kind a name or alias (<c>schedules</c>, <c>wf</c>) stands for, in any case; null when none.</summary>
+    public static ResourceKind? TryFind(string name) =>
+        All.FirstOrDefault(k => k.Name.Equals(name, StringComparison.OrdinalIgnoreCase) || k.Aliases.Contains(name, StringComparer.OrdinalIgnoreCase));
 
     /// <summary>
     /// The object <paramref name="nameOrId"/> names: an id is read directly; a name is found in the list (names are unique
