@@ -27,6 +27,10 @@ if [ "${SCHEDULER_TEST_SKIP_INSTALL:-0}" != 1 ]; then
   need /usr/sbin/pgbouncer pgbouncer
   # The automated failover test runs pg_auto_failover (a monitor and two nodes).
   need /usr/bin/pg_autoctl postgresql-15-auto-failover
+  # The RabbitMQ and NATS JetStream targets are tested against real brokers; amqp-tools is the independent AMQP reader.
+  need /usr/lib/rabbitmq/bin/rabbitmq-server rabbitmq-server
+  need /usr/bin/amqp-consume amqp-tools
+  need /usr/sbin/nats-server nats-server
 
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

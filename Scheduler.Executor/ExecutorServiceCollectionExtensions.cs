@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Scheduler.Common.Security;
 using Scheduler.Executor.Delivery;
+using Scheduler.Executor.Delivery.Brokers;
 using Scheduler.Executor.Firing;
 using Scheduler.Storage;
 
@@ -40,6 +41,10 @@ public static class ExecutorServiceCollectionExtensions
         services.AddSingleton<SecretResolver>();
         services.AddSingleton<ITriggerDeliverer, WebhookDeliverer>();
         services.AddSingleton<ITriggerDeliverer, KafkaDeliverer>();
+        services.AddOptions<BrokerOptions>().BindConfiguration(BrokerOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BrokerOptions>, BrokerOptions.Validation>();
+        services.AddSingleton<ITriggerDeliverer, RabbitMqDeliverer>();
+        services.AddSingleton<ITriggerDeliverer, NatsDeliverer>();
         services.AddSingleton<ITriggerDeliverer, WorkflowStarter>();
         return services;
     }

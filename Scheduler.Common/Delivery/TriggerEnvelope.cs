@@ -15,7 +15,30 @@ public static class TriggerEnvelope
 
     public static ReadOnlyMemory<byte> Encode(TriggerContext trigger, out string contentType)
     {
-        var cloudEvent = new CloudEvent
+        var body = Formatter.EncodeStructuredModeMessage(Event(trigger), out var type);
+        contentType = type.ToString();
+        return body;
+    }
+
+    /// <summary>
+    /// The event's context attributes by name (<c>specversion</c>, <c>id</c>, <c>source</c>, <c>type</c>, <c>subject</c>,
+    /// <c>time</c>), as protocol bindings that carry them in headers (AMQP's <c>cloudEvents:</c>) write them.
+    /// </summary>
+    public static IEnumerable<(string Name, string Value)> Attributes(TriggerContext trigger)
+    {
+        var cloudEvent = Event(trigger);
+        yield return ("specversion", cloudEvent.SpecVersion.VersionId);
+        foreach (var (attribute, value) in cloudEvent.GetPopulatedAttributes())
+        {
+            if (attribute.Name != "datacontenttype")
+            {
+                yield return (attribute.Name, attribute.Format(value));
+            }
+        }
+    }
+
+    private static CloudEvent Event(TriggerContext trigger) =>
+        new()
         {
             // CloudEvents consumers treat equal (source, id) as the same event: exactly our de-duplication rule.
             Id = trigger.ExecutionId.ToString(),
@@ -29,10 +52,6 @@ public static class TriggerEnvelope
                 trigger.Step is null ? trigger.EffectiveLogicalDate : null, trigger.Step is null ? trigger.Interval : null,
                 trigger.Step is null ? trigger.Parameters : null, trigger.BackfillId),
         };
-        var body = Formatter.EncodeStructuredModeMessage(cloudEvent, out var type);
-        contentType = type.ToString();
-        return body;
-    }
 
     /// <summary>
     /// The event's <c>data</c>; the callback fields only with result tracking, <c>workflow</c> only for a workflow step (which

@@ -76,7 +76,7 @@ public sealed record ScheduleRequest
 /// <summary>A delivery target as clients send it.</summary>
 public sealed record TargetRequest
 {
-    /// <summary><c>webhook</c>, <c>kafka</c> or <c>workflow</c> (each occurrence starts a run of the named workflow).</summary>
+    /// <summary><c>webhook</c>, <c>kafka</c>, <c>rabbitmq</c>, <c>nats</c> (JetStream) or <c>workflow</c> (each occurrence starts a run of the named workflow).</summary>
     public string? Type { get; init; }
 
     /// <summary>Webhook: absolute http(s) URL.</summary>
@@ -85,10 +85,10 @@ public sealed record TargetRequest
     /// <summary>Webhook: HTTP method (default POST).</summary>
     public string? Method { get; init; }
 
-    /// <summary>Extra request (webhook) or message (Kafka) headers; values may be Liquid templates, and may name a secret: <c>"Bearer {{ secrets.vendor_token }}"</c>.</summary>
+    /// <summary>Extra request (webhook) or message (Kafka, RabbitMQ, NATS) headers; values may be Liquid templates, and may name a secret: <c>"Bearer {{ secrets.vendor_token }}"</c>.</summary>
     public Dictionary<string, string>? Headers { get; init; }
 
-    /// <summary>Webhook: fixed JSON body; default is the CloudEvents trigger envelope. Its strings may be Liquid templates (<c>"{{ logicalDate }}"</c>).</summary>
+    /// <summary>Webhook, RabbitMQ, NATS: fixed JSON body; default is the CloudEvents trigger envelope. Its strings may be Liquid templates (<c>"{{ logicalDate }}"</c>).</summary>
     public JsonElement? Body { get; init; }
 
     /// <summary>
@@ -105,6 +105,18 @@ public sealed record TargetRequest
 
     /// <summary>Kafka: fixed JSON value; default is the CloudEvents trigger envelope. Its strings may be Liquid templates.</summary>
     public JsonElement? Value { get; init; }
+
+    /// <summary>RabbitMQ, NATS: the broker connection, by the name the executors have it configured under (<c>Brokers:orders:Uri</c>); credentials never pass through the API.</summary>
+    public string? Connection { get; init; }
+
+    /// <summary>RabbitMQ: the exchange; leave it out for the default exchange (which routes by queue name).</summary>
+    public string? Exchange { get; init; }
+
+    /// <summary>RabbitMQ: the routing key (with the default exchange, the queue's name); may be a Liquid template.</summary>
+    public string? RoutingKey { get; init; }
+
+    /// <summary>NATS: the subject (dot-separated tokens, no wildcards) a JetStream stream captures.</summary>
+    public string? Subject { get; init; }
 
     /// <summary>Workflow: the name of the workflow (in the same tenant) each occurrence starts a run of.</summary>
     public string? Workflow { get; init; }

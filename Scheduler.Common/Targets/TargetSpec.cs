@@ -8,6 +8,8 @@ namespace Scheduler.Common.Targets;
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
 [JsonDerivedType(typeof(WebhookTarget), "webhook")]
 [JsonDerivedType(typeof(KafkaTarget), "kafka")]
+[JsonDerivedType(typeof(RabbitMqTarget), "rabbitmq")]
+[JsonDerivedType(typeof(NatsTarget), "nats")]
 [JsonDerivedType(typeof(WorkflowTarget), "workflow")]
 public abstract record TargetSpec
 {
@@ -49,4 +51,26 @@ public abstract record TargetSpec
     /// <summary>The target type as written in JSON.</summary>
     [JsonIgnore]
     public abstract string Type { get; }
+
+    /// <summary>For people: where it goes, in one line (<c>POST https://…</c>, <c>Kafka topic reminders</c>).</summary>
+    [JsonIgnore]
+    public abstract string Summary { get; }
+
+    /// <summary>
+    /// A copy with each part that may hold templates passed through <paramref name="parts"/>: header values, texts
+    /// (a message key) and the JSON body. How templates are checked and rendered without knowing the kinds.
+    /// </summary>
+    public virtual TargetSpec MapParts(TargetParts parts) => this;
+}
+
+/// <summary>What <see cref="TargetSpec.MapParts"/> passes each templated part of a target through.</summary>
+public abstract class TargetParts
+{
+    /// <param name="http">Whether the values travel as HTTP headers (printable ASCII only).</param>
+    public abstract IReadOnlyDictionary<string, string> Headers(IReadOnlyDictionary<string, string> headers, bool http);
+
+    /// <param name="field">The field's name in errors, e.g. <c>target.key</c>.</param>
+    public abstract string? Text(string field, string? text);
+
+    public abstract JsonElement? Json(string field, JsonElement? json);
 }

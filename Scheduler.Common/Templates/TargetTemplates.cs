@@ -18,8 +18,8 @@ public sealed record TemplateScope(IReadOnlyCollection<string> Parameters, bool 
 }
 
 /// <summary>
-/// Liquid templates (Fluid) in a target: any string value in a webhook's <c>body</c> or a Kafka <c>value</c>, and any
-/// header value, may use the execution's variables (<see cref="Variables"/>); header values may also name a named secret
+/// Liquid templates (Fluid) in a target: any string value in a target's JSON body (a Kafka <c>value</c>), its text fields (a
+/// message key, a routing key) and any header value may use the execution's variables (<see cref="Variables"/>); header values may also name a named secret
 /// (<c>{{ secrets.vendor_token }}</c>), resolved only at delivery. Each string is its own template and renders to a JSON
 /// string, so a rendered body is always the JSON it was, with its strings filled in. Checked when the job is written
 /// (syntax, unknown variables); rendered by the executor with no file system (<c>include</c>, <c>render</c> refused) and a
@@ -60,12 +60,12 @@ public static class TargetTemplates
         text is not null && (text.Contains("{{", StringComparison.Ordinal) || text.Contains("{%", StringComparison.Ordinal));
 
     /// <summary>True when the target has any template (so that delivery renders it).</summary>
-    public static bool HasTemplates(TargetSpec target) => target switch
+    public static bool HasTemplates(TargetSpec target)
     {
-        WebhookTarget w => w.Headers.Values.Any(IsTemplate) || HasTemplates(w.Body),
-        KafkaTarget k => k.Headers.Values.Any(IsTemplate) || HasTemplates(k.Value) || IsTemplate(k.Key),
-        _ => false,
-    };
+        var finder = new TemplateFinder();
+        target.MapParts(finder);
+        return finder.Found;
+    }
 
     /// <summary>
     /// Checks every template of <paramref name="target"/> (errors under <paramref name="prefix"/> + the field's path) and
@@ -73,29 +73,9 @@ public static class TargetTemplates
     /// </summary>
     public static IReadOnlyList<string> Validate(TargetSpec target, TemplateScope scope, ValidationErrors errors, string prefix = "")
     {
-        var secrets = new SortedSet<string>(StringComparer.Ordinal);
-        var (headers, json, jsonField) = target switch
-        {
-            WebhookTarget w => (w.Headers, w.Body, "target.body"),
-            KafkaTarget k => (k.Headers, k.Value, "target.value"),
-            _ => (new Dictionary<string, string>(), null, ""),
-        };
-        foreach (var (name, value) in headers)
-        {
-            Check(value, $"{prefix}target.headers.{name}", scope, secretsAllowed: true, secrets, errors);
-        }
-        if (target is KafkaTarget { Key: { } key })
-        {
-            Check(key, $"{prefix}target.key", scope, secretsAllowed: false, secrets, errors);
-        }
-        if (json is { } element)
-        {
-            foreach (var (path, text) in Strings(element, jsonField))
-            {
-                Check(text, prefix + path, scope, secretsAllowed: false, secrets, errors);
-            }
-        }
-        return secrets.ToList();
+        var checker = new TemplateChecker(scope, errors, prefix);
+        target.MapParts(checker);
+        return checker.Secrets.ToList();
     }
 
     /// <summary>The named secrets <paramref name="target"/>'s headers use (to resolve before rendering it).</summary>
@@ -104,17 +84,73 @@ public static class TargetTemplates
 
     /// <summary>
     /// <paramref name="target"/> with its templates rendered for one delivery: header values (with secrets from
-    /// <paramref name="secret"/>), the Kafka key, and the strings of the body or value. A rendered header value with a line
-    /// break, NUL or (webhooks) non-ASCII text is refused: a parameter must not be able to add a header.
+    /// <paramref name="secret"/>), texts such as a message key, and the strings of the body. A rendered header value with a
+    /// line break, NUL or (HTTP) non-ASCII text is refused: a parameter must not be able to add a header.
     /// </summary>
-    public static TargetSpec Render(TargetSpec target, TriggerContext trigger, Func<string, string> secret)
+    public static TargetSpec Render(TargetSpec target, TriggerContext trigger, Func<string, string> secret) =>
+        HasTemplates(target) ? target.MapParts(new TemplateRenderer(ValuesFor(trigger), secret)) : target;
+
+    private sealed class TemplateFinder : TargetParts
     {
-        if (!HasTemplates(target))
+        public bool Found { get; private set; }
+
+        public override IReadOnlyDictionary<string, string> Headers(IReadOnlyDictionary<string, string> headers, bool http)
         {
-            return target;
+            Found |= headers.Values.Any(IsTemplate);
+            return headers;
         }
-        var values = ValuesFor(trigger);
-        IReadOnlyDictionary<string, string> Headers(IReadOnlyDictionary<string, string> headers, bool http) => headers.ToDictionary(h => h.Key, h =>
+
+        public override string? Text(string field, string? text)
+        {
+            Found |= IsTemplate(text);
+            return text;
+        }
+
+        public override JsonElement? Json(string field, JsonElement? json)
+        {
+            Found |= HasTemplates(json);
+            return json;
+        }
+    }
+
+    private sealed class TemplateChecker(TemplateScope scope, ValidationErrors errors, string prefix) : TargetParts
+    {
+        public SortedSet<string> Secrets { get; } = new(StringComparer.Ordinal);
+
+        public override IReadOnlyDictionary<string, string> Headers(IReadOnlyDictionary<string, string> headers, bool http)
+        {
+            foreach (var (name, value) in headers)
+            {
+                Check(value, $"{prefix}target.headers.{name}", scope, secretsAllowed: true, Secrets, errors);
+            }
+            return headers;
+        }
+
+        public override string? Text(string field, string? text)
+        {
+            if (text is not null)
+            {
+                Check(text, prefix + field, scope, secretsAllowed: false, Secrets, errors);
+            }
+            return text;
+        }
+
+        public override JsonElement? Json(string field, JsonElement? json)
+        {
+            if (json is { } element)
+            {
+                foreach (var (path, text) in Strings(element, field))
+                {
+                    Check(text, prefix + path, scope, secretsAllowed: false, Secrets, errors);
+                }
+            }
+            return json;
+        }
+    }
+
+    private sealed class TemplateRenderer(TemplateValues values, Func<string, string> secret) : TargetParts
+    {
+        public override IReadOnlyDictionary<string, string> Headers(IReadOnlyDictionary<string, string> headers, bool http) => headers.ToDictionary(h => h.Key, h =>
         {
             var rendered = RenderHeader(h.Value, values, secret);
             if (rendered.Any(c => c is '\r' or '\n' or '\0') || (http && rendered.Any(c => c is not ('\t' or (>= ' ' and <= '~')))))
@@ -123,13 +159,11 @@ public static class TargetTemplates
             }
             return rendered;
         }, StringComparer.OrdinalIgnoreCase);
-        JsonElement? Json(JsonElement? json) => json is { } element && HasTemplates(element) ? JsonDocument.Parse(RenderJson(element, values)).RootElement : json;
-        return target switch
-        {
-            WebhookTarget w => w with { Headers = Headers(w.Headers, http: true), Body = Json(w.Body) },
-            KafkaTarget k => k with { Headers = Headers(k.Headers, http: false), Value = Json(k.Value), Key = k.Key is null ? null : RenderText(k.Key, values) },
-            _ => target,
-        };
+
+        public override string? Text(string field, string? text) => text is null ? null : RenderText(text, values);
+
+        public override JsonElement? Json(string field, JsonElement? json) =>
+            json is { } element && HasTemplates(element) ? JsonDocument.Parse(RenderJson(element, values)).RootElement : json;
     }
 
     /// <summary>The values a delivery's templates see.</summary>

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Scheduler.Common.Parameters;
 using Scheduler.Common.Results;
 using Scheduler.Common.Schedules;
+using Scheduler.Common.Targets;
 using Scheduler.Common.Templates;
 using Scheduler.Common.Validation;
 
@@ -95,7 +96,7 @@ public static partial class WorkflowValidator
                 errors.Add($"{field}.id", $"'{ValidationErrors.Excerpt(request.Id, 40)}' is not a step id: 1–{MaxStepIdLength} letters, digits, '-' and '_', starting with a letter or digit");
             }
             var local = new ValidationErrors();
-            var target = ScheduleValidator.ValidateTarget(request.Target, local, workflows: false);
+            var target = TargetValidator.Validate(request.Target, local, steps: true);
             if (target is not null)
             {
                 secretRefs.UnionWith(TargetTemplates.Validate(target, scope, local));

@@ -7,6 +7,7 @@ using Scheduler.Common.Security;
 using Scheduler.Storage.Access;
 
 using Scheduler.Storage.Audit;
+using Scheduler.Crud.Api.Targets;
 
 namespace Scheduler.Crud.Api.Access;
 
@@ -50,6 +51,7 @@ public static class AccessControl
         services.AddOptions<LimitOptions>().BindConfiguration(LimitOptions.Section);
         services.AddOptions<EgressOptions>().BindConfiguration(EgressOptions.Section);
         services.AddSingleton(sp => new EgressPolicy(sp.GetRequiredService<IOptions<EgressOptions>>().Value.Allow));
+        services.AddSingleton<Targets.TargetChecks>();
         services.AddMemoryCache();
         services.AddSingleton<ApiKeyResolver>();
         services.AddSharedKeyRing();

@@ -117,6 +117,18 @@ internal static class OpenApiDocumentation
                       "target": { "type": "webhook", "url": "https://etl.example.com/load",
                                   "headers": { "Authorization": "Bearer {{ secrets.vendor_token }}" },
                                   "body": { "from": "{{ interval.start }}", "to": "{{ interval.end }}", "region": "{{ params.region }}" } } }
+                    """)!, JsonNode.Parse("""
+                    { "name": "monthly-invoices", "cron": "0 0 6 1 * *", "timeZone": "Europe/Berlin",
+                      "target": { "type": "rabbitmq", "connection": "orders", "exchange": "billing", "routingKey": "invoices.monthly",
+                                  "headers": { "team": "billing" } } }
+                    """)!, JsonNode.Parse("""
+                    { "name": "cache-warm", "cron": "0 */5 * * * *",
+                      "target": { "type": "nats", "connection": "events", "subject": "jobs.cache.warm", "body": { "scope": "all" } } }
+                    """)!, JsonNode.Parse("""
+                    { "name": "reminder-order-1003", "runAt": "2030-01-01T09:00:00Z", "target": { "type": "kafka", "topic": "reminders", "key": "order-1003" } }
+                    """)!, JsonNode.Parse("""
+                    { "name": "nightly-etl", "cron": "0 30 1 * * *", "timeZone": "UTC", "catchUp": "latest",
+                      "target": { "type": "workflow", "workflow": "nightly-etl" } }
                     """)!];
             }
             else if (type == typeof(Scheduler.Common.Calendars.CalendarRequest))

@@ -13,6 +13,7 @@ using Scheduler.Storage.Calendars;
 using Scheduler.Storage.Schedules;
 using Scheduler.Storage.Secrets;
 using Scheduler.Storage.Workflows;
+using Scheduler.Crud.Api.Targets;
 
 namespace Scheduler.Crud.Api.Schedules;
 
@@ -64,7 +65,7 @@ public static class ScheduleBatchApi
     }
 
     private static async Task<Results<Ok<ScheduleBatchResponse>, ValidationProblem>> CreateBatch(ScheduleBatchRequest request, ClaimsPrincipal user,
-        ScheduleStore store, CalendarStore calendars, WorkflowStore workflows, SecretStore secrets, EgressPolicy egress, TimeProvider time,
+        ScheduleStore store, CalendarStore calendars, WorkflowStore workflows, SecretStore secrets, TargetChecks targetChecks, TimeProvider time,
         CancellationToken cancellationToken)
     {
         if (request.Items is not { Count: > 0 and <= MaxItems } items)
@@ -77,6 +78,7 @@ public static class ScheduleBatchApi
         var tenant = user.Tenant();
         var calendarCache = new Dictionary<string, CalendarReference?>(StringComparer.Ordinal);
         var workflowCache = new Dictionary<string, bool?>(StringComparer.Ordinal);
+        var targets = await targetChecks.ForAsync(items.Select(i => i?.Target), cancellationToken);
         var results = new ScheduleBatchItem?[items.Count];
         var valid = new List<(int Index, ScheduleDefinition Definition)>();
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -101,7 +103,7 @@ public static class ScheduleBatchApi
             {
                 workflowCache[workflowName] = workflow = await WorkflowsApi.TargetExistsAsync(workflows, tenant, item.Target, cancellationToken);
             }
-            var errors = SchedulesApi.ValidateWrite(item, now, egress, stored: null, calendar, out var definition, workflow);
+            var errors = SchedulesApi.ValidateWrite(item, now, targets, stored: null, calendar, out var definition, workflow);
             if (definition is not null)
             {
                 await SecretsApi.CheckReferencesAsync(secrets, tenant, definition.SecretRefs, "target.headers", errors, cancellationToken);

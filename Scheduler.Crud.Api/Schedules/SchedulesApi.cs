@@ -8,6 +8,7 @@ using Scheduler.Common.Schedules;
 using Scheduler.Common.Security;
 using Scheduler.Common.Targets;
 using Scheduler.Common.Validation;
+using Scheduler.Crud.Api.Targets;
 using Scheduler.Crud.Api.Access;
 using Scheduler.Crud.Api.Backfills;
 using Scheduler.Crud.Api.Calendars;
@@ -28,7 +29,7 @@ public static class SchedulesApi
     public const int MaxPageSize = 500;
 
     internal static readonly string[] States = ["active", "paused", "completed"];
-    internal static readonly string[] TargetTypes = ["webhook", "kafka"];
+    internal static readonly string[] TargetTypes = TargetKinds.All.Select(k => k.Name).ToArray();
 
     public static IEndpointRouteBuilder MapSchedulesApi(this IEndpointRouteBuilder app)
     {
@@ -66,13 +67,13 @@ public static class SchedulesApi
     }
 
     private static async Task<Results<Created<ScheduleResponse>, ValidationProblem, ProblemHttpResult>> Create(
-        ScheduleRequest request, ClaimsPrincipal user, ScheduleStore store, CalendarStore calendars, WorkflowStore workflows, SecretStore secrets, EgressPolicy egress,
+        ScheduleRequest request, ClaimsPrincipal user, ScheduleStore store, CalendarStore calendars, WorkflowStore workflows, SecretStore secrets, TargetChecks targetChecks,
         TimeProvider time, HttpResponse response, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var calendar = await CalendarsApi.FindAsync(calendars, user.Tenant(), request.Calendar, cancellationToken);
         var workflow = await WorkflowsApi.TargetExistsAsync(workflows, user.Tenant(), request.Target, cancellationToken);
-        var errors = ValidateWrite(request, now, egress, stored: null, calendar, out var definition, workflow);
+        var errors = ValidateWrite(request, now, await targetChecks.ForAsync([request.Target], cancellationToken), stored: null, calendar, out var definition, workflow);
         if (definition is not null)
         {
             await SecretsApi.CheckReferencesAsync(secrets, user.Tenant(), definition.SecretRefs, "target.headers", errors, cancellationToken);
@@ -161,7 +162,7 @@ public static class SchedulesApi
 
     private static async Task<Results<Ok<ScheduleResponse>, ValidationProblem, ProblemHttpResult>> Replace(
         Guid id, ScheduleRequest request, ClaimsPrincipal user, ScheduleStore store, CalendarStore calendars, WorkflowStore workflows, SecretStore secrets,
-        EgressPolicy egress, TimeProvider time, HttpRequest http, CancellationToken cancellationToken)
+        TargetChecks targetChecks, TimeProvider time, HttpRequest http, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         if (await store.GetAsync(user.Tenant(), id, cancellationToken) is not { } current)
@@ -170,7 +171,7 @@ public static class SchedulesApi
         }
         var calendar = await CalendarsApi.FindAsync(calendars, user.Tenant(), request.Calendar, cancellationToken);
         var workflow = await WorkflowsApi.TargetExistsAsync(workflows, user.Tenant(), request.Target, cancellationToken);
-        var errors = ValidateWrite(request, now, egress, current.TargetSpec, calendar, out var definition, workflow);
+        var errors = ValidateWrite(request, now, await targetChecks.ForAsync([request.Target], cancellationToken), current.TargetSpec, calendar, out var definition, workflow);
         if (definition is not null)
         {
             await SecretsApi.CheckReferencesAsync(secrets, user.Tenant(), definition.SecretRefs, "target.headers", errors, cancellationToken);
@@ -259,11 +260,11 @@ public static class SchedulesApi
     }
 
     /// <summary>
-    /// The request validated, its webhook URL checked against the egress policy, and each <c>***</c> secret
+    /// The request validated, its target checked as only the server can (<see cref="TargetCheck"/>), and each <c>***</c> secret
     /// replaced by the one already stored (secrets are write-only, so this is how a client keeps one).
     /// </summary>
     /// <param name="workflowFound">For a workflow target: whether the caller found the workflow it names.</param>
-    internal static ValidationErrors ValidateWrite(ScheduleRequest request, DateTimeOffset now, EgressPolicy egress, TargetSpec? stored,
+    internal static ValidationErrors ValidateWrite(ScheduleRequest request, DateTimeOffset now, TargetCheck targets, TargetSpec? stored,
         CalendarReference? calendar, out ScheduleDefinition? definition, bool? workflowFound = null)
     {
         var errors = ScheduleValidator.Validate(request, now, out definition, calendar);
@@ -272,11 +273,7 @@ public static class SchedulesApi
             errors.Add("target.workflow", $"there is no workflow named '{ValidationErrors.Excerpt(started.Workflow)}'; create it first (POST /api/v1/workflows)");
         }
         // Checked even when other fields are wrong, so that every problem is reported at once.
-        if (request.Target is { Type: "webhook", Url: { } text } && !errors.Has("target.url") &&
-            Uri.TryCreate(text, UriKind.Absolute, out var url) && egress.Refusal(url) is { } refusal)
-        {
-            errors.Add("target.url", refusal);
-        }
+        targets.Check(request.Target, "", errors);
         if (definition is null || !errors.IsValid)
         {
             definition = null;

@@ -7,8 +7,9 @@ using Scheduler.Storage.Statistics;
 namespace Scheduler.Crud.Api.Statistics;
 
 /// <summary>An executor and whether it is still reporting.</summary>
+/// <param name="Connections">The broker connections it has configured, name → type (<c>{"orders": "rabbitmq"}</c>).</param>
 public sealed record ExecutorResponse(string Id, string Host, string Version, DateTimeOffset StartedAt, DateTimeOffset LastSeenAt,
-    long Attempts, long Failures, bool Alive);
+    long Attempts, long Failures, bool Alive, IReadOnlyDictionary<string, string> Connections);
 
 /// <summary>What happened in a window: totals, and the schedules, target hosts and executors with the most trouble first.</summary>
 /// <param name="Runs">Result tracking: finished runs per schedule, how they ended and how long successful ones took.</param>
@@ -25,7 +26,7 @@ public sealed record RunInProgress(Guid ExecutionId, Guid? ScheduleId, string Sc
 /// <param name="SuccessRate">Succeeded attempts / attempts.</param>
 public sealed record ScheduleStats(Guid? ScheduleId, string ScheduleName, long Attempts, long Failures, double SuccessRate, double? P95DurationMs, double? P95LatenessMs);
 
-/// <param name="Host">host:port of a webhook URL, or kafka/topic.</param>
+/// <param name="Host">host:port of a webhook URL, kafka/topic, rabbitmq/connection/exchange or nats/connection/subject.</param>
 public sealed record TargetStats(string? Host, long Attempts, long Failed, long TimedOut, double FailureRate, double TimeoutRate, double? P95DurationMs);
 
 public static class StatsApi
@@ -73,7 +74,10 @@ public static class StatsApi
 
     internal static IReadOnlyList<ExecutorResponse> Describe(IEnumerable<ExecutorRecord> executors, DateTimeOffset now) =>
         executors.Select(e => new ExecutorResponse(e.Id, e.Host, e.Version, e.StartedAt, e.LastSeenAt, e.Attempts, e.Failures,
-            Alive: now - e.LastSeenAt < TimeSpan.FromSeconds(30))).ToList();
+            Alive: now - e.LastSeenAt < AliveWithin, e.Connections)).ToList();
+
+    /// <summary>An executor not heard from for three heartbeats is gone.</summary>
+    internal static readonly TimeSpan AliveWithin = TimeSpan.FromSeconds(30);
 
     /// <summary>Runs with fewer samples than this have no "usual" duration to be slow against.</summary>
     private const int MinSamples = 5;

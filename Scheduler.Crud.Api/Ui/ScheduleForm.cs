@@ -30,6 +30,10 @@ public sealed class ScheduleForm
     public string? Headers { get; set; }
     public string? Body { get; set; }
     public string? Topic { get; set; }
+    public string? Connection { get; set; }
+    public string? Exchange { get; set; }
+    public string? RoutingKey { get; set; }
+    public string? Subject { get; set; }
 
     /// <summary>With a workflow target: the workflow each occurrence starts a run of.</summary>
     public string? Workflow { get; set; }
@@ -55,8 +59,6 @@ public sealed class ScheduleForm
     /// <summary>The request, or the errors of fields that are not even well-formed (JSON bodies, lines, numbers).</summary>
     public ScheduleRequest ToRequest(ValidationErrors errors)
     {
-        var webhook = TargetType == "webhook";
-        var message = TargetType == "kafka";
         return new ScheduleRequest
         {
             Name = Name,
@@ -85,20 +87,32 @@ public sealed class ScheduleForm
                 HeartbeatTimeout = Blank(HeartbeatTimeout),
                 Overlap = Blank(Overlap),
             },
-            Target = new TargetRequest
-            {
-                Type = TargetType,
-                Url = webhook ? Url ?? "" : null,
-                Method = webhook ? Blank(Method) : null,
-                Headers = webhook || message ? Pairs(Headers, ':', "target.headers", errors) : null,
-                Body = webhook ? Json(Body, "target.body", errors) : null,
-                Topic = message ? Topic ?? "" : null,
-                Key = message ? Blank(Key) : null,
-                Value = message ? Json(Body, "target.value", errors) : null,
-                Workflow = webhook || message ? null : Workflow ?? "",
-                Timeout = webhook || message ? Blank(Timeout) : null,
-                SigningSecret = webhook ? Blank(SigningSecret) : null,
-            },
+            Target = ToTargetRequest(errors),
+        };
+    }
+
+    /// <summary>The target's fields, each sent only when the chosen kind reads it (so a hidden field cannot be refused).</summary>
+    private TargetRequest ToTargetRequest(ValidationErrors errors)
+    {
+        var kind = TargetKinds.Find(TargetType);
+        bool Has(string field) => kind?.Fields.Contains(field) == true;
+        return new TargetRequest
+        {
+            Type = TargetType,
+            Url = Has("url") ? Url ?? "" : null,
+            Method = Has("method") ? Blank(Method) : null,
+            Headers = Has("headers") ? Pairs(Headers, ':', "target.headers", errors) : null,
+            Body = Has("body") ? Json(Body, "target.body", errors) : null,
+            Value = Has("value") ? Json(Body, "target.value", errors) : null,
+            SigningSecret = Has("signingSecret") ? Blank(SigningSecret) : null,
+            Topic = Has("topic") ? Topic ?? "" : null,
+            Key = Has("key") ? Blank(Key) : null,
+            Connection = Has("connection") ? Connection ?? "" : null,
+            Exchange = Has("exchange") ? Blank(Exchange) : null,
+            RoutingKey = Has("routingKey") ? Blank(RoutingKey) : null,
+            Subject = Has("subject") ? Subject ?? "" : null,
+            Workflow = Has("workflow") ? Workflow ?? "" : null,
+            Timeout = Has("timeout") ? Blank(Timeout) : null,
         };
     }
 
@@ -138,25 +152,21 @@ public sealed class ScheduleForm
             var view = completion.ToRequest();
             (form.RunTimeout, form.HeartbeatTimeout, form.Overlap) = (view.RunTimeout, view.HeartbeatTimeout, view.Overlap);
         }
-        switch (target)
-        {
-            case WebhookTarget w:
-                form.Url = w.Url.ToString();
-                form.Method = w.Method;
-                form.Headers = Lines(w.Headers);
-                form.Body = w.Body is { } body ? JsonSerializer.Serialize(body, SchedulerJson.Options) : null;
-                form.SigningSecret = w.SigningSecret;
-                break;
-            case WorkflowTarget started:
-                form.Workflow = started.Workflow;
-                break;
-            case KafkaTarget k:
-                form.Topic = k.Topic;
-                form.Key = k.Key;
-                form.Headers = Lines(k.Headers);
-                form.Body = k.Value is { } value ? JsonSerializer.Serialize(value, SchedulerJson.Options) : null;
-                break;
-        }
+        // A target's JSON is its request's shape (the CLI relies on the same): read the fields back generically.
+        var fields = JsonSerializer.Deserialize<TargetRequest>(JsonSerializer.Serialize(target, SchedulerJson.Options), SchedulerJson.Options)!;
+        form.Url = fields.Url;
+        form.Method = fields.Method;
+        form.SigningSecret = fields.SigningSecret;
+        form.Topic = fields.Topic;
+        form.Key = fields.Key;
+        form.Connection = fields.Connection;
+        form.Exchange = fields.Exchange;
+        form.RoutingKey = fields.RoutingKey;
+        form.Subject = fields.Subject;
+        form.Workflow = fields.Workflow;
+        form.Headers = fields.Headers is { Count: > 0 } headers ? Lines(headers) : null;
+        form.Body = (fields.Body ?? fields.Value) is { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null } body
+            ? JsonSerializer.Serialize(body, SchedulerJson.Options) : null;
         return form;
     }
 

@@ -10,6 +10,7 @@ using Scheduler.Crud.Api.Http;
 using Scheduler.Crud.Api.Secrets;
 using Scheduler.Storage.Secrets;
 using Scheduler.Storage.Workflows;
+using Scheduler.Crud.Api.Targets;
 
 namespace Scheduler.Crud.Api.Workflows;
 
@@ -37,9 +38,9 @@ public static class WorkflowsApi
     }
 
     private static async Task<Results<Created<WorkflowResponse>, ValidationProblem, ProblemHttpResult>> Create(WorkflowRequest request, ClaimsPrincipal user,
-        WorkflowStore workflows, SecretStore secrets, EgressPolicy egress, TimeProvider time, HttpResponse response, CancellationToken cancellationToken)
+        WorkflowStore workflows, SecretStore secrets, TargetChecks targetChecks, TimeProvider time, HttpResponse response, CancellationToken cancellationToken)
     {
-        var errors = ValidateWrite(request, egress, stored: null, out var definition);
+        var errors = ValidateWrite(request, await targetChecks.ForAsync(StepTargets(request), cancellationToken), stored: null, out var definition);
         if (definition is not null)
         {
             await SecretsApi.CheckReferencesAsync(secrets, user.Tenant(), definition.SecretRefs, "steps", errors, cancellationToken);
@@ -86,7 +87,7 @@ public static class WorkflowsApi
     }
 
     private static async Task<Results<Ok<WorkflowResponse>, ValidationProblem, ProblemHttpResult>> Replace(Guid id, WorkflowRequest request,
-        ClaimsPrincipal user, WorkflowStore workflows, SecretStore secrets, EgressPolicy egress, TimeProvider time, HttpRequest http,
+        ClaimsPrincipal user, WorkflowStore workflows, SecretStore secrets, TargetChecks targetChecks, TimeProvider time, HttpRequest http,
         CancellationToken cancellationToken)
     {
         // A "***" secret keeps the one stored for the step with the same id (If-Match guards against a change in between).
@@ -95,7 +96,7 @@ public static class WorkflowsApi
         {
             return Problems.NotFound("workflow");
         }
-        var errors = ValidateWrite(request, egress, stored.Steps, out var definition);
+        var errors = ValidateWrite(request, await targetChecks.ForAsync(StepTargets(request), cancellationToken), stored.Steps, out var definition);
         if (definition is not null)
         {
             await SecretsApi.CheckReferencesAsync(secrets, user.Tenant(), definition.SecretRefs, "steps", errors, cancellationToken);
@@ -137,6 +138,8 @@ public static class WorkflowsApi
     }
 
     /// <summary>For a schedule whose target starts a workflow: whether that workflow exists (null when the target is another kind).</summary>
+    internal static IEnumerable<Common.Schedules.TargetRequest?> StepTargets(WorkflowRequest request) => request.Steps?.Select(s => s?.Target) ?? [];
+
     internal static async Task<bool?> TargetExistsAsync(WorkflowStore workflows, string tenant, Common.Schedules.TargetRequest? target,
         CancellationToken cancellationToken) =>
         target is { Type: "workflow", Workflow: { Length: > 0 and <= Common.Schedules.ScheduleValidator.MaxNameLength } name }
@@ -144,20 +147,16 @@ public static class WorkflowsApi
             : null;
 
     /// <summary>
-    /// The request validated, each webhook step's URL checked against the egress policy, and each <c>***</c> secret
+    /// The request validated, each step's target checked as only the server can (<see cref="TargetCheck"/>), and each <c>***</c> secret
     /// replaced by the one stored for the step with the same id.
     /// </summary>
-    internal static ValidationErrors ValidateWrite(WorkflowRequest request, EgressPolicy egress, IReadOnlyList<StepDefinition>? stored,
+    internal static ValidationErrors ValidateWrite(WorkflowRequest request, TargetCheck targets, IReadOnlyList<StepDefinition>? stored,
         out WorkflowDefinition? definition)
     {
         var errors = WorkflowValidator.Validate(request, out definition);
         for (var i = 0; i < (request.Steps?.Count ?? 0); i++)
         {
-            if (request.Steps![i]?.Target is { Type: "webhook", Url: { } text } && !errors.Has($"steps[{i}].target.url") &&
-                Uri.TryCreate(text, UriKind.Absolute, out var url) && egress.Refusal(url) is { } refusal)
-            {
-                errors.Add($"steps[{i}].target.url", refusal);
-            }
+            targets.Check(request.Steps![i]?.Target, $"steps[{i}].", errors);
         }
         if (definition is null || !errors.IsValid)
         {

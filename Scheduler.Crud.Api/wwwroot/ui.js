@@ -26,7 +26,7 @@
     for (const block of form.querySelectorAll("[data-when]")) {
       const [name, value] = block.dataset.when.split("=");
       const chosen = form.querySelector(`input[name="${name}"]:checked`);
-      block.hidden = !chosen || chosen.value !== value;
+      block.hidden = !chosen || !value.split("|").includes(chosen.value);
     }
     for (const block of form.querySelectorAll("[data-when-not]")) {
       const [name, value] = block.dataset.whenNot.split("=");

@@ -64,33 +64,13 @@ public sealed class KafkaDeliverer : ITriggerDeliverer, IDisposable
     private static Message<string, byte[]> BuildMessage(ClaimedExecution execution, KafkaTarget kafka)
     {
         var trigger = execution.Trigger;
-        var headers = new Headers();
-        foreach (var (name, headerValue) in kafka.Headers)
-        {
-            headers.Add(name, Encoding.UTF8.GetBytes(headerValue));
-        }
-        byte[] value;
-        string contentType;
-        if (kafka.Value is { } fixedValue)
-        {
-            value = JsonSerializer.SerializeToUtf8Bytes(fixedValue);
-            contentType = "application/json";
-        }
-        else
-        {
-            value = TriggerEnvelope.Encode(trigger, out contentType).ToArray();
-        }
-        headers.Add("content-type", Encoding.UTF8.GetBytes(contentType));
-        if (System.Diagnostics.Activity.Current is { } span)
-        {
-            // W3C trace context, so the consumer's work joins the delivery's trace.
-            headers.Add("traceparent", Encoding.UTF8.GetBytes(span.Id!));
-        }
-        foreach (var (name, text) in TriggerHeaders.For(trigger, webhook: false))
+        var value = MessageContent.Body(trigger, kafka.Value, out var contentType);
+        var headers = new Headers { { "content-type", Encoding.UTF8.GetBytes(contentType) } };
+        foreach (var (name, text) in MessageContent.Headers(trigger, kafka.Headers))
         {
             headers.Add(name, Encoding.UTF8.GetBytes(text));
         }
-        return new Message<string, byte[]> { Key = kafka.Key ?? trigger.OrderingKey, Value = value, Headers = headers };
+        return new Message<string, byte[]> { Key = kafka.Key ?? trigger.OrderingKey, Value = value.ToArray(), Headers = headers };
     }
 
     private IProducer<string, byte[]>? Build(KafkaOptions options)

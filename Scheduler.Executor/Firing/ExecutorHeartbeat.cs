@@ -12,6 +12,7 @@ public sealed class ExecutorHeartbeat(
     TriggerDispatcher dispatcher,
     TimeProvider time,
     IOptions<ExecutorOptions> options,
+    IOptions<Delivery.Brokers.BrokerOptions> brokers,
     ILogger<ExecutorHeartbeat> logger) : BackgroundService
 {
     /// <summary>How often an executor reports; one not seen for three intervals is shown as gone.</summary>
@@ -35,6 +36,8 @@ public sealed class ExecutorHeartbeat(
                     LastSeenAt = time.GetUtcNow(),
                     Attempts = dispatcher.Attempts,
                     Failures = dispatcher.Failures,
+                    // Names and types only: the API checks a target's connection against them.
+                    ConnectionsJson = System.Text.Json.JsonSerializer.Serialize(brokers.Value.ToDictionary(b => b.Key, b => b.Value.Type)),
                 }, stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)

@@ -5,17 +5,23 @@ internal static class StatisticsSql
 {
     public const string Heartbeat =
         """
-        insert into executors (id, host, version, started_at, last_seen_at, attempts, failures)
-        values (@Id, @Host, @Version, @StartedAt, @Now, @Attempts, @Failures)
+        insert into executors (id, host, version, started_at, last_seen_at, attempts, failures, connections)
+        values (@Id, @Host, @Version, @StartedAt, @Now, @Attempts, @Failures, @Connections::jsonb)
         on conflict (id) do update
         set host = excluded.host, version = excluded.version, started_at = excluded.started_at,
-            last_seen_at = excluded.last_seen_at, attempts = excluded.attempts, failures = excluded.failures
+            last_seen_at = excluded.last_seen_at, attempts = excluded.attempts, failures = excluded.failures,
+            connections = excluded.connections
         """;
 
     public const string Executors =
         """
-        select id, host, version, started_at as StartedAt, last_seen_at as LastSeenAt, attempts, failures
+        select id, host, version, started_at as StartedAt, last_seen_at as LastSeenAt, attempts, failures, connections::text as ConnectionsJson
         from executors order by last_seen_at desc limit 500
+        """;
+
+    public const string LiveConnections =
+        """
+        select connections::text from executors where last_seen_at >= @Since and connections <> '{}'::jsonb
         """;
 
     // One row per attempt in the window, with what it belongs to; every aggregate below reads this.
@@ -24,8 +30,12 @@ internal static class StatisticsSql
         with a as (
             select a.execution_id, a.attempt, a.executor_id, a.outcome, a.duration_ms, a.started_at,
                    e.schedule_id, e.schedule_name, e.scheduled_for,
-                   case when e.target->>'type' = 'kafka' then 'kafka/' || (e.target->>'topic')
-                        else substring(e.target->>'url' from '^[a-zA-Z]+://([^/?#]+)') end as target_host
+                   case e.target->>'type'
+                        when 'webhook' then substring(e.target->>'url' from '^[a-zA-Z]+://([^/?#]+)')
+                        when 'kafka' then 'kafka/' || (e.target->>'topic')
+                        when 'rabbitmq' then 'rabbitmq/' || (e.target->>'connection') || '/' || coalesce(e.target->>'exchange', '(default)')
+                        when 'nats' then 'nats/' || (e.target->>'connection') || '/' || (e.target->>'subject')
+                   end as target_host
             from execution_attempts a
             join executions e on e.id = a.execution_id
             where e.tenant = @Tenant and a.started_at >= @Since

@@ -13,6 +13,12 @@ public sealed record ExecutorRecord
     public DateTimeOffset LastSeenAt { get; init; }
     public long Attempts { get; init; }
     public long Failures { get; init; }
+
+    /// <summary>The broker connections it has, name → type (<c>{"orders":"rabbitmq"}</c>), as JSON.</summary>
+    public string ConnectionsJson { get; init; } = "{}";
+
+    public IReadOnlyDictionary<string, string> Connections =>
+        System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(ConnectionsJson) ?? [];
 }
 
 public sealed record TotalsRow(long Attempts, long Succeeded, long Failed, long TimedOut, long DeadLettered, double? P95DurationMs, double? P95LatenessMs);
@@ -63,7 +69,24 @@ public sealed class StatisticsStore(NpgsqlDataSource dataSource)
             Now = executor.LastSeenAt,
             executor.Attempts,
             executor.Failures,
+            Connections = executor.ConnectionsJson,
         }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Every broker connection (name → the types it has) of the executors seen since <paramref name="since"/>.</summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlySet<string>>> LiveConnectionsAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<string>(new CommandDefinition(StatisticsSql.LiveConnections, new { Since = since }, cancellationToken: cancellationToken));
+        var connections = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var json in rows)
+        {
+            foreach (var (name, type) in System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [])
+            {
+                (connections.TryGetValue(name, out var types) ? types : connections[name] = new HashSet<string>(StringComparer.Ordinal)).Add(type);
+            }
+        }
+        return connections.ToDictionary(c => c.Key, c => (IReadOnlySet<string>)c.Value, StringComparer.Ordinal);
     }
 
     public async Task<IReadOnlyList<ExecutorRecord>> ExecutorsAsync(CancellationToken cancellationToken)

@@ -40,6 +40,9 @@ public class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         });
         var schemas = document["components"]!["schemas"]!;
         Assert.Equal("0 0 17 * * MON-FRI", (string?)schemas["ScheduleRequest"]!["examples"]![0]!["cron"]);
+        // An example of every kind of target.
+        Assert.Equal(Scheduler.Common.Targets.TargetKinds.All.Select(k => k.Name).Order(StringComparer.Ordinal),
+            schemas["ScheduleRequest"]!["examples"]!.AsArray().Select(e => (string)e!["target"]!["type"]!).Distinct().Order(StringComparer.Ordinal));
         Assert.Equal("uk-business", (string?)schemas["CalendarRequest"]!["examples"]![0]!["name"]);
         Assert.Equal("defer", (string?)schemas["OutageRequest"]!["examples"]![0]!["policy"]);
         Assert.Equal("previous", (string?)schemas["PreviewRequest"]!["examples"]![0]!["nonBusinessDay"]);

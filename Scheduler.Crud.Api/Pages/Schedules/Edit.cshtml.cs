@@ -12,6 +12,7 @@ using Scheduler.Crud.Api.Workflows;
 using Scheduler.Storage.Calendars;
 using Scheduler.Storage.Schedules;
 using Scheduler.Storage.Workflows;
+using Scheduler.Crud.Api.Targets;
 
 namespace Scheduler.Crud.Api.Pages.Schedules;
 
@@ -21,7 +22,7 @@ public sealed record Field(string Id, string Label, string? Value, ValidationErr
 
 /// <summary>Create and edit: the form is turned into the API's request and validated and stored exactly as the API does.</summary>
 [Authorize(Policy = Scopes.Write)]
-public sealed class EditModel(ScheduleStore store, CalendarStore calendars, WorkflowStore workflows, Storage.Secrets.SecretStore secrets, EgressPolicy egress,
+public sealed class EditModel(ScheduleStore store, CalendarStore calendars, WorkflowStore workflows, Storage.Secrets.SecretStore secrets, Targets.TargetChecks targetChecks,
     TimeProvider time) : PageModel
 {
     [FromRoute] public Guid? Id { get; set; }
@@ -75,7 +76,7 @@ public sealed class EditModel(ScheduleStore store, CalendarStore calendars, Work
         }
         var calendar = await CalendarsApi.FindAsync(calendars, tenant, request.Calendar, HttpContext.RequestAborted);
         var workflow = await WorkflowsApi.TargetExistsAsync(workflows, tenant, request.Target, HttpContext.RequestAborted);
-        Errors = SchedulesApi.ValidateWrite(request, now, egress, current?.TargetSpec, calendar, out var definition, workflow);
+        Errors = SchedulesApi.ValidateWrite(request, now, await targetChecks.ForAsync([request.Target], HttpContext.RequestAborted), current?.TargetSpec, calendar, out var definition, workflow);
         if (definition is not null)
         {
             await Crud.Api.Secrets.SecretsApi.CheckReferencesAsync(secrets, tenant, definition.SecretRefs, "target.headers", Errors, HttpContext.RequestAborted);

@@ -9,11 +9,12 @@ using Scheduler.Crud.Api.Workflows;
 using Scheduler.Crud.Api.Ui;
 using Scheduler.Storage.Backfills;
 using Scheduler.Storage.Workflows;
+using Scheduler.Crud.Api.Targets;
 
 namespace Scheduler.Crud.Api.Pages.Workflows;
 
 /// <summary>A workflow: its DAG, its runs, run now (with parameters), edit its definition, delete.</summary>
-public sealed class WorkflowModel(WorkflowStore workflows, RunStore runs, BackfillStore backfills, Storage.Secrets.SecretStore secrets, EgressPolicy egress,
+public sealed class WorkflowModel(WorkflowStore workflows, RunStore runs, BackfillStore backfills, Storage.Secrets.SecretStore secrets, Targets.TargetChecks targetChecks,
     TimeProvider time) : PageModel
 {
     [BindProperty] public BackfillForm Backfill { get; set; } = new();
@@ -77,7 +78,7 @@ public sealed class WorkflowModel(WorkflowStore workflows, RunStore runs, Backfi
             return NotFound();
         }
         if (WorkflowJson.Parse(Definition, Errors) is { } request &&
-            (Errors = WorkflowsApi.ValidateWrite(request, egress, Workflow.Steps, out var definition)).IsValid &&
+            (Errors = WorkflowsApi.ValidateWrite(request, await targetChecks.ForAsync(WorkflowsApi.StepTargets(request), HttpContext.RequestAborted), Workflow.Steps, out var definition)).IsValid &&
             await ReferencesExistAsync(definition!))
         {
             var change = await workflows.ReplaceAsync(User.Tenant(), Id, Version, _ => definition!, time.GetUtcNow(), HttpContext.RequestAborted);

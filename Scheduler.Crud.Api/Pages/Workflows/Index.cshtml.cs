@@ -5,11 +5,12 @@ using Scheduler.Common.Validation;
 using Scheduler.Crud.Api.Access;
 using Scheduler.Crud.Api.Workflows;
 using Scheduler.Storage.Workflows;
+using Scheduler.Crud.Api.Targets;
 
 namespace Scheduler.Crud.Api.Pages.Workflows;
 
 /// <summary>The tenant's workflows, and a form to create one from its JSON definition.</summary>
-public sealed class WorkflowsModel(WorkflowStore workflows, EgressPolicy egress, TimeProvider time) : PageModel
+public sealed class WorkflowsModel(WorkflowStore workflows, Targets.TargetChecks targetChecks, TimeProvider time) : PageModel
 {
     [BindProperty] public string Definition { get; set; } = WorkflowJson.Example;
 
@@ -25,7 +26,7 @@ public sealed class WorkflowsModel(WorkflowStore workflows, EgressPolicy egress,
         {
             return Forbid();
         }
-        if (WorkflowJson.Parse(Definition, Errors) is { } request && (Errors = WorkflowsApi.ValidateWrite(request, egress, null, out var definition)).IsValid)
+        if (WorkflowJson.Parse(Definition, Errors) is { } request && (Errors = WorkflowsApi.ValidateWrite(request, await targetChecks.ForAsync(WorkflowsApi.StepTargets(request), HttpContext.RequestAborted), null, out var definition)).IsValid)
         {
             if (await workflows.InsertAsync(User.Tenant(), definition!, time.GetUtcNow(), HttpContext.RequestAborted) is { } created)
             {
