@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Scheduler.Common.Schedules;
 using Scheduler.Common.Targets;
 
@@ -86,4 +87,55 @@ public class ScheduleValidatorTests
     [Fact]
     public void Delay_must_be_positive() =>
         Assert.Contains("'-5s'", Errors(Valid with { Cron = null, TimeZone = null, Delay = "-5s" })["delay"][0], StringComparison.Ordinal);
+}
+
+/// <summary>The target kinds share one shape: every request field belongs to a kind, and a field set for another kind is refused by name.</summary>
+public class TargetKindTests
+{
+    private static readonly string[] RequestFields = typeof(TargetRequest).GetProperties()
+        .Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name)).Where(n => n != "type").ToArray();
+
+    public static TheoryData<string> Kinds() => new(TargetKinds.All.Select(k => k.Name));
+
+    [Fact]
+    public void Every_request_field_is_read_by_some_kind() =>
+        Assert.Empty(RequestFields.Except(TargetKinds.All.SelectMany(k => k.Fields)));
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void A_field_of_another_kind_is_refused_by_name_and_its_own_fields_are_not(string kind)
+    {
+        var own = TargetKinds.Find(kind)!.Fields;
+        foreach (var field in RequestFields)
+        {
+            JsonNode value = field is "headers" or "body" or "value" ? new JsonObject { ["a"] = "b" } : JsonValue.Create("x")!;
+            var request = new JsonObject { ["type"] = kind, [field] = value }.Deserialize<TargetRequest>(SchedulerJson.Options)!;
+            var errors = new Validation.ValidationErrors();
+            TargetValidator.Validate(request, errors);
+            var refused = errors.ToDictionary().TryGetValue($"target.{field}", out var messages) && messages.Any(m => m.StartsWith("does not apply", StringComparison.Ordinal));
+            Assert.True(refused != own.Contains(field), $"{kind}.{field}: {errors}");
+        }
+    }
+
+    [Theory]
+    [InlineData("jobs.cache.warm", null)]
+    [InlineData("a", null)]
+    [InlineData("jobs..warm", "empty token")]
+    [InlineData("jobs.*.warm", "wildcards")]
+    [InlineData("jobs.>", "wildcards")]
+    [InlineData("$JS.API.INFO", "belong to the server")]
+    [InlineData("_INBOX.abc", "belong to the server")]
+    [InlineData("jobs warm", "printable ASCII")]
+    public void Nats_subjects_are_tokens_without_wildcards_or_server_prefixes(string subject, string? problem)
+    {
+        var found = NatsTarget.SubjectProblem(subject);
+        if (problem is null)
+        {
+            Assert.Null(found);
+        }
+        else
+        {
+            Assert.Contains(problem, found, StringComparison.Ordinal);
+        }
+    }
 }

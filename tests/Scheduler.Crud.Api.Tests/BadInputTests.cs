@@ -111,6 +111,44 @@ public class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory>
         Post(WithTarget("{'type':'kafka','topic':'t','value':{'blob':'" + new string('b', 70_000) + "'}}"), "target.value");
         Post(WithTarget("{'type':'webhook','url':'http://a/','topic':'t'}"), "target.topic");
 
+        // RabbitMQ and NATS JetStream targets (their broker connection by name).
+        const string R = "{'type':'rabbitmq','connection':'orders',";
+        Post(WithTarget("{'type':'rabbitmq','exchange':'x','routingKey':'k'}"), "target.connection");
+        Post(WithTarget("{'type':'rabbitmq','connection':'orders!','exchange':'x'}"), "target.connection");
+        Post(WithTarget("{'type':'rabbitmq','connection':'" + new string('c', 64) + "','exchange':'x'}"), "target.connection");
+        Post(WithTarget(R + "'exchange':''}"), "target.exchange");
+        Post(WithTarget(R + "'exchange':'has spaces'}"), "target.exchange");
+        Post(WithTarget(R + "'exchange':'" + new string('e', 256) + "'}"), "target.exchange");
+        Post(WithTarget(R + "'exchange':'amq.rabbitmq.log'}"), "target.exchange");
+        Post(WithTarget(R + "'exchange':'x','routingKey':''}"), "target.routingKey");
+        Post(WithTarget(R + "'exchange':'x','routingKey':'" + new string('k', 256) + "'}"), "target.routingKey");
+        Post(WithTarget(R + "'exchange':'x','routingKey':'a\u0007b'}"), "target.routingKey");
+        Post(WithTarget(R + "'routingKey':null}"), "target.routingKey");
+        Post(WithTarget(R + "'exchange':'x','topic':'t'}"), "target.topic");
+        Post(WithTarget(R + "'exchange':'x','subject':'s'}"), "target.subject");
+        Post(WithTarget(R + "'exchange':'x','headers':{'cloudEvents:id':'forged'}}"), "target.headers.cloudEvents:id");
+        Post(WithTarget(R + "'exchange':'x','headers':{" + Many(5, "'X-{0}':'" + new string('v', 8_000) + "'") + "}}"), "target.headers");
+        Post(WithTarget(R + "'exchange':'x','body':{'blob':'" + new string('b', 70_000) + "'}}"), "target.body");
+        Post(WithTarget(R + "'exchange':'x','routingKey':'{{ nope }}'}"), "target.routingKey");
+        const string N = "{'type':'nats','connection':'events',";
+        Post(WithTarget("{'type':'nats','subject':'jobs.a'}"), "target.connection");
+        Post(WithTarget(N + "'subject':''}"), "target.subject");
+        Post(WithTarget(N + "'exchange':'x'}"), "target.subject");
+        Post(WithTarget(N + "'subject':'jobs..a'}"), "target.subject");
+        Post(WithTarget(N + "'subject':'.jobs'}"), "target.subject");
+        Post(WithTarget(N + "'subject':'jobs.'}"), "target.subject");
+        Post(WithTarget(N + "'subject':'jobs.*'}"), "target.subject");
+        Post(WithTarget(N + "'subject':'jobs.>'}"), "target.subject");
+        Post(WithTarget(N + "'subject':'jobs a'}"), "target.subject");
+        Post(WithTarget(N + "'subject':'jobs.\u00e9t\u00e9'}"), "target.subject");
+        Post(WithTarget(N + "'subject':'$JS.API.STREAM.DELETE.ORDERS'}"), "target.subject");
+        Post(WithTarget(N + "'subject':'_INBOX.x'}"), "target.subject");
+        Post(WithTarget(N + "'subject':'" + string.Join('.', Enumerable.Repeat("t", 200)) + "'}"), "target.subject");
+        Post(WithTarget(N + "'subject':'jobs.a','headers':{'Nats-Msg-Id':'forged'}}"), "target.headers.Nats-Msg-Id");
+        Post(WithTarget(N + "'subject':'jobs.a','value':{'a':1}}"), "target.value");
+        Post(WithTarget(N + "'subject':'jobs.a','timeout':'1m'}"), "target.timeout");
+        Workflow("{'name':'w','steps':[{'id':'a','target':{'type':'nats','connection':'events','subject':'a b'}}]}", "steps[0].target.subject");
+
         // Not JSON, or not a schedule.
         Post(J("{'name':'x','cron':"), "cron");
         Post("[1,2,3]", "body");

@@ -29,6 +29,13 @@ public class NatsTests
     [Fact]
     public async Task A_trigger_is_acknowledged_by_the_stream_with_its_execution_id_as_Nats_Msg_Id()
     {
+        // Deliveries are traced when something listens (as the OpenTelemetry exporter does): the message carries its traceparent.
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == Firing.ExecutorTelemetry.Source.Name,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
         await using var nats = await NatsServer.StartAsync();
         await nats.CreateStreamAsync("JOBS", ["jobs.>"]);
         await using var subscriber = await nats.SubscribeAsync("jobs.>");
@@ -49,10 +56,15 @@ public class NatsTests
         Assert.Equal("web", first.Headers["team"]);
         Assert.StartsWith("application/cloudevents+json", first.Headers["content-type"], StringComparison.Ordinal);
         Assert.Equal(execution.Id.ToString(), JsonDocument.Parse(first.Payload).RootElement.GetProperty("id").GetString());
+        Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$", first.Headers["traceparent"]);
 
         var second = Assert.Single(subscriber.Messages, m => m.Subject == "jobs.report");
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"report":"daily"}"""), JsonNode.Parse(second.Payload)), second.Payload);
         Assert.Equal(executions.Single(e => e.ScheduleId == fixedBody.Id).Id.ToString(), second.Headers["Nats-Msg-Id"]);
+
+        // Statistics per target: connection and subject.
+        var stats = await new Storage.Statistics.StatisticsStore(harness.DataSource).ComputeAsync("default", DateTimeOffset.UtcNow.AddHours(-1), CancellationToken.None);
+        Assert.Equal(1, Assert.Single(stats.Targets, t => t.Host == "nats/events/jobs.cache.warm").Attempts);
     }
 
     [Fact]

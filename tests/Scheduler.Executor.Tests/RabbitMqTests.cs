@@ -71,6 +71,11 @@ public class RabbitMqTests(RabbitMqFixture rabbit) : IClassFixture<RabbitMqFixtu
         var bodies = await rabbit.Server.ConsumeWithAmqpToolsAsync("billing-b", 1);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"report":"daily","n":1}"""), JsonNode.Parse(Assert.Single(bodies))), bodies[0]);
         Assert.Equal(0u, await rabbit.Server.CountAsync("billing-b"));
+
+        // Statistics per target: connection and exchange (the default exchange named as such).
+        var stats = await new Storage.Statistics.StatisticsStore(harness.DataSource).ComputeAsync("default", DateTimeOffset.UtcNow.AddHours(-1), CancellationToken.None);
+        Assert.Equal(1, Assert.Single(stats.Targets, t => t.Host == "rabbitmq/orders/billing").Attempts);
+        Assert.Equal(1, Assert.Single(stats.Targets, t => t.Host == "rabbitmq/orders/(default)").Attempts);
     }
 
     [Fact]

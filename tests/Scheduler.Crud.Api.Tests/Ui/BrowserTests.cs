@@ -130,6 +130,49 @@ public sealed class BrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Broker_targets_are_made_in_the_form_with_only_their_fields_and_edited_with_them_filled_in()
+    {
+        await using var h = await ApiHarness.StartAsync(kestrel: true);
+        var page = await SignInAsync(h);
+
+        await page.GotoAsync("/schedules/new");
+        await page.GetByLabel("Name (required)").FillAsync("ui-invoices");
+        await page.GetByLabel("Cron expression").FillAsync("0 0 6 1 * *");
+        await page.GetByLabel("RabbitMQ message").CheckAsync();
+        // Only the kind's own fields are shown.
+        await Assertions.Expect(page.GetByLabel("URL")).ToBeHiddenAsync();
+        await Assertions.Expect(page.GetByLabel("Subject")).ToBeHiddenAsync();
+        await page.GetByLabel("Broker connection").FillAsync("orders");
+        await page.GetByLabel("Exchange").FillAsync("billing");
+        await page.GetByLabel("Routing key").FillAsync("invoices.monthly");
+        await page.GetByLabel("Headers").FillAsync("Authorization: Bearer from-the-form");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create schedule" }).ClickAsync();
+        await Assertions.Expect(page.Locator("main")).ToContainTextAsync("RabbitMQ orders: exchange billing, routing key invoices.monthly");
+        var id = page.Url.Split('/')[^1];
+        var target = (await h.GetAsync($"/api/v1/schedules/{id}"))["target"]!;
+        Assert.Equal(("rabbitmq", "orders", "billing", "invoices.monthly", "***"),
+            ((string?)target["type"], (string?)target["connection"], (string?)target["exchange"], (string?)target["routingKey"], (string?)target["headers"]!["Authorization"]));
+
+        // Edited: its fields come back filled in, and a NATS subject with a wildcard is refused beside its field.
+        await page.GotoAsync($"/schedules/{id}/edit");
+        await Assertions.Expect(page.GetByLabel("Exchange")).ToHaveValueAsync("billing");
+        await Assertions.Expect(page.GetByLabel("Broker connection")).ToHaveValueAsync("orders");
+        await page.GetByLabel("NATS JetStream message").CheckAsync();
+        await Assertions.Expect(page.GetByLabel("Exchange")).ToBeHiddenAsync();
+        await page.GetByLabel("Broker connection").FillAsync("events");
+        await page.GetByLabel("Subject").FillAsync("jobs.*");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-error-for=subject]")).ToContainTextAsync("wildcards");
+        await page.GetByLabel("Subject").FillAsync("jobs.invoices");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Assertions.Expect(page.Locator("main")).ToContainTextAsync("NATS events: subject jobs.invoices");
+        target = (await h.GetAsync($"/api/v1/schedules/{id}"))["target"]!;
+        Assert.Equal(("nats", "events", "jobs.invoices", null), ((string?)target["type"], (string?)target["connection"], (string?)target["subject"], (string?)target["exchange"]));
+        Assert.Equal("***", (string?)target["headers"]!["Authorization"]);
+        await ScreenshotAsync(page, "nats-target");
+    }
+
+    [Fact]
     public async Task An_invalid_cron_shows_the_reason_beside_the_field_live_and_on_submit()
     {
         await using var h = await ApiHarness.StartAsync(kestrel: true);
