@@ -18,6 +18,7 @@ public static class WaitEchoApp
         builder.Services.AddHttpClient("worker", c => c.Timeout = TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton<Work.Worker>();
         AddKafka(builder);
+        AddBrokers(builder);
         configureServices?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapDefaultEndpoints();
@@ -25,6 +26,20 @@ public static class WaitEchoApp
         app.MapGet("/kafka", (KafkaBootstrap kafka) => TypedResults.Ok(new { bootstrapServers = kafka.Servers }))
             .WithSummary("The Kafka brokers WaitEcho consumes from (its mock cluster's address when it hosts one).");
         return app;
+    }
+
+    private static void AddBrokers(WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<Brokers.RabbitMqEchoOptions>().BindConfiguration(Brokers.RabbitMqEchoOptions.Section);
+        builder.Services.AddOptions<Brokers.NatsEchoOptions>().BindConfiguration(Brokers.NatsEchoOptions.Section);
+        if (!string.IsNullOrWhiteSpace(builder.Configuration[$"{Brokers.RabbitMqEchoOptions.Section}:Uri"]))
+        {
+            builder.Services.AddHostedService<Brokers.RabbitMqEchoConsumer>();
+        }
+        if (!string.IsNullOrWhiteSpace(builder.Configuration[$"{Brokers.NatsEchoOptions.Section}:Url"]))
+        {
+            builder.Services.AddHostedService<Brokers.NatsEchoConsumer>();
+        }
     }
 
     private static void AddKafka(WebApplicationBuilder builder)

@@ -68,6 +68,35 @@ public class NatsTests
     }
 
     [Fact]
+    public async Task WaitEcho_records_rabbitmq_and_nats_triggers_beside_http_ones()
+    {
+        await using var nats = await NatsServer.StartAsync();
+        await using var rabbit = await RabbitMqServer.StartAsync();
+        await using var harness = await FiringHarness.StartAsync();
+        await using var echo = await WaitEchoServer.StartAsync(rabbitMqUri: rabbit.Uri, natsUrl: nats.Uri);
+        var viaNats = await harness.CreateAsync(BrokerTesting.OneShot("to-nats", Nats("triggers.demo")));
+        var viaRabbit = await harness.CreateAsync(BrokerTesting.OneShot("to-rabbit", new TargetRequest
+        {
+            Type = "rabbitmq", Connection = "orders", Exchange = "triggers", RoutingKey = "demo",
+        }));
+        await using var executor = BrokerTesting.Executor(harness, "a", new Dictionary<string, (string, string)>
+        {
+            ["events"] = ("nats", nats.Uri), ["orders"] = ("rabbitmq", rabbit.Uri),
+        });
+        // WaitEcho declares its exchange and stream as it starts: until then a trigger is unroutable, and is retried.
+        await BrokerTesting.UntilAsync(harness, executor, e => e.Count == 2 && e.All(x => x.Status == "succeeded"), "both delivered");
+        await WaitFor.ConditionAsync(async () => (await echo.ReceivedAsync()).Count >= 2, BrokerTesting.Patience, "both at WaitEcho");
+        var received = await echo.ReceivedAsync();
+        var executions = await harness.ExecutionsAsync();
+        var fromNats = Assert.Single(received, r => r.Transport == "nats");
+        Assert.Equal((viaNats.Id.ToString(), "triggers.demo", executions.Single(e => e.ScheduleId == viaNats.Id).Id.ToString()),
+            (fromNats.ScheduleId, fromNats.Path, fromNats.ExecutionId));
+        var fromRabbit = Assert.Single(received, r => r.Transport == "rabbitmq");
+        Assert.Equal((viaRabbit.Id.ToString(), "triggers/demo", executions.Single(e => e.ScheduleId == viaRabbit.Id).Id.ToString()),
+            (fromRabbit.ScheduleId, fromRabbit.Path, fromRabbit.ExecutionId));
+    }
+
+    [Fact]
     public async Task A_repeated_attempt_of_an_execution_the_stream_has_is_acknowledged_and_not_stored_twice()
     {
         await using var nats = await NatsServer.StartAsync();

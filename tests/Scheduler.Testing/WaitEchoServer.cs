@@ -45,9 +45,17 @@ public sealed class WaitEchoServer : IAsyncDisposable
     /// <param name="kafkaBootstrapServers">When given, WaitEcho also consumes <paramref name="kafkaTopics"/> from these brokers.</param>
     /// <param name="signingSecret">When given, WaitEcho checks Standard Webhooks signatures with it.</param>
     public static async Task<WaitEchoServer> StartAsync(TimeProvider? time = null, string? kafkaBootstrapServers = null, string kafkaTopics = "triggers",
-        string? signingSecret = null)
+        string? signingSecret = null, string? rabbitMqUri = null, string? natsUrl = null)
     {
         List<string> args = ["--urls", "http://127.0.0.1:0"];
+        if (rabbitMqUri is not null)
+        {
+            args.Add($"--WaitEcho:RabbitMq:Uri={rabbitMqUri}");
+        }
+        if (natsUrl is not null)
+        {
+            args.Add($"--WaitEcho:Nats:Url={natsUrl}");
+        }
         if (kafkaBootstrapServers is not null)
         {
             args.AddRange([$"--WaitEcho:Kafka:BootstrapServers={kafkaBootstrapServers}", $"--WaitEcho:Kafka:Topics={kafkaTopics}"]);
