@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs Scheduleman on this machine, no Docker needed: a local PostgreSQL (data kept in .data/ across runs),
-# the migrations, the API on http://localhost:8080, two executors and WaitEcho on http://localhost:5003.
+# the migrations, the API on http://localhost:8080, two executors and WaitEcho on http://localhost:5003, and local
+# RabbitMQ and NATS JetStream brokers for those targets (Debian's packages, installed when missing as root).
 # Ctrl-C stops everything. Settings: SCHEDULER_PG_PORT (default 55432), API_PORT (8080), ECHO_PORT (5003),
+# AMQP_PORT (55672), NATS_PORT (54222), BROKERS=off to run without the brokers,
 # AUTH=off to run the API without API keys (it says so loudly; for demos only).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -10,6 +12,9 @@ PG_PORT=${SCHEDULER_PG_PORT:-55432}
 API_PORT=${API_PORT:-8080}
 ECHO_PORT=${ECHO_PORT:-5003}
 DB=scheduleman
+AMQP_PORT=${AMQP_PORT:-55672}
+NATS_PORT=${NATS_PORT:-54222}
+BROKERS=${BROKERS:-on}
 
 command -v dotnet >/dev/null || { echo "run.sh: the .NET 10 SDK is required (https://dot.net)" >&2; exit 1; }
 
@@ -20,6 +25,7 @@ cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait "${pids[@]}" 2>/dev/null || true
   scripts/postgres-local.sh stop .data/postgres
+  [ "$BROKERS" = on ] && scripts/brokers-local.sh stop .data/brokers
   echo "run.sh: stopped (data kept in .data/)"
   exit 0
 }
@@ -28,6 +34,19 @@ trap cleanup EXIT INT TERM
 scripts/postgres-local.sh start .data/postgres "$PG_PORT"
 scripts/postgres-local.sh createdb "$PG_PORT" "$DB"
 export ConnectionStrings__Scheduler="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=$DB"
+
+# The executors know the brokers by name ("connection": "orders" | "events"); WaitEcho consumes from both.
+broker_env=()
+echo_env=()
+if [ "$BROKERS" = on ] && scripts/brokers-local.sh install; then
+  scripts/brokers-local.sh start .data/brokers "$AMQP_PORT" "$NATS_PORT"
+  broker_env=(Brokers__orders__Type=rabbitmq Brokers__orders__Uri="amqp://guest:guest@127.0.0.1:$AMQP_PORT"
+              Brokers__events__Type=nats Brokers__events__Uri="nats://127.0.0.1:$NATS_PORT")
+  echo_env=(WaitEcho__RabbitMq__Uri="amqp://guest:guest@127.0.0.1:$AMQP_PORT" WaitEcho__Nats__Url="nats://127.0.0.1:$NATS_PORT")
+else
+  BROKERS=off
+  echo "run.sh: running without RabbitMQ and NATS (BROKERS=off, or they could not be installed)" >&2
+fi
 
 # Local secrets, made once and kept in .data/: the key that encrypts stored webhook secrets, an admin API key,
 # and a signing secret WaitEcho verifies webhook signatures with.
@@ -56,13 +75,13 @@ start() {
 wait_for() { for _ in $(seq 1 150); do curl -fsS "$1" >/dev/null 2>&1 && return 0; sleep 0.2; done; echo "run.sh: $1 did not answer" >&2; return 1; }
 
 # WaitEcho also hosts a mock Kafka cluster (librdkafka's, a real protocol peer) and consumes topic 'triggers'.
-URLS="http://localhost:$ECHO_PORT" start waitecho Scheduler.WaitEcho env WaitEcho__Kafka__Mock=true WaitEcho__SigningSecret="$SIGNING_SECRET"
+URLS="http://localhost:$ECHO_PORT" start waitecho Scheduler.WaitEcho env WaitEcho__Kafka__Mock=true WaitEcho__SigningSecret="$SIGNING_SECRET" "${echo_env[@]}"
 wait_for "http://localhost:$ECHO_PORT/healthz"
 KAFKA=$(curl -fsS "http://localhost:$ECHO_PORT/kafka" | sed -E 's/.*"bootstrapServers":"([^"]*)".*/\1/')
 URLS="http://localhost:$API_PORT" start api Scheduler.Crud.Api
 # Workers of schedules with result tracking report back to the API at this address.
-start executor-1 Scheduler.Executor env Executor__ExecutorId=executor-1 Kafka__BootstrapServers="$KAFKA" Executor__CallbackUrl="http://localhost:$API_PORT/"
-start executor-2 Scheduler.Executor env Executor__ExecutorId=executor-2 Kafka__BootstrapServers="$KAFKA" Executor__CallbackUrl="http://localhost:$API_PORT/"
+start executor-1 Scheduler.Executor env Executor__ExecutorId=executor-1 Kafka__BootstrapServers="$KAFKA" Executor__CallbackUrl="http://localhost:$API_PORT/" "${broker_env[@]}"
+start executor-2 Scheduler.Executor env Executor__ExecutorId=executor-2 Kafka__BootstrapServers="$KAFKA" Executor__CallbackUrl="http://localhost:$API_PORT/" "${broker_env[@]}"
 wait_for "http://localhost:$API_PORT/healthz"
 
 cat <<INFO
@@ -70,7 +89,9 @@ cat <<INFO
   Scheduleman is running
     API        http://localhost:$API_PORT/api/v1/schedules   (OpenAPI: /openapi/v1.json)
     WaitEcho   http://localhost:$ECHO_PORT/echo   (what it received: /received)
-    Kafka      $KAFKA (mock cluster in WaitEcho; WaitEcho consumes topic 'triggers')
+    Kafka      $KAFKA (mock cluster in WaitEcho; WaitEcho consumes topic 'triggers')$([ "$BROKERS" = on ] && echo "
+    RabbitMQ   127.0.0.1:$AMQP_PORT, connection 'orders' (WaitEcho consumes exchange 'triggers')
+    NATS       127.0.0.1:$NATS_PORT, connection 'events' (WaitEcho consumes stream TRIGGERS: subjects triggers.>)")
     executors  executor-1, executor-2
     PostgreSQL 127.0.0.1:$PG_PORT, database $DB, data in .data/postgres
     API key    $API_KEY   (admin of tenant 'default'; kept in .data/api-key)$([ "${AUTH:-on}" = off ] && echo "
