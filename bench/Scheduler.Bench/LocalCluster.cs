@@ -26,14 +26,22 @@ internal sealed class LocalCluster : IAsyncDisposable
         StartWebHostAsync("api", "Scheduler.Crud.Api", new(Quiet) { ["ConnectionStrings__Scheduler"] = ConnectionString });
 
     /// <summary>Starts WaitEcho, keeping at least <paramref name="expected"/> received triggers; returns its base address.</summary>
-    public Task<Uri> StartWaitEchoAsync(int expected) =>
-        StartWebHostAsync("waitecho", "Scheduler.WaitEcho", new(Quiet) { ["WaitEcho__Capacity"] = $"{Math.Max(200_000, expected + expected / 10)}" });
+    /// <param name="settings">More settings, e.g. the brokers it consumes from.</param>
+    public Task<Uri> StartWaitEchoAsync(int expected, IReadOnlyDictionary<string, string>? settings = null) =>
+        StartWebHostAsync("waitecho", "Scheduler.WaitEcho", new(Quiet.Concat(settings ?? new Dictionary<string, string>()))
+        {
+            ["WaitEcho__Capacity"] = $"{Math.Max(200_000, expected + expected / 10)}",
+        });
 
     /// <summary>Starts an executor process (default settings; it serves health on a free port).</summary>
     /// <param name="callbackUrl">The API workers report to (result tracking), when the scenario has one.</param>
-    public HostProcess StartExecutor(string id, Uri? callbackUrl = null)
+    /// <param name="settings">More settings, e.g. its Kafka brokers or broker connections.</param>
+    public HostProcess StartExecutor(string id, Uri? callbackUrl = null, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var environment = new Dictionary<string, string>(Quiet) { ["ConnectionStrings__Scheduler"] = ConnectionString, ["Executor__ExecutorId"] = id };
+        var environment = new Dictionary<string, string>(Quiet.Concat(settings ?? new Dictionary<string, string>()))
+        {
+            ["ConnectionStrings__Scheduler"] = ConnectionString, ["Executor__ExecutorId"] = id,
+        };
         if (callbackUrl is not null)
         {
             environment["Executor__CallbackUrl"] = callbackUrl.ToString();

@@ -5,7 +5,7 @@ using Scheduler.Bench;
 var scenario = args.ElementAtOrDefault(0) ?? "usage";
 int Arg(int index, int fallback) => int.TryParse(args.ElementAtOrDefault(index), CultureInfo.InvariantCulture, out var v) ? v : fallback;
 
-if (scenario is not ("api" or "burst" or "steady" or "idle" or "ceiling" or "trigger-path" or "calendar-edit" or "results" or "workflows" or "backfills"))
+if (scenario is not ("api" or "burst" or "steady" or "idle" or "ceiling" or "trigger-path" or "calendar-edit" or "results" or "workflows" or "backfills" or "targets"))
 {
     Console.Error.WriteLine("""
         usage: Scheduler.Bench api [schedules=100000] [requests=2000] [concurrency=4]
@@ -18,6 +18,7 @@ if (scenario is not ("api" or "burst" or "steady" or "idle" or "ceiling" or "tri
                Scheduler.Bench results [runs=5000] [concurrency=8] [chained=200]
                Scheduler.Bench workflows [runs=1000] [steps=10] [executors=2] [work=2s]
                Scheduler.Bench backfills [runs=10000] [maxActiveRuns=20] [live-per-second=500] [executors=2]
+               Scheduler.Bench targets [one-shots=20000] [executors=2]   (the burst with each target type)
         """);
     return 2;
 }
@@ -60,6 +61,9 @@ switch (scenario)
         break;
     case "backfills":
         Print(await BackfillBenchmark.RunAsync(Arg(1, 10_000), Arg(2, 20), Arg(3, 500), Arg(4, 2)));
+        break;
+    case "targets":
+        Print(await TargetsBenchmark.RunAsync(Arg(1, 20_000), Arg(2, 2)));
         break;
     case "trigger-path":
         // The ratio is the figure to compare across days: absolute rates here swing 2x, the two in one run move together.

@@ -6,10 +6,13 @@ namespace Scheduler.Bench;
 /// <summary>Loads one-shot schedules with COPY: the fastest way to put 100,000s of due triggers in place.</summary>
 internal static class ScheduleLoader
 {
-    public static async Task LoadOneShotsAsync(NpgsqlDataSource dataSource, int count, Func<int, DateTimeOffset> fireAt, string targetUrl, string prefix)
+    public static Task LoadOneShotsAsync(NpgsqlDataSource dataSource, int count, Func<int, DateTimeOffset> fireAt, string targetUrl, string prefix) =>
+        LoadOneShotsWithTargetAsync(dataSource, count, fireAt, $$"""{"type":"webhook","url":"{{targetUrl}}","method":"POST","headers":{},"timeout":"PT3S"}""", prefix);
+
+    /// <param name="target">The stored target's JSON, as the API writes it.</param>
+    public static async Task LoadOneShotsWithTargetAsync(NpgsqlDataSource dataSource, int count, Func<int, DateTimeOffset> fireAt, string target, string prefix)
     {
         var now = DateTimeOffset.UtcNow;
-        var target = $$"""{"type":"webhook","url":"{{targetUrl}}","method":"POST","headers":{},"timeout":"PT3S"}""";
         await using var connection = await dataSource.OpenConnectionAsync();
         await using (var copy = await connection.BeginBinaryImportAsync(
             "copy schedules (id, tenant, name, kind, run_at, target, max_attempts, state, next_fire_at, created_at, updated_at) from stdin (format binary)"))

@@ -11,10 +11,10 @@ namespace Scheduler.Bench;
 /// <summary>The trigger path's scenarios: burst, steady, idle cost, and the database's own ceiling.</summary>
 internal static class TriggerBenchmarks
 {
-    private sealed record Summary(long Received, int Count, int DistinctExecutions, int Early, double? P50, double? P95, double? P99, double? Max);
+    internal sealed record Summary(long Received, int Count, int DistinctExecutions, int Early, double? P50, double? P95, double? P99, double? Max);
 
     /// <summary>Where the load puts every one-shot before a scenario moves them to their real instants: far enough that none fires early.</summary>
-    private static readonly DateTimeOffset Parked = DateTimeOffset.UtcNow.AddDays(1);
+    internal static readonly DateTimeOffset Parked = DateTimeOffset.UtcNow.AddDays(1);
 
     /// <summary>N one-shots due at one instant, fired by the executors at WaitEcho: fired, acknowledged and recorded per second.</summary>
     public static async Task<ScenarioResult> BurstAsync(int count, int executors)
@@ -136,7 +136,7 @@ internal static class TriggerBenchmarks
     /// commits. The moved rows become claimable only at commit, so a move that took longer than its lead (a slow day,
     /// a large load) is rolled back and done again with a lead that covers it: the due instant is always ahead.
     /// </summary>
-    private static async Task<DateTimeOffset> UnparkAsync(NpgsqlDataSource dataSource, TimeSpan lead)
+    internal static async Task<DateTimeOffset> UnparkAsync(NpgsqlDataSource dataSource, TimeSpan lead)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         var first = await connection.ExecuteScalarAsync<DateTime>("select min(next_fire_at) from schedules");
@@ -161,14 +161,14 @@ internal static class TriggerBenchmarks
         }
     }
 
-    private static Task DelayUntilAsync(DateTimeOffset instant)
+    internal static Task DelayUntilAsync(DateTimeOffset instant)
     {
         var wait = instant - DateTimeOffset.UtcNow;
         return wait > TimeSpan.Zero ? Task.Delay(wait) : Task.CompletedTask;
     }
 
     /// <summary>Waits until <paramref name="count"/> executions succeeded; fails early, with the counts per status, when some are dead.</summary>
-    private static async Task WaitAsync(NpgsqlDataSource dataSource, int count, TimeSpan timeout)
+    internal static async Task WaitAsync(NpgsqlDataSource dataSource, int count, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         await using var connection = await dataSource.OpenConnectionAsync();
@@ -193,7 +193,7 @@ internal static class TriggerBenchmarks
     }
 
     /// <summary>Every trigger arrived exactly once and none early: the checks each trigger scenario must pass.</summary>
-    private static List<string> Check(Summary summary, int expected)
+    internal static List<string> Check(Summary summary, int expected)
     {
         var failures = new List<string>();
         if (summary.Received != summary.Count)
@@ -215,7 +215,7 @@ internal static class TriggerBenchmarks
         return failures;
     }
 
-    private static async Task<Summary> SummaryAsync(Uri echo)
+    internal static async Task<Summary> SummaryAsync(Uri echo)
     {
         using var http = new HttpClient { BaseAddress = echo };
         return (await http.GetFromJsonAsync<Summary>("/received/summary"))!;

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using Npgsql;
+using Scheduler.Testing;
+
+namespace Scheduler.Bench;
+
+/// <summary>The burst with each target type: webhook to WaitEcho, and Kafka, RabbitMQ and NATS JetStream messages WaitEcho consumes.</summary>
+internal static class TargetsBenchmark
+{
+    private sealed record Row(string Type, int Count, TimeSpan Drain, TriggerBenchmarks.Summary Summary, double CpuMicrosPerTrigger, string Executors);
+
+    public static async Task<ScenarioResult> RunAsync(int count, int executors)
+    {
+        var rows = new List<Row>();
+        var failures = new List<string>();
+        foreach (var type in new[] { "webhook", "kafka", "rabbitmq", "nats" })
+        {
+            var (row, problems) = await BurstAsync(type, count, executors);
+            rows.Add(row);
+            failures.AddRange(problems.Select(p => $"{type}: {p}"));
+        }
+        var table = $"Burst by target type: {count:N0} one-shots due at one instant, {executors} executors (fired, acknowledged by the target, recorded)\n\n" +
+            "| target | drain | triggers/s | at WaitEcho / distinct / early | lateness at WaitEcho p50 / p99 / max | executor CPU per trigger | executor CPU (cores) / peak RSS |\n" +
+            "|---|---|---|---|---|---|---|\n" +
+            string.Join('\n', rows.Select(r => $"| {r.Type} | {r.Drain.TotalSeconds:0.00} s | {r.Count / r.Drain.TotalSeconds:N0} | " +
+                $"{r.Summary.Count:N0} / {r.Summary.DistinctExecutions:N0} / {r.Summary.Early} | {r.Summary.P50:0} / {r.Summary.P99:0} / {r.Summary.Max:0} ms | " +
+                $"{r.CpuMicrosPerTrigger:0} µs | {r.Executors} |")) + "\n";
+        return new(table, rows[0].Count / rows[0].Drain.TotalSeconds, failures);
+    }
+
+    private static async Task<(Row Row, List<string> Failures)> BurstAsync(string type, int count, int executors)
+    {
+        await using var cluster = await LocalCluster.StartAsync();
+        await using var dataSource = NpgsqlDataSource.Create(cluster.ConnectionString);
+        await using var rabbit = type == "rabbitmq" ? await RabbitMqServer.StartAsync() : null;
+        await using var nats = type == "nats" ? await NatsServer.StartAsync() : null;
+        var echoSettings = new Dictionary<string, string>();
+        var executorSettings = new Dictionary<string, string>();
+        switch (type)
+        {
+            case "kafka":
+                echoSettings["WaitEcho__Kafka__Mock"] = "true";
+                break;
+            case "rabbitmq":
+                echoSettings["WaitEcho__RabbitMq__Uri"] = rabbit!.Uri;
+                (executorSettings["Brokers__orders__Type"], executorSettings["Brokers__orders__Uri"]) = ("rabbitmq", rabbit.Uri);
+                break;
+            case "nats":
+                echoSettings["WaitEcho__Nats__Url"] = nats!.Uri;
+                (executorSettings["Brokers__events__Type"], executorSettings["Brokers__events__Uri"]) = ("nats", nats.Uri);
+                break;
+        }
+        var echo = await cluster.StartWaitEchoAsync(count, echoSettings);
+        if (type == "kafka")
+        {
+            using var http = new HttpClient { BaseAddress = echo };
+            executorSettings["Kafka__BootstrapServers"] = (await http.GetFromJsonAsync<KafkaAddress>("/kafka"))!.BootstrapServers;
+        }
+        var target = type switch
+        {
+            "webhook" => $$"""{"type":"webhook","url":"{{new Uri(echo, "/echo")}}","method":"POST","headers":{},"timeout":"PT3S"}""",
+            "kafka" => """{"type":"kafka","topic":"triggers","headers":{},"timeout":"PT3S"}""",
+            "rabbitmq" => """{"type":"rabbitmq","connection":"orders","exchange":"triggers","routingKey":"burst","headers":{},"timeout":"PT3S"}""",
+            _ => """{"type":"nats","connection":"events","subject":"triggers.burst","headers":{},"timeout":"PT3S"}""",
+        };
+        await ScheduleLoader.LoadOneShotsWithTargetAsync(dataSource, count, _ => TriggerBenchmarks.Parked, target, $"burst-{type}");
+        var processes = Enumerable.Range(1, executors).Select(i => cluster.StartExecutor($"executor-{i}", settings: executorSettings)).ToList();
+        // Time for WaitEcho to declare its queue, stream or topic, and for the executors to start.
+        await Task.Delay(TimeSpan.FromSeconds(5));
+
+        var due = await TriggerBenchmarks.UnparkAsync(dataSource, TimeSpan.FromSeconds(3));
+        await TriggerBenchmarks.DelayUntilAsync(due);
+        await using var stats = new ProcessStats(processes);
+        var clock = Stopwatch.StartNew();
+        await TriggerBenchmarks.WaitAsync(dataSource, count, TimeSpan.FromMinutes(10));
+        var drain = clock.Elapsed;
+        var resources = stats.Read();
+        // Messages are recorded as WaitEcho consumes them, a little after the executors recorded their acknowledgement.
+        TriggerBenchmarks.Summary summary;
+        var waited = Stopwatch.StartNew();
+        do
+        {
+            summary = await TriggerBenchmarks.SummaryAsync(echo);
+            if (summary.DistinctExecutions >= count)
+            {
+                break;
+            }
+            await Task.Delay(200);
+        }
+        while (waited.Elapsed < TimeSpan.FromSeconds(60));
+        var row = new Row(type, count, drain, summary, resources.Sum(r => r.CpuSeconds) / count * 1e6,
+            string.Join(", ", resources.Select(r => $"{r.CoreShare:0.00} / {r.PeakRssMiB:0} MiB")));
+        return (row, TriggerBenchmarks.Check(summary, count));
+    }
+
+    private sealed record KafkaAddress(string BootstrapServers);
+}
