@@ -29,7 +29,7 @@ public sealed record StepRequest
     /// <summary>Unique within the workflow: letters, digits, '-' and '_', at most 63, e.g. <c>extract</c>.</summary>
     public string? Id { get; init; }
 
-    /// <summary>A webhook or Kafka target, as a schedule's; the step's run reports through the trigger's callback.</summary>
+    /// <summary>A webhook, Kafka, RabbitMQ or NATS target, as a schedule's; the step's run reports through the trigger's callback.</summary>
     public TargetRequest? Target { get; init; }
 
     /// <summary>The ids of the steps this one waits for.</summary>

@@ -22,7 +22,7 @@ public static class WorkflowsApi
         var group = app.MapGroup("/api/v1/workflows").WithTags("Workflows").RequireAuthorization(Scopes.Read);
         group.MapPost("/", Create).WithName("CreateWorkflow").RequireAuthorization(Scopes.Write).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Create a workflow")
-            .WithDescription("Named `steps`, each with a webhook or Kafka `target`, `dependsOn` (step ids), a `triggerRule`, `maxAttempts` and `completion` timeouts; `maxActiveRuns`. A cycle is refused naming it (`a → b → a`). A workflow has no timer of its own: run it now (`POST …/runs`), or give it the whole timing language by pointing a schedule at it (`target: {type: workflow, workflow: <name>}`).");
+            .WithDescription("Named `steps`, each with a webhook, Kafka, RabbitMQ or NATS `target`, `dependsOn` (step ids), a `triggerRule`, `maxAttempts` and `completion` timeouts; `maxActiveRuns`. A cycle is refused naming it (`a → b → a`). A workflow has no timer of its own: run it now (`POST …/runs`), or give it the whole timing language by pointing a schedule at it (`target: {type: workflow, workflow: <name>}`).");
         group.MapGet("/", List).WithName("ListWorkflows").WithSummary("List workflows, a page at a time")
             .WithDescription("`name` (contains), `label` (`key=value`, repeatable), `limit` (1–500), `cursor` (the `nextCursor` of the page before).");
         group.MapGet("/{id:guid}", Get).WithName("GetWorkflow").WithSummary("Get a workflow").WithDescription("The `ETag` header is its version.");
