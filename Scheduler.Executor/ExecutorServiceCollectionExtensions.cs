@@ -26,6 +26,12 @@ public static class ExecutorServiceCollectionExtensions
         builder.Services.AddTriggerFiring();
         builder.Services.AddHostedService<FiringLoop>();
         builder.Services.AddHostedService<ExecutorHeartbeat>();
+        builder.Services.AddOptions<Retention.RetentionOptions>().BindConfiguration(Retention.RetentionOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => o.DeadLetterWindow >= o.Window, "Retention:DeadLetterWindow must be at least Retention:Window")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<Retention.RetentionService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Retention.RetentionService>());
         return builder;
     }
 

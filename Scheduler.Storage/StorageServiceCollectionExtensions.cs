@@ -61,6 +61,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<Common.Results.ReportToken>();
         services.AddSingleton<DueNotifications>();
         services.AddSingleton<Statistics.StatisticsStore>();
+        services.AddSingleton<Retention.RetentionStore>();
         // Readiness: the database answers and its schema is current. Hosts map it at /readyz.
         services.AddHealthChecks().AddCheck<SchemaHealthCheck>("database", tags: ["ready"]);
         return services;
