@@ -17,13 +17,15 @@ internal static class TriggerBenchmarks
     internal static readonly DateTimeOffset Parked = DateTimeOffset.UtcNow.AddDays(1);
 
     /// <summary>N one-shots due at one instant, fired by the executors at WaitEcho: fired, acknowledged and recorded per second.</summary>
-    public static async Task<ScenarioResult> BurstAsync(int count, int executors)
+    /// <param name="batchSize">The executors' claim batch size (null: their default).</param>
+    public static async Task<ScenarioResult> BurstAsync(int count, int executors, int? batchSize = null)
     {
         await using var cluster = await LocalCluster.StartAsync();
         await using var dataSource = NpgsqlDataSource.Create(cluster.ConnectionString);
         var echo = await cluster.StartWaitEchoAsync(count);
         await ScheduleLoader.LoadOneShotsAsync(dataSource, count, _ => Parked, new Uri(echo, "/echo").ToString(), "burst");
-        var processes = Enumerable.Range(1, executors).Select(i => cluster.StartExecutor($"executor-{i}")).ToList();
+        var settings = batchSize is { } size ? new Dictionary<string, string> { ["Executor__BatchSize"] = $"{size}" } : null;
+        var processes = Enumerable.Range(1, executors).Select(i => cluster.StartExecutor($"executor-{i}", settings: settings)).ToList();
         await Task.Delay(TimeSpan.FromSeconds(5));
 
         var due = await UnparkAsync(dataSource, TimeSpan.FromSeconds(3));
@@ -45,6 +47,22 @@ internal static class TriggerBenchmarks
             ("executor CPU (cores) / peak RSS", string.Join(", ", resources.Select(r => $"{r.CoreShare:0.00} / {r.PeakRssMiB:0} MiB"))),
             ("executor CPU per trigger (all executors)", $"{cpuPerTrigger:0} µs")),
             rate, Check(summary, count));
+    }
+
+    /// <summary>The burst with 1, 2 and 4 executors (default batch), and 2 executors with other claim batch sizes, beside the ceiling.</summary>
+    public static async Task<ScenarioResult> ScalingAsync(int count)
+    {
+        var ceiling = await CeilingAsync(count, 2);
+        var rows = new List<(string Setup, ScenarioResult Result)>();
+        foreach (var (executors, batch) in new (int, int?)[] { (1, null), (2, null), (4, null), (2, 100), (2, 2000) })
+        {
+            rows.Add(($"{executors} executor{(executors > 1 ? "s" : "")}, claim batch {batch?.ToString(CultureInfo.InvariantCulture) ?? "500 (default)"}",
+                await BurstAsync(count, executors, batch)));
+        }
+        var table = $"Scaling: the burst of {count:N0} one-shots by executors and claim batch size (ceiling in this run: {ceiling.Rate:N0}/s)\n\n" +
+            "| setup | triggers/s | / ceiling |\n|---|---|---|\n" +
+            string.Join('\n', rows.Select(r => $"| {r.Setup} | {r.Result.Rate:N0} | {r.Result.Rate / ceiling.Rate:0.00} |")) + "\n";
+        return new(table, ceiling.Rate, rows.SelectMany(r => r.Result.Failures).Concat(ceiling.Failures).ToList());
     }
 
     /// <summary>A steady stream: one-shots spread evenly at <paramref name="rate"/> per second for <paramref name="seconds"/>.</summary>
