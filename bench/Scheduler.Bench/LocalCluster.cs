@@ -49,6 +49,9 @@ internal sealed class LocalCluster : IAsyncDisposable
         return Track(HostProcess.Start(id, "Scheduler.Executor", environment));
     }
 
+    /// <summary>The process ids of the hosts started under <paramref name="name"/> (e.g. <c>waitecho</c>).</summary>
+    public IReadOnlyList<int> ProcessIds(string name) => _processes.Where(p => p.Name == name && p.Running).Select(p => p.ProcessId).ToList();
+
     /// <summary>Builds the hosts once, in Release.</summary>
     public static async Task BuildAsync()
     {

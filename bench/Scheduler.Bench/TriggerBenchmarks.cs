@@ -31,13 +31,19 @@ internal static class TriggerBenchmarks
         var due = await UnparkAsync(dataSource, TimeSpan.FromSeconds(3));
         await DelayUntilAsync(due);
         await using var stats = new ProcessStats(processes);
+        var cpu = CpuBreakdown.Start(new Dictionary<string, IReadOnlyList<int>>
+        {
+            ["executors"] = processes.Select(p => p.ProcessId).ToList(), ["WaitEcho"] = cluster.ProcessIds("waitecho"),
+        });
         var clock = Stopwatch.StartNew();
         await WaitAsync(dataSource, count, TimeSpan.FromMinutes(10));
         var drain = clock.Elapsed;
+        var breakdown = cpu.Stop();
         var resources = stats.Read();
         var summary = await SummaryAsync(echo);
         var rate = count / drain.TotalSeconds;
         var cpuPerTrigger = resources.Sum(r => r.CpuSeconds) / count * 1e6;
+        var perTrigger = breakdown.Sum(b => b.Seconds) / count * 1e6;
         return new(Table($"Burst: {count:N0} one-shots due at one instant, {executors} executors, webhook to WaitEcho",
             ("triggers fired, acknowledged and recorded", $"{count:N0}"),
             ("time to drain (from the due instant)", $"{drain.TotalSeconds:0.00} s"),
@@ -45,7 +51,10 @@ internal static class TriggerBenchmarks
             ("deliveries at WaitEcho / distinct executions / early", $"{summary.Count:N0} / {summary.DistinctExecutions:N0} / {summary.Early}"),
             ("lateness at WaitEcho p50 / p99 / max", $"{summary.P50:0} / {summary.P99:0} / {summary.Max:0} ms"),
             ("executor CPU (cores) / peak RSS", string.Join(", ", resources.Select(r => $"{r.CoreShare:0.00} / {r.PeakRssMiB:0} MiB"))),
-            ("executor CPU per trigger (all executors)", $"{cpuPerTrigger:0} µs")),
+            ("executor CPU per trigger (all executors)", $"{cpuPerTrigger:0} µs"),
+            ("where the drain's CPU went, per trigger", string.Join(", ", breakdown.Select(b => $"{b.Group} {b.Seconds / count * 1e6:0} µs"))),
+            ("the box's cores busy during the drain", $"{breakdown.Sum(b => b.Seconds) / drain.TotalSeconds:0.00} of {Environment.ProcessorCount}"),
+            ("the rate these costs allow on this box (cores ÷ CPU per trigger)", $"{Environment.ProcessorCount / (perTrigger / 1e6):N0} triggers/s")),
             rate, Check(summary, count));
     }
 
@@ -126,6 +135,7 @@ internal static class TriggerBenchmarks
         var due = DateTimeOffset.UtcNow.AddSeconds(-1);
         await ScheduleLoader.LoadOneShotsAsync(dataSource, count, _ => due, "http://127.0.0.1:9/echo", "ceiling");
         var store = new ExecutionStore(dataSource, NullLogger<ExecutionStore>.Instance);
+        var cpu = CpuBreakdown.Start(new Dictionary<string, IReadOnlyList<int>> { ["benchmark (the SQL's client)"] = [Environment.ProcessId] });
         var clock = Stopwatch.StartNew();
         var done = 0;
         await Task.WhenAll(Enumerable.Range(0, workers).Select(async w =>
@@ -143,9 +153,12 @@ internal static class TriggerBenchmarks
             }
         }));
         var perSecond = done / clock.Elapsed.TotalSeconds;
+        var breakdown = cpu.Stop();
         return new(Table($"Ceiling: the SQL alone (claim + record, batches of 500, {workers} workers), {count:N0} due one-shots",
             ("triggers claimed and recorded", $"{done:N0}"),
-            ("rate", $"{perSecond:N0} triggers/s")), perSecond,
+            ("rate", $"{perSecond:N0} triggers/s"),
+            ("where the CPU went, per trigger", string.Join(", ", breakdown.Select(b => $"{b.Group} {b.Seconds / Math.Max(1, done) * 1e6:0} µs"))),
+            ("the box's cores busy", $"{breakdown.Sum(b => b.Seconds) / clock.Elapsed.TotalSeconds:0.00} of {Environment.ProcessorCount}")), perSecond,
             done == count ? [] : [$"ceiling: {done:N0} of {count:N0} one-shots were claimed and recorded"]);
     }
 

@@ -1,0 +1,79 @@
+using System.Globalization;
+
+namespace Scheduler.Bench;
+
+/// <summary>
+/// Where a scenario's CPU went, from /proc: the given processes, every PostgreSQL process, and the machine as a whole.
+/// Taken before and after a phase; the difference is what the phase cost.
+/// </summary>
+internal sealed class CpuBreakdown
+{
+    private readonly IReadOnlyDictionary<string, IReadOnlyList<int>> _groups;
+    private readonly Dictionary<string, double> _start;
+    private readonly double _machineStart;
+
+    private CpuBreakdown(IReadOnlyDictionary<string, IReadOnlyList<int>> groups)
+    {
+        _groups = groups;
+        _start = Read();
+        _machineStart = MachineBusySeconds();
+    }
+
+    /// <param name="groups">Named groups of process ids (executors, WaitEcho); PostgreSQL's processes are found by name.</param>
+    public static CpuBreakdown Start(IReadOnlyDictionary<string, IReadOnlyList<int>> groups) => new(groups);
+
+    /// <summary>CPU seconds per group since the start, PostgreSQL's, and the rest of the machine's ("other": the benchmark, the kernel…).</summary>
+    public IReadOnlyList<(string Group, double Seconds)> Stop()
+    {
+        var now = Read();
+        var used = now.Select(g => (g.Key, Seconds: g.Value - _start.GetValueOrDefault(g.Key))).ToList();
+        var machine = MachineBusySeconds() - _machineStart;
+        used.Add(("other", Math.Max(0, machine - used.Sum(u => u.Seconds))));
+        return used;
+    }
+
+    private Dictionary<string, double> Read()
+    {
+        var result = _groups.ToDictionary(g => g.Key, g => g.Value.Sum(ProcessSeconds));
+        result["PostgreSQL"] = Directory.EnumerateDirectories("/proc").Select(Path.GetFileName)
+            .Where(d => int.TryParse(d, out _)).Select(int.Parse!)
+            .Where(pid => Comm(pid) == "postgres").Sum(ProcessSeconds);
+        return result;
+    }
+
+    private static string? Comm(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").Trim();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static double ProcessSeconds(int pid)
+    {
+        try
+        {
+            // Fields 14 and 15 of /proc/PID/stat: user and system time in clock ticks (100 per second on Linux).
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+        }
+        catch (IOException)
+        {
+            return 0; // gone (a backend that ended): its time is lost from both ends, a small undercount
+        }
+    }
+
+    /// <summary>All cores' non-idle time, from the first line of /proc/stat.</summary>
+    private static double MachineBusySeconds()
+    {
+        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+            .Select(f => long.Parse(f, CultureInfo.InvariantCulture)).ToArray();
+        // user nice system idle iowait irq softirq steal …: busy = all but idle and iowait.
+        return (fields.Sum() - fields[3] - fields[4]) / 100.0;
+    }
+}
