@@ -71,7 +71,7 @@ public partial class DeploymentFilesTests
             else
             {
                 var image = node["image"].ToString();
-                string[] official = ["postgres:", "apache/kafka:", "otel/opentelemetry-collector-contrib:", "jaegertracing/all-in-one:"];
+                string[] official = ["postgres:", "apache/kafka:", "rabbitmq:", "nats:", "otel/opentelemetry-collector-contrib:", "jaegertracing/all-in-one:"];
                 Assert.True(official.Any(o => image.StartsWith(o, StringComparison.Ordinal)), $"{name}: unexpected image {image}");
             }
         }
