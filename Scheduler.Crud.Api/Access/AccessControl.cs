@@ -51,7 +51,7 @@ public static class AccessControl
         services.AddOptions<LimitOptions>().BindConfiguration(LimitOptions.Section);
         services.AddOptions<EgressOptions>().BindConfiguration(EgressOptions.Section);
         services.AddSingleton(sp => new EgressPolicy(sp.GetRequiredService<IOptions<EgressOptions>>().Value.Allow));
-        services.AddSingleton<Targets.TargetChecks>();
+        services.AddSingleton<TargetChecks>();
         services.AddMemoryCache();
         services.AddSingleton<ApiKeyResolver>();
         services.AddSharedKeyRing();

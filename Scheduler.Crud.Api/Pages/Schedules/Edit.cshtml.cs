@@ -22,7 +22,7 @@ public sealed record Field(string Id, string Label, string? Value, ValidationErr
 
 /// <summary>Create and edit: the form is turned into the API's request and validated and stored exactly as the API does.</summary>
 [Authorize(Policy = Scopes.Write)]
-public sealed class EditModel(ScheduleStore store, CalendarStore calendars, WorkflowStore workflows, Storage.Secrets.SecretStore secrets, Targets.TargetChecks targetChecks,
+public sealed class EditModel(ScheduleStore store, CalendarStore calendars, WorkflowStore workflows, Storage.Secrets.SecretStore secrets, TargetChecks targetChecks,
     TimeProvider time) : PageModel
 {
     [FromRoute] public Guid? Id { get; set; }

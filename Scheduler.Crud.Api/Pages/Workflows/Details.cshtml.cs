@@ -14,7 +14,7 @@ using Scheduler.Crud.Api.Targets;
 namespace Scheduler.Crud.Api.Pages.Workflows;
 
 /// <summary>A workflow: its DAG, its runs, run now (with parameters), edit its definition, delete.</summary>
-public sealed class WorkflowModel(WorkflowStore workflows, RunStore runs, BackfillStore backfills, Storage.Secrets.SecretStore secrets, Targets.TargetChecks targetChecks,
+public sealed class WorkflowModel(WorkflowStore workflows, RunStore runs, BackfillStore backfills, Storage.Secrets.SecretStore secrets, TargetChecks targetChecks,
     TimeProvider time) : PageModel
 {
     [BindProperty] public BackfillForm Backfill { get; set; } = new();

@@ -10,7 +10,7 @@ using Scheduler.Crud.Api.Targets;
 namespace Scheduler.Crud.Api.Pages.Workflows;
 
 /// <summary>The tenant's workflows, and a form to create one from its JSON definition.</summary>
-public sealed class WorkflowsModel(WorkflowStore workflows, Targets.TargetChecks targetChecks, TimeProvider time) : PageModel
+public sealed class WorkflowsModel(WorkflowStore workflows, TargetChecks targetChecks, TimeProvider time) : PageModel
 {
     [BindProperty] public string Definition { get; set; } = WorkflowJson.Example;
 
