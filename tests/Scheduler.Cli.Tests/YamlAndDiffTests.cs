@@ -76,6 +76,24 @@ public sealed class YamlAndDiffTests
         Assert.Empty(changes);
     }
 
+    [Theory]
+    [InlineData("""{"type": "rabbitmq", "connection": "orders", "exchange": "billing", "routingKey": "invoices"}""", "routingKey", "\"other\"")]
+    [InlineData("""{"type": "nats", "connection": "events", "subject": "jobs.warm"}""", "subject", "\"jobs.cold\"")]
+    public void Broker_targets_compare_like_the_others_defaults_left_out_and_a_changed_field_named(string target, string field, string changed)
+    {
+        // As the API answers: the defaults filled in (headers, timeout).
+        var served = JsonNode.Parse(target)!.AsObject();
+        served["headers"] = new JsonObject();
+        served["timeout"] = "PT3S";
+        var current = $$"""{"name": "s", "labels": {}, "kind": "cron", "cron": "0 0 6 * * *", "timeZone": "UTC", "catchUp": "latest", "target": {{served.ToJsonString()}}, "maxAttempts": 5}""";
+        Assert.Empty(Compare(ResourceKind.Schedule, $$"""{"cron": "0 0 6 * * *", "target": {{target}}}""", current));
+
+        var edited = JsonNode.Parse(target)!.AsObject();
+        edited[field] = JsonNode.Parse(changed);
+        var change = Assert.Single(Compare(ResourceKind.Schedule, $$"""{"cron": "0 0 6 * * *", "target": {{edited.ToJsonString()}}}""", current));
+        Assert.Equal($"target.{field}", change.Path);
+    }
+
     [Fact]
     public void A_change_is_named_by_its_path_with_before_and_after()
     {
