@@ -57,10 +57,7 @@ internal sealed class CpuBreakdown
     {
         try
         {
-            // Fields 14 and 15 of /proc/PID/stat: user and system time in clock ticks (100 per second on Linux).
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+            return ProcessStats.CpuSeconds(pid);
         }
         catch (IOException)
         {

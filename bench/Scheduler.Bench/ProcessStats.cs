@@ -45,7 +45,8 @@ internal sealed class ProcessStats : IAsyncDisposable
         }).ToList();
     }
 
-    private static double CpuSeconds(int pid)
+    /// <summary>User and system CPU seconds <paramref name="pid"/> has used.</summary>
+    internal static double CpuSeconds(int pid)
     {
         // Fields 14 and 15 of /proc/PID/stat: user and system time in clock ticks (100 per second on Linux).
         var stat = File.ReadAllText($"/proc/{pid}/stat");

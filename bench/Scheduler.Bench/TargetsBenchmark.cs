@@ -8,7 +8,7 @@ namespace Scheduler.Bench;
 /// <summary>The burst with each target type: webhook to WaitEcho, and Kafka, RabbitMQ and NATS JetStream messages WaitEcho consumes.</summary>
 internal static class TargetsBenchmark
 {
-    private sealed record Row(string Type, int Count, TimeSpan Drain, TriggerBenchmarks.Summary Summary, double CpuMicrosPerTrigger, string Executors);
+    private sealed record Row(string Type, TriggerBenchmarks.BurstRun Run);
 
     public static async Task<ScenarioResult> RunAsync(int count, int executors)
     {
@@ -23,10 +23,10 @@ internal static class TargetsBenchmark
         var table = $"Burst by target type: {count:N0} one-shots due at one instant, {executors} executors (fired, acknowledged by the target, recorded)\n\n" +
             "| target | drain | triggers/s | at WaitEcho / distinct / early | lateness at WaitEcho p50 / p99 / max | executor CPU per trigger | executor CPU (cores) / peak RSS |\n" +
             "|---|---|---|---|---|---|---|\n" +
-            string.Join('\n', rows.Select(r => $"| {r.Type} | {r.Drain.TotalSeconds:0.00} s | {r.Count / r.Drain.TotalSeconds:N0} | " +
-                $"{r.Summary.Count:N0} / {r.Summary.DistinctExecutions:N0} / {r.Summary.Early} | {r.Summary.P50:0} / {r.Summary.P99:0} / {r.Summary.Max:0} ms | " +
-                $"{r.CpuMicrosPerTrigger:0} µs | {r.Executors} |")) + "\n";
-        return new(table, rows[0].Count / rows[0].Drain.TotalSeconds, failures);
+            string.Join('\n', rows.Select(r => $"| {r.Type} | {r.Run.Drain.TotalSeconds:0.00} s | {r.Run.Rate:N0} | " +
+                $"{r.Run.Summary.Count:N0} / {r.Run.Summary.DistinctExecutions:N0} / {r.Run.Summary.Early} | {r.Run.Summary.P50:0} / {r.Run.Summary.P99:0} / {r.Run.Summary.Max:0} ms | " +
+                $"{r.Run.ExecutorCpuPerTrigger:0} µs | {r.Run.ExecutorResources} |")) + "\n";
+        return new(table, rows[0].Run.Rate, failures);
     }
 
     private static async Task<(Row Row, List<string> Failures)> BurstAsync(string type, int count, int executors)
@@ -65,33 +65,8 @@ internal static class TargetsBenchmark
             _ => """{"type":"nats","connection":"events","subject":"triggers.burst","headers":{},"timeout":"PT3S"}""",
         };
         await ScheduleLoader.LoadOneShotsWithTargetAsync(dataSource, count, _ => TriggerBenchmarks.Parked, target, $"burst-{type}");
-        var processes = Enumerable.Range(1, executors).Select(i => cluster.StartExecutor($"executor-{i}", settings: executorSettings)).ToList();
-        // Time for WaitEcho to declare its queue, stream or topic, and for the executors to start.
-        await Task.Delay(TimeSpan.FromSeconds(5));
-
-        var due = await TriggerBenchmarks.UnparkAsync(dataSource, TimeSpan.FromSeconds(3));
-        await TriggerBenchmarks.DelayUntilAsync(due);
-        await using var stats = new ProcessStats(processes);
-        var clock = Stopwatch.StartNew();
-        await TriggerBenchmarks.WaitAsync(dataSource, count, TimeSpan.FromMinutes(10));
-        var drain = clock.Elapsed;
-        var resources = stats.Read();
-        // Messages are recorded as WaitEcho consumes them, a little after the executors recorded their acknowledgement.
-        TriggerBenchmarks.Summary summary;
-        var waited = Stopwatch.StartNew();
-        do
-        {
-            summary = await TriggerBenchmarks.SummaryAsync(echo);
-            if (summary.DistinctExecutions >= count)
-            {
-                break;
-            }
-            await Task.Delay(200);
-        }
-        while (waited.Elapsed < TimeSpan.FromSeconds(60));
-        var row = new Row(type, count, drain, summary, resources.Sum(r => r.CpuSeconds) / count * 1e6,
-            string.Join(", ", resources.Select(r => $"{r.CoreShare:0.00} / {r.PeakRssMiB:0} MiB")));
-        return (row, TriggerBenchmarks.Check(summary, count));
+        var run = await TriggerBenchmarks.RunBurstAsync(cluster, dataSource, echo, count, executors, executorSettings);
+        return (new Row(type, run), TriggerBenchmarks.Check(run.Summary, count));
     }
 
     private sealed record KafkaAddress(string BootstrapServers);
