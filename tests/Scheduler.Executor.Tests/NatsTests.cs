@@ -32,7 +32,8 @@ public class NatsTests
         // Deliveries are traced when something listens (as the OpenTelemetry exporter does): the message carries its traceparent.
         using var listener = new System.Diagnostics.ActivityListener
         {
-            ShouldListenTo = source => source.Name == Firing.ExecutorTelemetry.Source.Name,
+            // By the constant: reading Source here would run inside its own creation when this listener exists first.
+            ShouldListenTo = source => source.Name == Firing.ExecutorTelemetry.Name,
             Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
         };
         System.Diagnostics.ActivitySource.AddActivityListener(listener);
