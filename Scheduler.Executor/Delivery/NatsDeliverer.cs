@@ -83,10 +83,10 @@ public sealed class NatsDeliverer : ITriggerDeliverer, IAsyncDisposable
 
     private static async Task<NatsConnection> ConnectAsync(string name, BrokerConnectionOptions options, CancellationToken cancellationToken)
     {
-        var (_, user, password) = options.Resolve();
+        var (uri, user, password) = options.Resolve();
         var connection = new NatsConnection(new NatsOpts
         {
-            Url = options.ResolveText(),
+            Url = uri,
             Name = $"scheduleman-executor ({name})",
             AuthOpts = user is null ? NatsAuthOpts.Default : new NatsAuthOpts { Username = user, Password = password },
             // Once connected the client reconnects by itself, forever, with jittered backoff; publishes wait for it (bounded by the attempt's timeout).

@@ -136,7 +136,8 @@ public sealed class RabbitMqDeliverer : ITriggerDeliverer, IAsyncDisposable
             var (uri, user, password) = options.Resolve();
             var factory = new ConnectionFactory
             {
-                Uri = uri,
+                // One server (a NATS-style list would name several: the first is used).
+                Uri = new Uri(uri.Split(',')[0].Trim(), UriKind.Absolute),
                 AutomaticRecoveryEnabled = true,
                 TopologyRecoveryEnabled = false,
                 NetworkRecoveryInterval = TimeSpan.FromSeconds(2),

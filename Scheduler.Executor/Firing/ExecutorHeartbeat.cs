@@ -23,6 +23,8 @@ public sealed class ExecutorHeartbeat(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var startedAt = time.GetUtcNow();
+        // Names and types only (fixed for the process): the API checks a target's connection against them.
+        var connections = System.Text.Json.JsonSerializer.Serialize(brokers.Value.ToDictionary(b => b.Key, b => b.Value.Type));
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -36,8 +38,7 @@ public sealed class ExecutorHeartbeat(
                     LastSeenAt = time.GetUtcNow(),
                     Attempts = dispatcher.Attempts,
                     Failures = dispatcher.Failures,
-                    // Names and types only: the API checks a target's connection against them.
-                    ConnectionsJson = System.Text.Json.JsonSerializer.Serialize(brokers.Value.ToDictionary(b => b.Key, b => b.Value.Type)),
+                    ConnectionsJson = connections,
                 }, stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)

@@ -17,8 +17,10 @@ public sealed record ExecutorRecord
     /// <summary>The broker connections it has, name → type (<c>{"orders":"rabbitmq"}</c>), as JSON.</summary>
     public string ConnectionsJson { get; init; } = "{}";
 
-    public IReadOnlyDictionary<string, string> Connections =>
-        System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(ConnectionsJson) ?? [];
+    public IReadOnlyDictionary<string, string> Connections => ParseConnections(ConnectionsJson);
+
+    internal static Dictionary<string, string> ParseConnections(string json) =>
+        System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [];
 }
 
 public sealed record TotalsRow(long Attempts, long Succeeded, long Failed, long TimedOut, long DeadLettered, double? P95DurationMs, double? P95LatenessMs);
@@ -81,7 +83,7 @@ public sealed class StatisticsStore(NpgsqlDataSource dataSource)
         var connections = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         foreach (var json in rows)
         {
-            foreach (var (name, type) in System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [])
+            foreach (var (name, type) in ExecutorRecord.ParseConnections(json))
             {
                 (connections.TryGetValue(name, out var types) ? types : connections[name] = new HashSet<string>(StringComparer.Ordinal)).Add(type);
             }

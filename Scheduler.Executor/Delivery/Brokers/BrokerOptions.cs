@@ -65,14 +65,14 @@ public sealed class BrokerConnectionOptions
     /// <summary>A file holding the password (a mounted secret).</summary>
     public string? PasswordFile { get; set; }
 
-    /// <summary>The URI with the secrets read; read on every connect, so a rotated file is picked up at the next reconnect.</summary>
-    public (Uri Uri, string? UserName, string? Password) Resolve()
+    /// <summary>
+    /// The URI (for NATS, possibly a comma-separated list of servers) and the credentials, with the secret files read: on
+    /// every connect, so a rotated file is picked up at the next reconnect.
+    /// </summary>
+    public (string Uri, string? UserName, string? Password) Resolve()
     {
-        var text = (UriFile is { } file ? File.ReadAllText(file) : Uri ?? "").Trim();
+        var uri = (UriFile is { } file ? File.ReadAllText(file) : Uri ?? "").Trim();
         var password = PasswordFile is { } passwordFile ? File.ReadAllText(passwordFile).TrimEnd('\r', '\n') : Password;
-        return (new Uri(text.Split(',')[0].Trim(), UriKind.Absolute), UserName, password);
+        return (uri, UserName, password);
     }
-
-    /// <summary>Every server of the URI (NATS takes a comma-separated list), for the client.</summary>
-    public string ResolveText() => (UriFile is { } file ? File.ReadAllText(file) : Uri ?? "").Trim();
 }
