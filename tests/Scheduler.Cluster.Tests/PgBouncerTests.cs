@@ -51,9 +51,13 @@ public sealed class PgBouncerTests
         var received = await cluster.ReceivedOnceOnTimeAsync(ids, TimeSpan.FromSeconds(60), "every one-shot delivered through PgBouncer", bouncer.Log);
         Assert.Equal(ids.Count, received.Select(r => r.ExecutionId).Distinct().Count());
 
-        // The executions were recorded as delivered, through the pooler too.
-        var executions = await cluster.ApiClient.GetFromJsonAsync<JsonObject>("/api/v1/executions?status=succeeded&limit=500");
-        Assert.Equal(ids.Count, executions!["items"]!.AsArray().Count);
+        // The executions were recorded as delivered, through the pooler too. WaitEcho answers before the executor records
+        // the outcome (in a batch, after the response), so the last of them may still be on its way: wait for it.
+        async Task<int> SucceededAsync() =>
+            (await cluster.ApiClient.GetFromJsonAsync<JsonObject>("/api/v1/executions?status=succeeded&limit=500"))!["items"]!.AsArray().Count;
+        await WaitFor.ConditionAsync(async () => await SucceededAsync() == ids.Count, TimeSpan.FromSeconds(30),
+            "every execution recorded as succeeded", async () => $"succeeded: {await SucceededAsync()}\n{cluster.Tails()}");
+        Assert.Equal(ids.Count, await SucceededAsync());
     }
 
     private static string Through(PgBouncer bouncer, string direct) =>
