@@ -51,17 +51,24 @@ public sealed class FiringLoop(
                     lastSync = clock.GetUtcNow();
                     logger.LogDebug("Clock offset from the database: {Offset} ms", clock.Offset.TotalMilliseconds);
                 }
-                var claimed = await dispatcher.RunOnceAsync(stoppingToken);
+                var (_, full) = await dispatcher.RunOnceAsync(stoppingToken);
                 errors = 0;
                 if (clock.GetUtcNow() - lastBacklog >= BacklogInterval)
                 {
                     lastBacklog = clock.GetUtcNow();
                     telemetry.SetDueBacklog(await store.DueBacklogAsync(lastBacklog, stoppingToken));
                 }
-                // A full batch means more is waiting: claim again at once (unless we are at capacity).
-                sleep = claimed >= _options.BatchSize && dispatcher.InFlight < _options.MaxInFlight
-                    ? TimeSpan.Zero
-                    : await SleepUntilNextDueAsync(stoppingToken);
+                // All that was asked for came back, so more may be waiting: claim again as soon as a batch fits (at once, if it
+                // does). Less than asked: nothing more is due yet; sleep until the next due time or a poll.
+                if (full)
+                {
+                    await dispatcher.WaitForRoomAsync(_options.BatchSize, _options.PollInterval, stoppingToken);
+                    sleep = TimeSpan.Zero;
+                }
+                else
+                {
+                    sleep = await SleepUntilNextDueAsync(stoppingToken);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -7,7 +7,10 @@ namespace Scheduler.Bench;
 internal static class ScheduleLoader
 {
     public static Task LoadOneShotsAsync(NpgsqlDataSource dataSource, int count, Func<int, DateTimeOffset> fireAt, string targetUrl, string prefix) =>
-        LoadOneShotsWithTargetAsync(dataSource, count, fireAt, $$"""{"type":"webhook","url":"{{targetUrl}}","method":"POST","headers":{},"timeout":"PT3S"}""", prefix);
+        LoadOneShotsWithTargetAsync(dataSource, count, fireAt, WebhookTarget(targetUrl), prefix);
+
+    /// <summary>A stored webhook target's JSON (POST, no headers, 3 s), as the API writes it.</summary>
+    public static string WebhookTarget(string url) => $$"""{"type":"webhook","url":"{{url}}","method":"POST","headers":{},"timeout":"PT3S"}""";
 
     /// <param name="target">The stored target's JSON, as the API writes it.</param>
     public static async Task LoadOneShotsWithTargetAsync(NpgsqlDataSource dataSource, int count, Func<int, DateTimeOffset> fireAt, string target, string prefix)

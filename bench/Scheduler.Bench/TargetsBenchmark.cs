@@ -65,7 +65,7 @@ internal static class TargetsBenchmark
             _ => """{"type":"nats","connection":"events","subject":"triggers.burst","headers":{},"timeout":"PT3S"}""",
         };
         await ScheduleLoader.LoadOneShotsWithTargetAsync(dataSource, count, _ => TriggerBenchmarks.Parked, target, $"burst-{type}");
-        var run = await TriggerBenchmarks.RunBurstAsync(cluster, dataSource, echo, count, executors, executorSettings);
+        var run = await TriggerBenchmarks.RunBurstAsync(cluster, dataSource, echo, count, executors, executorSettings, target);
         return (new Row(type, run), TriggerBenchmarks.Check(run.Summary, count));
     }
 

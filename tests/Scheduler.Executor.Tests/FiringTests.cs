@@ -176,7 +176,7 @@ public class FiringTests
         await harness.CreateAsync(FiringHarness.Webhook("later", harness.Echo.EchoUrl()) with { Delay = "3s" });
         var leaving = harness.Executor("leaving", o => o.Lookahead = TimeSpan.FromSeconds(5));
 
-        Assert.Equal(1, await leaving.RunOnceAsync(CancellationToken.None));
+        Assert.Equal(1, (await leaving.RunOnceAsync(CancellationToken.None)).Claimed);
         await leaving.ShutdownAsync(CancellationToken.None);
 
         var released = Assert.Single(await harness.ExecutionsAsync());
@@ -188,6 +188,31 @@ public class FiringTests
         Assert.Equal(1, await TestExecutor.DrainAsync(next));
         var fired = Assert.Single(await harness.Echo.ReceivedAsync());
         Assert.Equal((released.Id.ToString(), 1), (fired.ExecutionId, fired.Attempt));
+    }
+
+    [Fact]
+    public async Task An_executor_at_capacity_claims_again_when_a_batch_fits_and_says_when_its_claim_was_cut_short()
+    {
+        await using var harness = await FiringHarness.StartAsync();
+        for (var i = 0; i < 6; i++)
+        {
+            await harness.CreateAsync(FiringHarness.Webhook($"held-{i}", harness.Echo.EchoUrl()) with { Delay = "3s" });
+        }
+        var executor = harness.Executor("small", o => (o.Lookahead, o.MaxInFlight, o.BatchSize) = (TimeSpan.FromSeconds(5), 4, 10));
+
+        // Four fit: the claim was all that was asked for (more may be due), and they wait for their time, holding the room.
+        Assert.Equal((4, true), await executor.RunOnceAsync(CancellationToken.None));
+        var room = executor.WaitForRoomAsync(4, Timeout.InfiniteTimeSpan, CancellationToken.None);
+        Assert.False(room.IsCompleted);
+        Assert.Equal((0, true), await executor.RunOnceAsync(CancellationToken.None));
+
+        // Their time comes, they are delivered, and the room they held is back: the wait ends without a poll.
+        harness.Time.Advance(TimeSpan.FromSeconds(3));
+        await room.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(4, executor.Room);
+        Assert.Equal((2, false), await executor.RunOnceAsync(CancellationToken.None));
+        await executor.WhenIdleAsync();
+        Assert.Equal(6, (await harness.Echo.ReceivedAsync()).Select(r => r.ExecutionId).Distinct().Count());
     }
 
     [Fact]

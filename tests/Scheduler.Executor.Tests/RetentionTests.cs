@@ -31,7 +31,7 @@ public class RetentionTests
         var retrying = await harness.CreateAsync(FiringHarness.Webhook("still-trying", "http://127.0.0.1:9/", maxAttempts: 3) with { Delay = "1s" });
         var executor = harness.Executor("a");
         harness.Time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal(3, await executor.RunOnceAsync(CancellationToken.None));
+        Assert.Equal(3, (await executor.RunOnceAsync(CancellationToken.None)).Claimed);
         await executor.WhenIdleAsync();
         var store = new RetentionStore(harness.DataSource);
         Guid Id(Storage.Schedules.ScheduleRecord schedule, List<ExecutionRow> rows) => rows.Single(e => e.ScheduleId == schedule.Id).Id;

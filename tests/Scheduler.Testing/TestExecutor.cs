@@ -60,7 +60,7 @@ public sealed class TestExecutor : IAsyncDisposable
         int claimed;
         do
         {
-            claimed = await dispatcher.RunOnceAsync(CancellationToken.None);
+            (claimed, _) = await dispatcher.RunOnceAsync(CancellationToken.None);
             total += claimed;
             await dispatcher.WhenIdleAsync();
         }
