@@ -51,7 +51,7 @@ public sealed class FiringLoop(
                     lastSync = clock.GetUtcNow();
                     logger.LogDebug("Clock offset from the database: {Offset} ms", clock.Offset.TotalMilliseconds);
                 }
-                var (_, full) = await dispatcher.RunOnceAsync(stoppingToken);
+                var poll = await dispatcher.RunOnceAsync(stoppingToken);
                 errors = 0;
                 if (clock.GetUtcNow() - lastBacklog >= BacklogInterval)
                 {
@@ -60,14 +60,15 @@ public sealed class FiringLoop(
                 }
                 // All that was asked for came back, so more may be waiting: claim again as soon as a batch fits (at once, if it
                 // does). Less than asked: nothing more is due yet; sleep until the next due time or a poll.
-                if (full)
+                // (An idle claim already knows when the next work is due: its probe asked.)
+                if (poll.Full)
                 {
                     await dispatcher.WaitForRoomAsync(_options.BatchSize, _options.PollInterval, stoppingToken);
                     sleep = TimeSpan.Zero;
                 }
                 else
                 {
-                    sleep = await SleepUntilNextDueAsync(stoppingToken);
+                    sleep = SleepUntil(poll.NothingDue ? poll.NextDue : await store.NextDueAsync(stoppingToken));
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -120,10 +121,10 @@ public sealed class FiringLoop(
         await dispatcher.ShutdownAsync(cancellationToken);
     }
 
-    private async Task<TimeSpan> SleepUntilNextDueAsync(CancellationToken cancellationToken)
+    private TimeSpan SleepUntil(DateTimeOffset? next)
     {
         var sleep = Jitter(_options.PollInterval);
-        if (await store.NextDueAsync(cancellationToken) is { } nextDue)
+        if (next is { } nextDue)
         {
             // Wake in time to claim it a lookahead early.
             var untilClaimable = nextDue - _options.Lookahead - clock.GetUtcNow();

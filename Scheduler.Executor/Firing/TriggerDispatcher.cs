@@ -58,24 +58,24 @@ public sealed class TriggerDispatcher(
     public int Room => _options.MaxInFlight - _inFlight.Count;
 
     /// <summary>Claims what is due (bounded by the batch size and free capacity) and starts firing it.</summary>
-    /// <returns>How many executions were claimed, and whether that was all that was asked for (then more may be due).</returns>
-    public async Task<(int Claimed, bool Full)> RunOnceAsync(CancellationToken cancellationToken)
+    public async Task<Poll> RunOnceAsync(CancellationToken cancellationToken)
     {
         var room = Room;
         if (_stopping.IsCancellationRequested || room <= 0)
         {
-            return (0, room <= 0);
+            return new Poll(0, room <= 0);
         }
         var limit = Math.Min(_options.BatchSize, room);
         var claim = new ClaimRequest(_options.ExecutorId, time.GetUtcNow(), _options.Lookahead,
             limit, _options.MisfireThreshold, _options.LeaseMargin, _retryPolicy, CountRunsEnded);
-        IReadOnlyList<ClaimedExecution> claimed;
+        ClaimResult result;
         var started = time.GetTimestamp();
         using (var span = ExecutorTelemetry.Source.StartActivity("claim"))
         {
-            claimed = await store.ClaimAsync(claim, cancellationToken);
-            span?.SetTag("scheduleman.executor", _options.ExecutorId).SetTag("scheduleman.claimed", claimed.Count);
+            result = await store.ClaimAsync(claim, cancellationToken);
+            span?.SetTag("scheduleman.executor", _options.ExecutorId).SetTag("scheduleman.claimed", result.Executions.Count);
         }
+        var claimed = result.Executions;
         telemetry.ClaimDuration.Record(time.GetElapsedTime(started).TotalMilliseconds);
         telemetry.ClaimBatch.Record(claimed.Count);
         foreach (var execution in claimed)
@@ -85,7 +85,7 @@ public sealed class TriggerDispatcher(
             _inFlight[key] = firing;
             _ = firing.ContinueWith(_ => Finished(key), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
-        return (claimed.Count, claimed.Count >= limit);
+        return new Poll(claimed.Count, claimed.Count >= limit, result.NothingDue, result.NextDue);
     }
 
     private void Finished((Guid Id, int Attempt) key)
@@ -312,3 +312,10 @@ public sealed class TriggerDispatcher(
         _roomFreed.Dispose();
     }
 }
+
+/// <summary>What one claim did.</summary>
+/// <param name="Claimed">How many executions were claimed.</param>
+/// <param name="Full">All that was asked for came back (or there was no room to ask): more may be due.</param>
+/// <param name="NothingDue">Nothing was claimable (see <see cref="ClaimResult"/>).</param>
+/// <param name="NextDue">With <paramref name="NothingDue"/>: the earliest instant any work becomes due, as the claim's probe saw it.</param>
+public sealed record Poll(int Claimed, bool Full, bool NothingDue = false, DateTimeOffset? NextDue = null);

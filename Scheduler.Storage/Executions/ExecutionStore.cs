@@ -30,6 +30,12 @@ public sealed record ClaimRequest(string Owner, DateTimeOffset Now, TimeSpan Loo
     public const int MaxFiresPerSchedule = 100;
 }
 
+/// <summary>What a claim took; when it found nothing claimable (and so took no locks), the earliest instant anything will be.</summary>
+/// <param name="Executions">The executions claimed, leased to the claim's owner.</param>
+/// <param name="NothingDue">Nothing was claimable: the claim ended after its first probe.</param>
+/// <param name="NextDue">With <paramref name="NothingDue"/>: the earliest instant any work becomes due (null: none is pending).</param>
+public sealed record ClaimResult(IReadOnlyList<ClaimedExecution> Executions, bool NothingDue = false, DateTimeOffset? NextDue = null);
+
 /// <summary>The executor's side of the database: claim due work, record outcomes, release on shutdown.</summary>
 public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<ExecutionStore> logger)
 {
@@ -39,11 +45,17 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
     /// <summary>
     /// One short transaction with no network I/O: lock due schedules (SKIP LOCKED), create their executions
     /// leased to <see cref="ClaimRequest.Owner"/>, advance the schedules, and lease pending or abandoned executions.
+    /// First, outside it, one probe of when each kind of work becomes claimable: an idle poll is that one round trip.
     /// </summary>
-    public async Task<IReadOnlyList<ClaimedExecution>> ClaimAsync(ClaimRequest claim, CancellationToken cancellationToken)
+    public async Task<ClaimResult> ClaimAsync(ClaimRequest claim, CancellationToken cancellationToken)
     {
         var horizon = claim.Now + claim.Lookahead;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var earliest = await connection.QuerySingleAsync<EarliestRow>(new CommandDefinition(ScheduleSql.Earliest, cancellationToken: cancellationToken));
+        if (!earliest.AnyClaimable(claim.Now, horizon))
+        {
+            return new ClaimResult([], NothingDue: true, earliest.Least);
+        }
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
         // One round trip: lock the due schedules, read the outages that may apply to them, and lock the runs past their deadline.
@@ -127,7 +139,18 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
         {
             claim.RunsEnded?.Invoke(ended);
         }
-        return claimed;
+        return new ClaimResult(claimed);
+    }
+
+    // timestamptz arrives as a UTC DateTime. The conditions mirror the claim's own: due schedules and pending attempts up to
+    // the horizon, leases that have expired and run deadlines that have passed by now.
+    private sealed record EarliestRow(DateTime? NextFire, DateTime? NextAttempt, DateTime? LeaseExpiry, DateTime? RunDeadline)
+    {
+        public bool AnyClaimable(DateTimeOffset now, DateTimeOffset horizon) =>
+            NextFire <= horizon.UtcDateTime || NextAttempt <= horizon.UtcDateTime || LeaseExpiry < now.UtcDateTime || RunDeadline <= now.UtcDateTime;
+
+        public DateTimeOffset? Least =>
+            new[] { NextFire, NextAttempt, LeaseExpiry, RunDeadline }.Where(t => t is not null).Select(t => (DateTimeOffset?)new DateTimeOffset(t!.Value)).Min();
     }
 
     private async Task<IReadOnlyList<RunEnd>> EndRunsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<UnfinishedRunRow> runs, ClaimRequest claim,
@@ -217,9 +240,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
     public async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        // timestamptz arrives as a UTC DateTime.
-        var next = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(ScheduleSql.NextDue, cancellationToken: cancellationToken));
-        return next is { } at ? new DateTimeOffset(at) : null;
+        return (await connection.QuerySingleAsync<EarliestRow>(new CommandDefinition(ScheduleSql.Earliest, cancellationToken: cancellationToken))).Least;
     }
 
     private void Plan(DueSchedule schedule, ClaimRequest claim, DateTimeOffset horizon, BusinessCalendar? calendar, List<OutageWindow> outages,

@@ -103,13 +103,13 @@ internal static class ScheduleSql
              + (select count(*) from (select 1 from executions where status = 'pending' and next_attempt_at <= @Now limit 1000000) e)
         """;
 
-    // The earliest instant anything becomes due: the executor sleeps no longer than that.
-    public const string NextDue =
+    // The earliest instant each kind of work becomes claimable, one probe of a partial index each: a claim asks this first
+    // (in one round trip, outside a transaction) and stops when nothing is, and the executor sleeps no longer than the least.
+    public const string Earliest =
         $"""
-        select least(
-            (select min(next_fire_at) from schedules where next_fire_at is not null),
-            (select min(next_attempt_at) from executions where status = 'pending'),
-            (select min(leased_until) from executions where status = 'delivering'),
-            (select min(run_deadline) from executions where status in ({Results.ResultSql.RunStatuses})))
+        select (select min(next_fire_at) from schedules where next_fire_at is not null) as NextFire,
+               (select min(next_attempt_at) from executions where status = 'pending') as NextAttempt,
+               (select min(leased_until) from executions where status = 'delivering') as LeaseExpiry,
+               (select min(run_deadline) from executions where status in ({Results.ResultSql.RunStatuses})) as RunDeadline
         """;
 }

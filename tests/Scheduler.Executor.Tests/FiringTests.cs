@@ -1,5 +1,6 @@
 using Dapper;
 using Scheduler.Common.Schedules;
+using Scheduler.Executor.Firing;
 using Scheduler.Storage.Executions;
 using Scheduler.Testing;
 
@@ -124,8 +125,8 @@ public class FiringTests
 
         // "dead" claims the work and then never fires it: as if killed right after its claim committed.
         var store = new ExecutionStore(harness.DataSource, Microsoft.Extensions.Logging.Abstractions.NullLogger<ExecutionStore>.Instance);
-        var orphaned = await store.ClaimAsync(new ClaimRequest("dead", harness.Time.GetUtcNow(), TimeSpan.Zero, 100,
-            TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10)), CancellationToken.None);
+        var orphaned = (await store.ClaimAsync(new ClaimRequest("dead", harness.Time.GetUtcNow(), TimeSpan.Zero, 100,
+            TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10)), CancellationToken.None)).Executions;
         Assert.Equal(20, orphaned.Count);
 
         var survivor = harness.Executor("survivor");
@@ -201,18 +202,21 @@ public class FiringTests
         var executor = harness.Executor("small", o => (o.Lookahead, o.MaxInFlight, o.BatchSize) = (TimeSpan.FromSeconds(5), 4, 10));
 
         // Four fit: the claim was all that was asked for (more may be due), and they wait for their time, holding the room.
-        Assert.Equal((4, true), await executor.RunOnceAsync(CancellationToken.None));
+        Assert.Equal(new Poll(4, Full: true), await executor.RunOnceAsync(CancellationToken.None));
         var room = executor.WaitForRoomAsync(4, Timeout.InfiniteTimeSpan, CancellationToken.None);
         Assert.False(room.IsCompleted);
-        Assert.Equal((0, true), await executor.RunOnceAsync(CancellationToken.None));
+        Assert.Equal(new Poll(0, Full: true), await executor.RunOnceAsync(CancellationToken.None));
 
         // Their time comes, they are delivered, and the room they held is back: the wait ends without a poll.
         harness.Time.Advance(TimeSpan.FromSeconds(3));
         await room.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(4, executor.Room);
-        Assert.Equal((2, false), await executor.RunOnceAsync(CancellationToken.None));
+        Assert.Equal(new Poll(2, Full: false), await executor.RunOnceAsync(CancellationToken.None));
         await executor.WhenIdleAsync();
         Assert.Equal(6, (await harness.Echo.ReceivedAsync()).Select(r => r.ExecutionId).Distinct().Count());
+
+        // Nothing left: the claim's first probe says so, and that nothing at all is pending.
+        Assert.Equal(new Poll(0, Full: false, NothingDue: true, NextDue: null), await executor.RunOnceAsync(CancellationToken.None));
     }
 
     [Fact]

@@ -174,8 +174,8 @@ public class KafkaTests
 
         // The doomed executor claims the batch and publishes half of it, then dies before recording anything.
         var store = new ExecutionStore(harness.DataSource, NullLogger<ExecutionStore>.Instance);
-        var claimed = await store.ClaimAsync(new ClaimRequest("doomed", harness.Time.GetUtcNow(), TimeSpan.Zero, 100,
-            TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10)), CancellationToken.None);
+        var claimed = (await store.ClaimAsync(new ClaimRequest("doomed", harness.Time.GetUtcNow(), TimeSpan.Zero, 100,
+            TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10)), CancellationToken.None)).Executions;
         Assert.Equal(10, claimed.Count);
         using (var doomed = new KafkaDeliverer(Options.Create(new KafkaOptions { BootstrapServers = kafka.BootstrapServers }), TimeProvider.System,
                    NullLogger<KafkaDeliverer>.Instance))

@@ -48,14 +48,14 @@ public class ClaimTests
         var locked = (await other.QueryAsync<Guid>("select id from schedules order by id limit 3 for update", transaction: transaction)).ToHashSet();
 
         var executions = new ExecutionStore(dataSource, NullLogger<ExecutionStore>.Instance);
-        var claimed = await executions.ClaimAsync(Claim("a", T0.AddSeconds(1)), CancellationToken.None);
+        var claimed = (await executions.ClaimAsync(Claim("a", T0.AddSeconds(1)), CancellationToken.None)).Executions;
 
         Assert.Equal(7, claimed.Count);
         Assert.DoesNotContain(claimed, c => locked.Contains(c.ScheduleId!.Value));
         Assert.All(claimed, c => Assert.Equal(1, c.Attempt));
         await transaction.RollbackAsync();
 
-        var rest = await executions.ClaimAsync(Claim("b", T0.AddSeconds(1)), CancellationToken.None);
+        var rest = (await executions.ClaimAsync(Claim("b", T0.AddSeconds(1)), CancellationToken.None)).Executions;
         Assert.Equal(locked.Order(), rest.Select(c => c.ScheduleId!.Value).Order());
         Assert.Equal(ids.Order(), claimed.Concat(rest).Select(c => c.ScheduleId!.Value).Order());
     }
@@ -67,11 +67,13 @@ public class ClaimTests
         await InsertOneShotsAsync(new ScheduleStore(dataSource, TestSettings.Secrets), 30, T0.AddSeconds(5));
         var executions = new ExecutionStore(dataSource, NullLogger<ExecutionStore>.Instance);
 
-        Assert.Empty(await executions.ClaimAsync(Claim("a", T0.AddSeconds(4.999)), CancellationToken.None));
+        var early = await executions.ClaimAsync(Claim("a", T0.AddSeconds(4.999)), CancellationToken.None);
+        Assert.Empty(early.Executions);
+        Assert.Equal((true, T0.AddSeconds(5)), (early.NothingDue, early.NextDue));
         Assert.Equal(0, await executions.DueBacklogAsync(T0.AddSeconds(4.999), CancellationToken.None));
         Assert.Equal(30, await executions.DueBacklogAsync(T0.AddSeconds(5), CancellationToken.None));
-        Assert.Equal(20, (await executions.ClaimAsync(Claim("a", T0.AddSeconds(5), batch: 20), CancellationToken.None)).Count);
-        Assert.Equal(10, (await executions.ClaimAsync(Claim("a", T0.AddSeconds(5), batch: 20), CancellationToken.None)).Count);
+        Assert.Equal(20, (await executions.ClaimAsync(Claim("a", T0.AddSeconds(5), batch: 20), CancellationToken.None)).Executions.Count);
+        Assert.Equal(10, (await executions.ClaimAsync(Claim("a", T0.AddSeconds(5), batch: 20), CancellationToken.None)).Executions.Count);
         Assert.Equal(0, await executions.DueBacklogAsync(T0.AddSeconds(5), CancellationToken.None));
 
         await using var connection = await dataSource.OpenConnectionAsync();

@@ -60,7 +60,7 @@ public sealed class TestExecutor : IAsyncDisposable
         int claimed;
         do
         {
-            (claimed, _) = await dispatcher.RunOnceAsync(CancellationToken.None);
+            claimed = (await dispatcher.RunOnceAsync(CancellationToken.None)).Claimed;
             total += claimed;
             await dispatcher.WhenIdleAsync();
         }
