@@ -80,6 +80,8 @@ wait_for "http://localhost:$ECHO_PORT/healthz"
 KAFKA=$(curl -fsS "http://localhost:$ECHO_PORT/kafka" | sed -E 's/.*"bootstrapServers":"([^"]*)".*/\1/')
 URLS="http://localhost:$API_PORT" start api Scheduler.Crud.Api
 # Workers of schedules with result tracking report back to the API at this address.
+# The executors' gen0 budget, as their image sets it (Scheduler.Executor/Dockerfile).
+export DOTNET_GCgen0size=0x600000
 start executor-1 Scheduler.Executor env Executor__ExecutorId=executor-1 Kafka__BootstrapServers="$KAFKA" Executor__CallbackUrl="http://localhost:$API_PORT/" "${broker_env[@]}"
 start executor-2 Scheduler.Executor env Executor__ExecutorId=executor-2 Kafka__BootstrapServers="$KAFKA" Executor__CallbackUrl="http://localhost:$API_PORT/" "${broker_env[@]}"
 wait_for "http://localhost:$API_PORT/healthz"

@@ -16,6 +16,9 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     public static string Root { get; } = PostgresServer.RepositoryRoot();
 
+    /// <summary>The executor's gen0 budget, as <c>Scheduler.Executor/Dockerfile</c> and <c>run.sh</c> set it.</summary>
+    public const string ExecutorGen0Size = "0x600000";
+
     public string ConnectionString { get; }
 
     public static async Task<LocalCluster> StartAsync() =>
@@ -41,6 +44,8 @@ internal sealed class LocalCluster : IAsyncDisposable
         var environment = new Dictionary<string, string>(Quiet.Concat(settings ?? new Dictionary<string, string>()))
         {
             ["ConnectionStrings__Scheduler"] = ConnectionString, ["Executor__ExecutorId"] = id,
+            // As its image runs it (Scheduler.Executor/Dockerfile).
+            ["DOTNET_GCgen0size"] = ExecutorGen0Size,
         };
         if (callbackUrl is not null)
         {

@@ -114,6 +114,17 @@ public partial class DeploymentFilesTests
         Assert.Equal(web, dockerfile.Contains("FROM mcr.microsoft.com/dotnet/aspnet:", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void The_executor_runs_with_one_gen0_budget_wherever_it_is_started()
+    {
+        // The runtime reads DOTNET_GCgen0size from the environment only, so each launcher sets it; the benchmark measures it.
+        const string Setting = "DOTNET_GCgen0size=0x600000";
+        Assert.Contains($"ENV {Setting}", File.ReadAllText(Path.Combine(Root, "Scheduler.Executor", "Dockerfile")), StringComparison.Ordinal);
+        Assert.Contains($"export {Setting}", File.ReadAllText(Path.Combine(Root, "run.sh")), StringComparison.Ordinal);
+        Assert.Contains($"ExecutorGen0Size = \"{Setting.Split('=')[1]}\"", File.ReadAllText(Path.Combine(Root, "bench", "Scheduler.Bench", "LocalCluster.cs")),
+            StringComparison.Ordinal);
+    }
+
     [Theory]
     [MemberData(nameof(ServiceNames))]
     public void No_settings_file_pins_the_listen_address_over_ASPNETCORE_URLS(string project)
