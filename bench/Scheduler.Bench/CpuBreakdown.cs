@@ -9,7 +9,7 @@ namespace Scheduler.Bench;
 internal sealed class CpuBreakdown
 {
     private readonly IReadOnlyDictionary<string, IReadOnlyList<int>> _groups;
-    private readonly Dictionary<string, double> _start;
+    private readonly Dictionary<string, Dictionary<int, double>> _start;
     private readonly double _machineStart;
 
     private CpuBreakdown(IReadOnlyDictionary<string, IReadOnlyList<int>> groups)
@@ -23,23 +23,31 @@ internal sealed class CpuBreakdown
     public static CpuBreakdown Start(IReadOnlyDictionary<string, IReadOnlyList<int>> groups) => new(groups);
 
     /// <summary>CPU seconds per group since the start, PostgreSQL's, and the rest of the machine's ("other": the benchmark, the kernel…).</summary>
+    /// <remarks>
+    /// Per process: one that started meanwhile counts whole, one that ended meanwhile not at all (its last moments are lost,
+    /// a small undercount). Subtracting group totals instead took a backend that had loaded the schedules and then ended away
+    /// from PostgreSQL's share of the drain.
+    /// </remarks>
     public IReadOnlyList<(string Group, double Seconds)> Stop()
     {
         var now = Read();
-        var used = now.Select(g => (g.Key, Seconds: g.Value - _start.GetValueOrDefault(g.Key))).ToList();
+        var used = now.Select(g => (g.Key, Seconds: g.Value.Sum(p => p.Value - _start[g.Key].GetValueOrDefault(p.Key)))).ToList();
         var machine = MachineBusySeconds() - _machineStart;
         used.Add(("other", Math.Max(0, machine - used.Sum(u => u.Seconds))));
         return used;
     }
 
-    private Dictionary<string, double> Read()
+    private Dictionary<string, Dictionary<int, double>> Read()
     {
-        var result = _groups.ToDictionary(g => g.Key, g => g.Value.Sum(ProcessSeconds));
-        result["PostgreSQL"] = Directory.EnumerateDirectories("/proc").Select(Path.GetFileName)
+        var result = _groups.ToDictionary(g => g.Key, g => Seconds(g.Value));
+        result["PostgreSQL"] = Seconds(Directory.EnumerateDirectories("/proc").Select(Path.GetFileName)
             .Where(d => int.TryParse(d, out _)).Select(int.Parse!)
-            .Where(pid => Comm(pid) == "postgres").Sum(ProcessSeconds);
+            .Where(pid => Comm(pid) == "postgres"));
         return result;
     }
+
+    private static Dictionary<int, double> Seconds(IEnumerable<int> pids) =>
+        pids.Select(pid => (pid, Seconds: ProcessSeconds(pid))).Where(p => p.Seconds is not null).ToDictionary(p => p.pid, p => p.Seconds!.Value);
 
     private static string? Comm(int pid)
     {
@@ -53,7 +61,7 @@ internal sealed class CpuBreakdown
         }
     }
 
-    private static double ProcessSeconds(int pid)
+    private static double? ProcessSeconds(int pid)
     {
         try
         {
@@ -61,7 +69,7 @@ internal sealed class CpuBreakdown
         }
         catch (IOException)
         {
-            return 0; // gone (a backend that ended): its time is lost from both ends, a small undercount
+            return null; // gone
         }
     }
 
