@@ -51,10 +51,7 @@ public sealed class TriggerDispatcher(
     /// <summary>Attempts that did not succeed.</summary>
     public long Failures => Interlocked.Read(ref _failures);
 
-    /// <summary>Executions held: waiting for their time or being delivered.</summary>
-    public int InFlight => _inFlight.Count;
-
-    /// <summary>Room for this many more executions.</summary>
+    /// <summary>Room for this many more executions (held ones wait for their time or are being delivered).</summary>
     public int Room => _options.MaxInFlight - _inFlight.Count;
 
     /// <summary>Claims what is due (bounded by the batch size and free capacity) and starts firing it.</summary>

@@ -51,7 +51,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
     {
         var horizon = claim.Now + claim.Lookahead;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var earliest = await connection.QuerySingleAsync<EarliestRow>(new CommandDefinition(ScheduleSql.Earliest, cancellationToken: cancellationToken));
+        var earliest = await EarliestAsync(connection, cancellationToken);
         if (!earliest.AnyClaimable(claim.Now, horizon))
         {
             return new ClaimResult([], NothingDue: true, earliest.Least);
@@ -141,6 +141,9 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
         }
         return new ClaimResult(claimed);
     }
+
+    private static Task<EarliestRow> EarliestAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        connection.QuerySingleAsync<EarliestRow>(new CommandDefinition(ScheduleSql.Earliest, cancellationToken: cancellationToken));
 
     // timestamptz arrives as a UTC DateTime. The conditions mirror the claim's own: due schedules and pending attempts up to
     // the horizon, leases that have expired and run deadlines that have passed by now.
@@ -240,7 +243,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
     public async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return (await connection.QuerySingleAsync<EarliestRow>(new CommandDefinition(ScheduleSql.Earliest, cancellationToken: cancellationToken))).Least;
+        return (await EarliestAsync(connection, cancellationToken)).Least;
     }
 
     private void Plan(DueSchedule schedule, ClaimRequest claim, DateTimeOffset horizon, BusinessCalendar? calendar, List<OutageWindow> outages,

@@ -100,13 +100,7 @@ internal static class TriggerBenchmarks
         var drain = clock.Elapsed;
         var breakdown = cpu.Stop();
         var resources = stats.Read();
-        Summary summary;
-        var waited = Stopwatch.StartNew();
-        while ((summary = await SummaryAsync(echo)).DistinctExecutions < count && waited.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            await Task.Delay(200);
-        }
-        return new BurstRun(count, drain, summary, resources, breakdown);
+        return new BurstRun(count, drain, await ReceivedAsync(echo, count), resources, breakdown);
     }
 
     /// <summary>The burst with 1, 2 and 4 executors (default batch), and 2 executors with other claim batch sizes, beside the ceiling.</summary>
@@ -384,14 +378,22 @@ internal static class TriggerBenchmarks
         await Console.Error.WriteLineAsync("the processes did not settle within 60 s of the warm-up; measuring anyway");
     }
 
-    /// <summary>Once WaitEcho has recorded <paramref name="count"/> triggers (a broker's consumer lags a little), clears what it keeps.</summary>
-    private static async Task ForgetReceivedAsync(Uri echo, int count)
+    /// <summary>What WaitEcho has recorded, once it has <paramref name="count"/> triggers (a broker's consumer lags a little) or 60 s passed.</summary>
+    private static async Task<Summary> ReceivedAsync(Uri echo, int count)
     {
         var waited = Stopwatch.StartNew();
-        while ((await SummaryAsync(echo)).DistinctExecutions < count && waited.Elapsed < TimeSpan.FromSeconds(60))
+        Summary summary;
+        while ((summary = await SummaryAsync(echo)).DistinctExecutions < count && waited.Elapsed < TimeSpan.FromSeconds(60))
         {
             await Task.Delay(200);
         }
+        return summary;
+    }
+
+    /// <summary>Once WaitEcho has recorded <paramref name="count"/> triggers, clears what it keeps.</summary>
+    private static async Task ForgetReceivedAsync(Uri echo, int count)
+    {
+        await ReceivedAsync(echo, count);
         using var http = new HttpClient { BaseAddress = echo };
         (await http.DeleteAsync("/received")).EnsureSuccessStatusCode();
     }
