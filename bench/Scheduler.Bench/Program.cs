@@ -5,7 +5,7 @@ using Scheduler.Bench;
 var scenario = args.ElementAtOrDefault(0) ?? "usage";
 int Arg(int index, int fallback) => int.TryParse(args.ElementAtOrDefault(index), CultureInfo.InvariantCulture, out var v) ? v : fallback;
 
-if (scenario is not ("api" or "burst" or "steady" or "idle" or "ceiling" or "trigger-path" or "calendar-edit" or "results" or "workflows" or "backfills" or "targets" or "retention" or "scaling"))
+if (scenario is not ("api" or "burst" or "steady" or "idle" or "ceiling" or "ratio" or "trigger-path" or "calendar-edit" or "results" or "workflows" or "backfills" or "targets" or "retention" or "scaling"))
 {
     Console.Error.WriteLine("""
         usage: Scheduler.Bench api [schedules=100000] [requests=2000] [concurrency=4]
@@ -13,6 +13,7 @@ if (scenario is not ("api" or "burst" or "steady" or "idle" or "ceiling" or "tri
                Scheduler.Bench steady [per-second=1000] [seconds=120] [executors=2]
                Scheduler.Bench idle [schedules=1000000]
                Scheduler.Bench ceiling [one-shots=100000] [workers=2]
+               Scheduler.Bench ratio [rounds=3]   (ceiling then burst, each round; every round's burst / ceiling and their median)
                Scheduler.Bench trigger-path     (burst, steady, idle and ceiling with their defaults, in one run)
                Scheduler.Bench calendar-edit [schedules=10000]
                Scheduler.Bench results [runs=5000] [concurrency=8] [chained=200]
@@ -72,6 +73,22 @@ switch (scenario)
         break;
     case "retention":
         Print(await RetentionBenchmark.SoakAsync(Arg(1, 1_000), Arg(2, 600), TimeSpan.FromMinutes(Arg(3, 2)), Arg(4, 2)));
+        break;
+    case "ratio":
+        // One round is one ratio; on this shared box rounds differ by a tenth or more, so the median of a few is the figure.
+        var ratios = new List<double>();
+        var rounds = new List<(string, string)>();
+        for (var round = 1; round <= Arg(1, 3); round++)
+        {
+            var roundCeiling = await TriggerBenchmarks.CeilingAsync(100_000, 2);
+            var roundBurst = await TriggerBenchmarks.BurstAsync(100_000, 2);
+            failures.AddRange(roundCeiling.Failures.Concat(roundBurst.Failures));
+            ratios.Add(roundBurst.Rate / roundCeiling.Rate);
+            rounds.Add(($"round {round}: burst / ceiling", $"{roundBurst.Rate:N0} / {roundCeiling.Rate:N0} = {ratios[^1]:0.00}"));
+            Console.WriteLine(roundBurst.Table);
+        }
+        rounds.Add(("median", $"{ratios.Order().ElementAt(ratios.Count / 2):0.00}"));
+        Console.WriteLine(TriggerBenchmarks.Table("Burst against the ceiling, round by round", [.. rounds]));
         break;
     case "trigger-path":
         // The ratio is the figure to compare across days: absolute rates here swing 2x, the two in one run move together.

@@ -64,8 +64,7 @@ internal static class TargetsBenchmark
             "rabbitmq" => """{"type":"rabbitmq","connection":"orders","exchange":"triggers","routingKey":"burst","headers":{},"timeout":"PT3S"}""",
             _ => """{"type":"nats","connection":"events","subject":"triggers.burst","headers":{},"timeout":"PT3S"}""",
         };
-        await ScheduleLoader.LoadOneShotsWithTargetAsync(dataSource, count, _ => TriggerBenchmarks.Parked, target, $"burst-{type}");
-        var run = await TriggerBenchmarks.RunBurstAsync(cluster, dataSource, echo, count, executors, executorSettings, target);
+        var run = await TriggerBenchmarks.RunBurstAsync(cluster, dataSource, echo, count, executors, executorSettings, target, $"burst-{type}");
         return (new Row(type, run), TriggerBenchmarks.Check(run.Summary, count));
     }
 
