@@ -39,6 +39,8 @@ public sealed class TriggerDispatcher(
     // Released when the room a waiting claim wants has freed up (0 wanted: nobody waits).
     private readonly SemaphoreSlim _roomFreed = new(0, 1);
     private int _roomWanted;
+    // The last claim got all it asked for: the next one skips the claim's probe (see ClaimRequest.Backlog).
+    private bool _backlog;
 
     public string ExecutorId => _options.ExecutorId;
 
@@ -64,7 +66,7 @@ public sealed class TriggerDispatcher(
         }
         var limit = Math.Min(_options.BatchSize, room);
         var claim = new ClaimRequest(_options.ExecutorId, time.GetUtcNow(), _options.Lookahead,
-            limit, _options.MisfireThreshold, _options.LeaseMargin, _retryPolicy, CountRunsEnded);
+            limit, _options.MisfireThreshold, _options.LeaseMargin, _retryPolicy, CountRunsEnded, _backlog);
         ClaimResult result;
         var started = time.GetTimestamp();
         using (var span = ExecutorTelemetry.Source.StartActivity("claim"))
@@ -73,6 +75,7 @@ public sealed class TriggerDispatcher(
             span?.SetTag("scheduleman.executor", _options.ExecutorId).SetTag("scheduleman.claimed", result.Executions.Count);
         }
         var claimed = result.Executions;
+        _backlog = claimed.Count >= limit;
         telemetry.ClaimDuration.Record(time.GetElapsedTime(started).TotalMilliseconds);
         telemetry.ClaimBatch.Record(claimed.Count);
         foreach (var execution in claimed)

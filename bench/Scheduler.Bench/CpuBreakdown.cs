@@ -32,9 +32,43 @@ internal sealed class CpuBreakdown
     {
         var now = Read();
         var used = now.Select(g => (g.Key, Seconds: g.Value.Sum(p => p.Value - _start[g.Key].GetValueOrDefault(p.Key)))).ToList();
+        PostgresByKind = now["PostgreSQL"].GroupBy(p => PostgresKind(p.Key))
+            .Select(k => (k.Key, k.Sum(p => p.Value - _start["PostgreSQL"].GetValueOrDefault(p.Key))))
+            .Where(k => k.Item2 > 0).OrderByDescending(k => k.Item2).ToList();
         var machine = MachineBusySeconds() - _machineStart;
         used.Add(("other", Math.Max(0, machine - used.Sum(u => u.Seconds))));
         return used;
+    }
+
+    /// <summary>After <see cref="Stop"/>: PostgreSQL's share by kind of process (sessions, autovacuum, checkpointer…).</summary>
+    public IReadOnlyList<(string Kind, double Seconds)> PostgresByKind { get; private set; } = [];
+
+    // "postgres: checkpointer", "postgres: autovacuum worker test_1", "postgres: postgres test_1 127.0.0.1(5012) idle": the
+    // process title says what a PostgreSQL process does; a session's begins with its user name.
+    private static string PostgresKind(int pid)
+    {
+        string title;
+        try
+        {
+            title = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim();
+        }
+        catch (IOException)
+        {
+            return "gone";
+        }
+        if (!title.StartsWith("postgres: ", StringComparison.Ordinal))
+        {
+            return "postmaster";
+        }
+        var what = title["postgres: ".Length..];
+        foreach (var kind in (string[])["autovacuum worker", "autovacuum launcher", "checkpointer", "background writer", "walwriter"])
+        {
+            if (what.StartsWith(kind, StringComparison.Ordinal))
+            {
+                return kind;
+            }
+        }
+        return what.Contains('(', StringComparison.Ordinal) ? "sessions" : what.Split(' ')[0];
     }
 
     private Dictionary<string, Dictionary<int, double>> Read()

@@ -18,7 +18,8 @@ internal static class TriggerBenchmarks
 
     /// <summary>What one burst measured: its drain time, what WaitEcho received, and where the CPU went.</summary>
     internal sealed record BurstRun(int Count, TimeSpan Drain, Summary Summary,
-        IReadOnlyList<(double CpuSeconds, double CoreShare, double PeakRssMiB)> Executors, IReadOnlyList<(string Group, double Seconds)> Cpu)
+        IReadOnlyList<(double CpuSeconds, double CoreShare, double PeakRssMiB)> Executors, IReadOnlyList<(string Group, double Seconds)> Cpu,
+        IReadOnlyList<(string Kind, double Seconds)> PostgresByKind)
     {
         public double Rate => Count / Drain.TotalSeconds;
 
@@ -47,6 +48,7 @@ internal static class TriggerBenchmarks
             ("executor CPU (cores) / peak RSS", run.ExecutorResources),
             ("executor CPU per trigger (all executors)", $"{run.ExecutorCpuPerTrigger:0} µs"),
             ("where the drain's CPU went, per trigger", string.Join(", ", run.Cpu.Select(b => $"{b.Group} {b.Seconds / count * 1e6:0} µs"))),
+            ("PostgreSQL's, by process", PerTrigger(run.PostgresByKind, count)),
             ("the box's cores busy during the drain", $"{run.Cpu.Sum(b => b.Seconds) / run.Drain.TotalSeconds:0.00} of {Environment.ProcessorCount}"),
             ("the rate these costs allow on this box (cores ÷ CPU per trigger)", $"{Environment.ProcessorCount / (perTrigger / 1e6):N0} triggers/s")),
             run.Rate, Check(run.Summary, count));
@@ -98,7 +100,7 @@ internal static class TriggerBenchmarks
         var drain = clock.Elapsed;
         var breakdown = cpu.Stop();
         var resources = stats.Read();
-        return new BurstRun(count, drain, await ReceivedAsync(echo, count), resources, breakdown);
+        return new BurstRun(count, drain, await ReceivedAsync(echo, count), resources, breakdown, cpu.PostgresByKind);
     }
 
     /// <summary>The burst with 1, 2 and 4 executors (default batch), and 2 executors with other claim batch sizes, beside the ceiling.</summary>
@@ -200,10 +202,14 @@ internal static class TriggerBenchmarks
             var claimedInAll = 0;
             await Task.WhenAll(Enumerable.Range(0, workers).Select(async w =>
             {
+                // As an executor does: after a claim that got all it asked for, the next skips the probe.
+                var backlog = false;
                 for (var b = 0; b < batches; b++)
                 {
                     var now = DateTimeOffset.UtcNow;
-                    var claimed = (await store.ClaimAsync(new ClaimRequest($"worker-{w}", now, TimeSpan.Zero, 500, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5)), CancellationToken.None)).Executions;
+                    var claimed = (await store.ClaimAsync(new ClaimRequest($"worker-{w}", now, TimeSpan.Zero, 500, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5),
+                        Backlog: backlog), CancellationToken.None)).Executions;
+                    backlog = claimed.Count == 500;
                     if (claimed.Count == 0)
                     {
                         return;
@@ -220,6 +226,7 @@ internal static class TriggerBenchmarks
             ("triggers claimed and recorded", $"{done:N0}"),
             ("rate", $"{perSecond:N0} triggers/s"),
             ("where the CPU went, per trigger", string.Join(", ", breakdown.Select(b => $"{b.Group} {b.Seconds / Math.Max(1, done) * 1e6:0} µs"))),
+            ("PostgreSQL's, by process", PerTrigger(cpu.PostgresByKind, Math.Max(1, done))),
             ("the box's cores busy", $"{breakdown.Sum(b => b.Seconds) / clock.Elapsed.TotalSeconds:0.00} of {Environment.ProcessorCount}")), perSecond,
             done == count ? [] : [$"ceiling: {done:N0} of {count:N0} one-shots were claimed and recorded"]);
     }
@@ -425,6 +432,9 @@ internal static class TriggerBenchmarks
         using var http = new HttpClient { BaseAddress = echo };
         (await http.DeleteAsync("/received")).EnsureSuccessStatusCode();
     }
+
+    internal static string PerTrigger(IReadOnlyList<(string Kind, double Seconds)> kinds, int count) =>
+        string.Join(", ", kinds.Select(k => $"{k.Kind} {k.Seconds / count * 1e6:0.0} µs"));
 
     internal static string Table(string title, params (string Figure, string Value)[] rows) =>
         $"{title}\n\n| figure | result |\n|---|---|\n" + string.Join('\n', rows.Select(r => $"| {r.Figure} | {r.Value} |")) + "\n";

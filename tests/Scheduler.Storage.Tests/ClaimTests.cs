@@ -15,14 +15,14 @@ public class ClaimTests
     private static async Task<NpgsqlDataSource> DatabaseAsync() =>
         NpgsqlDataSource.Create(await (await PostgresServer.SharedAsync()).CreateDatabaseAsync());
 
-    private static async Task<List<Guid>> InsertOneShotsAsync(ScheduleStore store, int count, DateTimeOffset at)
+    private static async Task<List<Guid>> InsertOneShotsAsync(ScheduleStore store, int count, DateTimeOffset at, string prefix = "one-shot")
     {
         var ids = new List<Guid>();
         for (var i = 0; i < count; i++)
         {
             var errors = ScheduleValidator.Validate(new ScheduleRequest
             {
-                Name = $"one-shot-{i}",
+                Name = $"{prefix}-{i}",
                 RunAt = at.ToString("O"),
                 Target = new TargetRequest { Type = "webhook", Url = "http://127.0.0.1:9/echo" },
             }, T0, out var definition);
@@ -78,6 +78,28 @@ public class ClaimTests
 
         await using var connection = await dataSource.OpenConnectionAsync();
         Assert.Equal(30, await connection.ExecuteScalarAsync<int>("select count(*) from schedules where state = 'completed' and next_fire_at is null"));
+    }
+
+    [Fact]
+    public async Task A_claim_under_a_backlog_claims_without_the_probe_and_so_cannot_say_nothing_is_due()
+    {
+        await using var dataSource = await DatabaseAsync();
+        var executions = new ExecutionStore(dataSource, NullLogger<ExecutionStore>.Instance);
+        await InsertOneShotsAsync(new ScheduleStore(dataSource, TestSettings.Secrets), 30, T0.AddSeconds(5));
+
+        var first = await executions.ClaimAsync(Claim("a", T0.AddSeconds(5), batch: 20) with { Backlog = true }, CancellationToken.None);
+        Assert.Equal((20, false), (first.Executions.Count, first.NothingDue));
+        var rest = await executions.ClaimAsync(Claim("a", T0.AddSeconds(5), batch: 20) with { Backlog = true }, CancellationToken.None);
+        Assert.Equal(10, rest.Executions.Count);
+        // Nothing left: without the probe the claim ran its statements and found nothing, but does not know when work is next due.
+        var empty = await executions.ClaimAsync(Claim("a", T0.AddSeconds(5)) with { Backlog = true }, CancellationToken.None);
+        Assert.Equal((0, false, (DateTimeOffset?)null), (empty.Executions.Count, empty.NothingDue, empty.NextDue));
+        // Work due later is not claimed early either way.
+        await InsertOneShotsAsync(new ScheduleStore(dataSource, TestSettings.Secrets), 5, T0.AddSeconds(60), "later");
+        Assert.Empty((await executions.ClaimAsync(Claim("a", T0.AddSeconds(6)) with { Backlog = true }, CancellationToken.None)).Executions);
+        // The probe knows: the 30 leases held since 12:00:05 expire before the new one-shots are due (due + 3 s timeout + 10 s margin).
+        var probed = await executions.ClaimAsync(Claim("a", T0.AddSeconds(6)), CancellationToken.None);
+        Assert.Equal((true, T0.AddSeconds(18)), (probed.NothingDue, probed.NextDue));
     }
 
     [Fact]
