@@ -85,6 +85,7 @@ switch (scenario)
             failures.AddRange(roundCeiling.Failures.Concat(roundBurst.Failures));
             ratios.Add(roundBurst.Rate / roundCeiling.Rate);
             rounds.Add(($"round {round}: burst / ceiling", $"{roundBurst.Rate:N0} / {roundCeiling.Rate:N0} = {ratios[^1]:0.00}"));
+            Console.WriteLine(roundCeiling.Table);
             Console.WriteLine(roundBurst.Table);
         }
         rounds.Add(("median", $"{ratios.Order().ElementAt(ratios.Count / 2):0.00}"));
