@@ -32,6 +32,8 @@ public sealed class TriggerDispatcher(
     private readonly Dictionary<string, ITriggerDeliverer> _deliverers = deliverers.ToDictionary(d => d.TargetType);
     private readonly RetryPolicy _retryPolicy = new(options.Value.RetryInitialBackoff, options.Value.RetryMaxBackoff);
     private readonly ConcurrentDictionary<(Guid Id, int Attempt), Task> _inFlight = new();
+    // _inFlight's size, kept apart: a ConcurrentDictionary counts by taking every lock, and Room is read at each completion.
+    private int _held;
     private readonly ConcurrentQueue<ClaimedExecution> _unstarted = new();
     // Cancels waiting for due times on shutdown; deliveries already started are finished instead.
     private readonly CancellationTokenSource _stopping = new();
@@ -54,7 +56,7 @@ public sealed class TriggerDispatcher(
     public long Failures => Interlocked.Read(ref _failures);
 
     /// <summary>Room for this many more executions (held ones wait for their time or are being delivered).</summary>
-    public int Room => _options.MaxInFlight - _inFlight.Count;
+    public int Room => _options.MaxInFlight - Volatile.Read(ref _held);
 
     /// <summary>Claims what is due (bounded by the batch size and free capacity) and starts firing it.</summary>
     public async Task<Poll> RunOnceAsync(CancellationToken cancellationToken)
@@ -82,7 +84,15 @@ public sealed class TriggerDispatcher(
         {
             var key = (execution.Id, execution.Attempt);
             var firing = FireAsync(execution);
-            _inFlight[key] = firing;
+            // An attempt is claimed once, so the key is new; if it were not, the count must still match the dictionary.
+            if (_inFlight.TryAdd(key, firing))
+            {
+                Interlocked.Increment(ref _held);
+            }
+            else
+            {
+                _inFlight[key] = firing;
+            }
             _ = firing.ContinueWith(_ => Finished(key), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
         return new Poll(claimed.Count, claimed.Count >= limit, result.NothingDue, result.NextDue);
@@ -90,7 +100,10 @@ public sealed class TriggerDispatcher(
 
     private void Finished((Guid Id, int Attempt) key)
     {
-        _inFlight.TryRemove(key, out _);
+        if (_inFlight.TryRemove(key, out _))
+        {
+            Interlocked.Decrement(ref _held);
+        }
         if (Volatile.Read(ref _roomWanted) is > 0 and var wanted && Room >= wanted && Interlocked.Exchange(ref _roomWanted, 0) > 0)
         {
             _roomFreed.Release();

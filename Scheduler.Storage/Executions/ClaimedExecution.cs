@@ -41,7 +41,7 @@ public sealed class ClaimedExecution
     /// <summary>When this attempt may start: the occurrence (plus its jitter), or the retry time.</summary>
     public DateTimeOffset DueAt { get; internal set; }
 
-    public TargetSpec TargetSpec => TargetSpec.FromJson(Target);
+    public TargetSpec TargetSpec => StoredTargets.Parse(Target);
 
     /// <summary>With result tracking: set by the executor before delivery.</summary>
     public TriggerCallback? Callback { get; set; }

@@ -35,7 +35,7 @@ internal sealed class DueSchedule
 
     public Completion? Completion => Completion.FromJson(CompletionJson);
 
-    public TargetSpec TargetSpec => TargetSpec.FromJson(Target);
+    public TargetSpec TargetSpec => StoredTargets.Parse(Target);
 
     public IReadOnlyDictionary<string, string> LabelMap =>
         System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(Labels, Common.SchedulerJson.Options) ?? [];
