@@ -133,14 +133,20 @@ internal static class TriggerBenchmarks
         var start = await UnparkAsync(dataSource, TimeSpan.FromSeconds(3));
         await DelayUntilAsync(start);
         await using var stats = new ProcessStats(processes);
+        var cpu = CpuBreakdown.Start(new Dictionary<string, IReadOnlyList<int>>
+        {
+            ["executors"] = processes.Select(p => p.ProcessId).ToList(), ["WaitEcho"] = cluster.ProcessIds("waitecho"),
+        });
         await WaitAsync(dataSource, count, TimeSpan.FromSeconds(seconds + 120));
+        var breakdown = cpu.Stop();
         var resources = stats.Read();
         var summary = await SummaryAsync(echo);
         return new(Table($"Steady: {rate:N0} triggers/s spread evenly over {seconds} s ({count:N0} one-shots), {executors} executors",
             ("deliveries / distinct executions", $"{summary.Count:N0} / {summary.DistinctExecutions:N0}"),
             ("early", $"{summary.Early}"),
             ("lateness at WaitEcho p50 / p95 / p99 / max", $"{summary.P50:0.0} / {summary.P95:0.0} / {summary.P99:0.0} / {summary.Max:0.0} ms"),
-            ("executor CPU (cores) / peak RSS", string.Join(", ", resources.Select(r => $"{r.CoreShare:0.00} / {r.PeakRssMiB:0} MiB")))),
+            ("executor CPU (cores) / peak RSS", string.Join(", ", resources.Select(r => $"{r.CoreShare:0.00} / {r.PeakRssMiB:0} MiB"))),
+            ("where the CPU went, per trigger", string.Join(", ", breakdown.Select(b => $"{b.Group} {b.Seconds / count * 1e6:0} µs")))),
             rate, Check(summary, count));
     }
 
