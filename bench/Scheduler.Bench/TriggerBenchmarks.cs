@@ -244,27 +244,14 @@ internal static class TriggerBenchmarks
     /// </summary>
     internal static async Task<DateTimeOffset> UnparkAsync(NpgsqlDataSource dataSource, TimeSpan lead)
     {
-        await using var connection = await dataSource.OpenConnectionAsync();
-        var first = await connection.ExecuteScalarAsync<DateTime>("select min(next_fire_at) from schedules");
-        while (true)
+        DateTime first;
+        await using (var connection = await dataSource.OpenConnectionAsync())
         {
-            var clock = Stopwatch.StartNew();
-            await using var transaction = await connection.BeginTransactionAsync();
-            var due = DateTimeOffset.UtcNow + lead;
-            var shift = due - new DateTimeOffset(first, TimeSpan.Zero);
-            await connection.ExecuteAsync("update schedules set run_at = run_at + @Shift, next_fire_at = next_fire_at + @Shift where next_fire_at is not null",
-                new { Shift = shift }, transaction, commandTimeout: 600);
-            if (DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1) < due)
-            {
-                await transaction.CommitAsync();
-                return due;
-            }
-            await transaction.RollbackAsync();
-            var longer = clock.Elapsed * 2 + TimeSpan.FromSeconds(2);
-            await Console.Error.WriteLineAsync($"moving the one-shots to their instants took {clock.Elapsed.TotalSeconds:0.0} s, leaving less than " +
-                $"1 s of the {lead.TotalSeconds:0.0} s lead; rolled back, again with {longer.TotalSeconds:0.0} s");
-            lead = longer;
+            first = await connection.ExecuteScalarAsync<DateTime>("select min(next_fire_at) from schedules");
         }
+        return await WithinLeadAsync(dataSource, lead, "moving the one-shots to their instants", (connection, transaction, due) =>
+            connection.ExecuteAsync("update schedules set run_at = run_at + @Shift, next_fire_at = next_fire_at + @Shift where next_fire_at is not null",
+                new { Shift = due - new DateTimeOffset(first, TimeSpan.Zero) }, transaction, commandTimeout: 600));
     }
 
     /// <summary>
@@ -274,7 +261,20 @@ internal static class TriggerBenchmarks
     /// update left as many dead row versions and index entries as rows, which the claim's index probes walked and
     /// autovacuum cleaned up inside the measured drain.
     /// </summary>
-    internal static async Task<DateTimeOffset> LoadDueAsync(NpgsqlDataSource dataSource, int count, string target, string prefix, TimeSpan lead)
+    internal static Task<DateTimeOffset> LoadDueAsync(NpgsqlDataSource dataSource, int count, string target, string prefix, TimeSpan lead) =>
+        WithinLeadAsync(dataSource, lead, "loading the one-shots", async (connection, _, due) =>
+        {
+            await ScheduleLoader.WriteOneShotsAsync(connection, count, _ => due, target, prefix);
+            await ScheduleLoader.AnalyzeAsync(connection);
+        });
+
+    /// <summary>
+    /// Runs <paramref name="write"/> for rows due <paramref name="lead"/> from now in one transaction, committed only if at
+    /// least a second of the lead is left (the rows become claimable at commit); otherwise rolled back and done again with a
+    /// lead that covers it, so the due instant is always ahead.
+    /// </summary>
+    private static async Task<DateTimeOffset> WithinLeadAsync(NpgsqlDataSource dataSource, TimeSpan lead, string what,
+        Func<NpgsqlConnection, NpgsqlTransaction, DateTimeOffset, Task> write)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         while (true)
@@ -282,8 +282,7 @@ internal static class TriggerBenchmarks
             var clock = Stopwatch.StartNew();
             await using var transaction = await connection.BeginTransactionAsync();
             var due = DateTimeOffset.UtcNow + lead;
-            await ScheduleLoader.WriteOneShotsAsync(connection, count, _ => due, target, prefix);
-            await ScheduleLoader.AnalyzeAsync(connection);
+            await write(connection, transaction, due);
             if (DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1) < due)
             {
                 await transaction.CommitAsync();
@@ -291,7 +290,7 @@ internal static class TriggerBenchmarks
             }
             await transaction.RollbackAsync();
             var longer = clock.Elapsed * 2 + TimeSpan.FromSeconds(2);
-            await Console.Error.WriteLineAsync($"loading the one-shots took {clock.Elapsed.TotalSeconds:0.0} s, leaving less than " +
+            await Console.Error.WriteLineAsync($"{what} took {clock.Elapsed.TotalSeconds:0.0} s, leaving less than " +
                 $"1 s of the {lead.TotalSeconds:0.0} s lead; rolled back, again with {longer.TotalSeconds:0.0} s");
             lead = longer;
         }
