@@ -77,7 +77,8 @@ public sealed class TriggerDispatcher(
             span?.SetTag("scheduleman.executor", _options.ExecutorId).SetTag("scheduleman.claimed", result.Executions.Count);
         }
         var claimed = result.Executions;
-        _backlog = claimed.Count >= limit;
+        var full = claimed.Count >= limit;
+        _backlog = full;
         telemetry.ClaimDuration.Record(time.GetElapsedTime(started).TotalMilliseconds);
         telemetry.ClaimBatch.Record(claimed.Count);
         foreach (var execution in claimed)
@@ -95,7 +96,7 @@ public sealed class TriggerDispatcher(
             }
             _ = firing.ContinueWith(_ => Finished(key), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
-        return new Poll(claimed.Count, claimed.Count >= limit, result.NothingDue, result.NextDue);
+        return new Poll(claimed.Count, full, result.NothingDue, result.NextDue);
     }
 
     private void Finished((Guid Id, int Attempt) key)

@@ -31,10 +31,11 @@ internal sealed class CpuBreakdown
     public IReadOnlyList<(string Group, double Seconds)> Stop()
     {
         var now = Read();
-        var used = now.Select(g => (g.Key, Seconds: g.Value.Sum(p => p.Value - _start[g.Key].GetValueOrDefault(p.Key)))).ToList();
-        PostgresByKind = now["PostgreSQL"].GroupBy(p => PostgresKind(p.Key))
-            .Select(k => (k.Key, k.Sum(p => p.Value - _start["PostgreSQL"].GetValueOrDefault(p.Key))))
-            .Where(k => k.Item2 > 0).OrderByDescending(k => k.Item2).ToList();
+        // Each process's CPU since the start, by group.
+        var since = now.ToDictionary(g => g.Key, g => g.Value.Select(p => (Pid: p.Key, Seconds: p.Value - _start[g.Key].GetValueOrDefault(p.Key))).ToList());
+        var used = since.Select(g => (g.Key, Seconds: g.Value.Sum(p => p.Seconds))).ToList();
+        PostgresByKind = since["PostgreSQL"].GroupBy(p => PostgresKind(p.Pid))
+            .Select(k => (k.Key, k.Sum(p => p.Seconds))).Where(k => k.Item2 > 0).OrderByDescending(k => k.Item2).ToList();
         var machine = MachineBusySeconds() - _machineStart;
         used.Add(("other", Math.Max(0, machine - used.Sum(u => u.Seconds))));
         return used;

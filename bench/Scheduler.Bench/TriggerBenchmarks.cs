@@ -5,6 +5,7 @@ using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Scheduler.Storage.Executions;
+using Scheduler.Testing;
 
 namespace Scheduler.Bench;
 
@@ -47,8 +48,8 @@ internal static class TriggerBenchmarks
             ("lateness at WaitEcho p50 / p99 / max", $"{run.Summary.P50:0} / {run.Summary.P99:0} / {run.Summary.Max:0} ms"),
             ("executor CPU (cores) / peak RSS", run.ExecutorResources),
             ("executor CPU per trigger (all executors)", $"{run.ExecutorCpuPerTrigger:0} µs"),
-            ("where the drain's CPU went, per trigger", string.Join(", ", run.Cpu.Select(b => $"{b.Group} {b.Seconds / count * 1e6:0} µs"))),
-            ("PostgreSQL's, by process", PerTrigger(run.PostgresByKind, count)),
+            ("where the drain's CPU went, per trigger", PerTrigger(run.Cpu, count)),
+            ("PostgreSQL's, by process", PerTrigger(run.PostgresByKind, count, "0.0")),
             ("the box's cores busy during the drain", $"{run.Cpu.Sum(b => b.Seconds) / run.Drain.TotalSeconds:0.00} of {Environment.ProcessorCount}"),
             ("the rate these costs allow on this box (cores ÷ CPU per trigger)", $"{Environment.ProcessorCount / (perTrigger / 1e6):N0} triggers/s")),
             run.Rate, Check(run.Summary, count));
@@ -91,10 +92,7 @@ internal static class TriggerBenchmarks
         var due = await LoadDueAsync(dataSource, count, target, prefix, TimeSpan.FromSeconds(6));
         await DelayUntilAsync(due);
         await using var stats = new ProcessStats(processes);
-        var cpu = CpuBreakdown.Start(new Dictionary<string, IReadOnlyList<int>>
-        {
-            ["executors"] = processes.Select(p => p.ProcessId).ToList(), ["WaitEcho"] = cluster.ProcessIds("waitecho"),
-        });
+        var cpu = ExecutorsAndWaitEcho(cluster, processes);
         var clock = Stopwatch.StartNew();
         await WaitAsync(dataSource, warmUp + count, TimeSpan.FromMinutes(10));
         var drain = clock.Elapsed;
@@ -133,10 +131,7 @@ internal static class TriggerBenchmarks
         var start = await UnparkAsync(dataSource, TimeSpan.FromSeconds(3));
         await DelayUntilAsync(start);
         await using var stats = new ProcessStats(processes);
-        var cpu = CpuBreakdown.Start(new Dictionary<string, IReadOnlyList<int>>
-        {
-            ["executors"] = processes.Select(p => p.ProcessId).ToList(), ["WaitEcho"] = cluster.ProcessIds("waitecho"),
-        });
+        var cpu = ExecutorsAndWaitEcho(cluster, processes);
         await WaitAsync(dataSource, count, TimeSpan.FromSeconds(seconds + 120));
         var breakdown = cpu.Stop();
         var resources = stats.Read();
@@ -146,7 +141,7 @@ internal static class TriggerBenchmarks
             ("early", $"{summary.Early}"),
             ("lateness at WaitEcho p50 / p95 / p99 / max", $"{summary.P50:0.0} / {summary.P95:0.0} / {summary.P99:0.0} / {summary.Max:0.0} ms"),
             ("executor CPU (cores) / peak RSS", string.Join(", ", resources.Select(r => $"{r.CoreShare:0.00} / {r.PeakRssMiB:0} MiB"))),
-            ("where the CPU went, per trigger", string.Join(", ", breakdown.Select(b => $"{b.Group} {b.Seconds / count * 1e6:0} µs")))),
+            ("where the CPU went, per trigger", PerTrigger(breakdown, count))),
             rate, Check(summary, count));
     }
 
@@ -231,8 +226,8 @@ internal static class TriggerBenchmarks
         return new(Table($"Ceiling: the SQL alone (claim + record, batches of 500, {workers} workers), {count:N0} due one-shots",
             ("triggers claimed and recorded", $"{done:N0}"),
             ("rate", $"{perSecond:N0} triggers/s"),
-            ("where the CPU went, per trigger", string.Join(", ", breakdown.Select(b => $"{b.Group} {b.Seconds / Math.Max(1, done) * 1e6:0} µs"))),
-            ("PostgreSQL's, by process", PerTrigger(cpu.PostgresByKind, Math.Max(1, done))),
+            ("where the CPU went, per trigger", PerTrigger(breakdown, Math.Max(1, done))),
+            ("PostgreSQL's, by process", PerTrigger(cpu.PostgresByKind, Math.Max(1, done), "0.0")),
             ("the box's cores busy", $"{breakdown.Sum(b => b.Seconds) / clock.Elapsed.TotalSeconds:0.00} of {Environment.ProcessorCount}")), perSecond,
             done == count ? [] : [$"ceiling: {done:N0} of {count:N0} one-shots were claimed and recorded"]);
     }
@@ -438,8 +433,16 @@ internal static class TriggerBenchmarks
         (await http.DeleteAsync("/received")).EnsureSuccessStatusCode();
     }
 
-    internal static string PerTrigger(IReadOnlyList<(string Kind, double Seconds)> kinds, int count) =>
-        string.Join(", ", kinds.Select(k => $"{k.Kind} {k.Seconds / count * 1e6:0.0} µs"));
+    /// <summary>CPU seconds by group (or kind of process) as microseconds per trigger, e.g. "executors 71 µs, WaitEcho 52 µs".</summary>
+    internal static string PerTrigger(IReadOnlyList<(string Group, double Seconds)> groups, int count, string format = "0") =>
+        string.Join(", ", groups.Select(g => $"{g.Group} {(g.Seconds / count * 1e6).ToString(format, CultureInfo.InvariantCulture)} µs"));
+
+    /// <summary>The CPU split of a phase in which the executors and WaitEcho do the work (PostgreSQL's is always counted).</summary>
+    private static CpuBreakdown ExecutorsAndWaitEcho(LocalCluster cluster, IEnumerable<HostProcess> processes) =>
+        CpuBreakdown.Start(new Dictionary<string, IReadOnlyList<int>>
+        {
+            ["executors"] = processes.Select(p => p.ProcessId).ToList(), ["WaitEcho"] = cluster.ProcessIds("waitecho"),
+        });
 
     internal static string Table(string title, params (string Figure, string Value)[] rows) =>
         $"{title}\n\n| figure | result |\n|---|---|\n" + string.Join('\n', rows.Select(r => $"| {r.Figure} | {r.Value} |")) + "\n";
