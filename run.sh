@@ -3,8 +3,8 @@
 # the migrations, the API on http://localhost:8080, two executors and WaitEcho on http://localhost:5003, and local
 # RabbitMQ and NATS JetStream brokers for those targets (Debian's packages, installed when missing as root).
 # Ctrl-C stops everything. Settings: SCHEDULER_PG_PORT (default 55432), API_PORT (8080), ECHO_PORT (5003),
-# AMQP_PORT (55672), NATS_PORT (54222), BROKERS=off to run without the brokers,
-# AUTH=off to run the API without API keys (it says so loudly; for demos only).
+# AMQP_PORT (55672), NATS_PORT (54222), DATA_DIR (.data: the database, brokers' data and local keys),
+# BROKERS=off to run without the brokers, AUTH=off to run the API without API keys (it says so loudly; for demos only).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -15,6 +15,7 @@ DB=scheduleman
 AMQP_PORT=${AMQP_PORT:-55672}
 NATS_PORT=${NATS_PORT:-54222}
 BROKERS=${BROKERS:-on}
+DATA=${DATA_DIR:-.data}
 
 command -v dotnet >/dev/null || { echo "run.sh: the .NET 10 SDK is required (https://dot.net)" >&2; exit 1; }
 
@@ -24,14 +25,14 @@ cleanup() {
   echo; echo "run.sh: stopping…"
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait "${pids[@]}" 2>/dev/null || true
-  scripts/postgres-local.sh stop .data/postgres
-  [ "$BROKERS" = on ] && scripts/brokers-local.sh stop .data/brokers
-  echo "run.sh: stopped (data kept in .data/)"
+  scripts/postgres-local.sh stop "$DATA/postgres"
+  [ "$BROKERS" = on ] && scripts/brokers-local.sh stop "$DATA/brokers"
+  echo "run.sh: stopped (data kept in $DATA/)"
   exit 0
 }
 trap cleanup EXIT INT TERM
 
-scripts/postgres-local.sh start .data/postgres "$PG_PORT"
+scripts/postgres-local.sh start "$DATA/postgres" "$PG_PORT"
 scripts/postgres-local.sh createdb "$PG_PORT" "$DB"
 export ConnectionStrings__Scheduler="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=$DB"
 
@@ -39,7 +40,7 @@ export ConnectionStrings__Scheduler="Host=127.0.0.1;Port=$PG_PORT;Username=postg
 broker_env=()
 echo_env=()
 if [ "$BROKERS" = on ] && scripts/brokers-local.sh install; then
-  scripts/brokers-local.sh start .data/brokers "$AMQP_PORT" "$NATS_PORT"
+  scripts/brokers-local.sh start "$DATA/brokers" "$AMQP_PORT" "$NATS_PORT"
   broker_env=(Brokers__orders__Type=rabbitmq Brokers__orders__Uri="amqp://guest:guest@127.0.0.1:$AMQP_PORT"
               Brokers__events__Type=nats Brokers__events__Uri="nats://127.0.0.1:$NATS_PORT")
   echo_env=(WaitEcho__RabbitMq__Uri="amqp://guest:guest@127.0.0.1:$AMQP_PORT" WaitEcho__Nats__Url="nats://127.0.0.1:$NATS_PORT")
@@ -48,10 +49,10 @@ else
   echo "run.sh: running without RabbitMQ and NATS (BROKERS=off, or they could not be installed)" >&2
 fi
 
-# Local secrets, made once and kept in .data/: the key that encrypts stored webhook secrets, an admin API key,
+# Local secrets, made once and kept in $DATA/: the key that encrypts stored webhook secrets, an admin API key,
 # and a signing secret WaitEcho verifies webhook signatures with.
-mkdir -p .data
-keep() { [ -s ".data/$1" ] || (umask 077; eval "$2" > ".data/$1"); cat ".data/$1"; }
+mkdir -p "$DATA"
+keep() { [ -s "$DATA/$1" ] || (umask 077; eval "$2" > "$DATA/$1"); cat "$DATA/$1"; }
 export Secrets__Key; Secrets__Key=$(keep secrets.key 'head -c 32 /dev/urandom | base64')
 API_KEY=$(keep api-key 'printf smk_local_; head -c 24 /dev/urandom | od -An -tx1 | tr -d " \n"')
 SIGNING_SECRET=$(keep webhook-secret 'printf whsec_; head -c 32 /dev/urandom | base64')
@@ -95,8 +96,8 @@ cat <<INFO
     RabbitMQ   127.0.0.1:$AMQP_PORT, connection 'orders' (WaitEcho consumes exchange 'triggers')
     NATS       127.0.0.1:$NATS_PORT, connection 'events' (WaitEcho consumes stream TRIGGERS: subjects triggers.>)")
     executors  executor-1, executor-2
-    PostgreSQL 127.0.0.1:$PG_PORT, database $DB, data in .data/postgres
-    API key    $API_KEY   (admin of tenant 'default'; kept in .data/api-key)$([ "${AUTH:-on}" = off ] && echo "
+    PostgreSQL 127.0.0.1:$PG_PORT, database $DB, data in $DATA/postgres
+    API key    $API_KEY   (admin of tenant 'default'; kept in $DATA/api-key)$([ "${AUTH:-on}" = off ] && echo "
     AUTH IS OFF (AUTH=off): every request acts as admin of tenant 'default'")
     Signing    $SIGNING_SECRET   (WaitEcho verifies signatures made with it; see /received)
 

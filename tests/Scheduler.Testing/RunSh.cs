@@ -1,0 +1,159 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Scheduler.Testing;
+
+/// <summary>
+/// The system as a newcomer starts it: <c>./run.sh</c> from the repository, as a real process, on free ports and a fresh
+/// data folder of its own (<c>DATA_DIR</c>), so that it runs beside a developer's own <c>./run.sh</c>. Disposing sends it
+/// SIGTERM, as Ctrl-C would, and waits for it to stop what it started.
+/// </summary>
+public sealed class RunSh : IAsyncDisposable
+{
+    private readonly ConcurrentQueue<string> _output = new();
+    private readonly Process _process;
+    private readonly string _home;
+
+    private RunSh(Dictionary<string, string> environment)
+    {
+        DataDirectory = Path.Combine(Path.GetTempPath(), $"scheduleman-runsh-{Guid.NewGuid():N}");
+        _home = Path.Combine(DataDirectory, "home");
+        Directory.CreateDirectory(_home);
+        var info = new ProcessStartInfo("bash") { WorkingDirectory = PostgresServer.RepositoryRoot(), RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add("run.sh");
+        foreach (var (key, value) in new Dictionary<string, string>
+                 {
+                     ["SCHEDULER_PG_PORT"] = $"{Ports.Free()}", ["API_PORT"] = $"{ApiPort}", ["ECHO_PORT"] = $"{EchoPort}",
+                     ["AMQP_PORT"] = $"{Ports.Free()}", ["NATS_PORT"] = $"{Ports.Free()}", ["DATA_DIR"] = DataDirectory,
+                 }.Concat(environment))
+        {
+            info.Environment[key] = value;
+        }
+        _process = Process.Start(info)!;
+        _process.OutputDataReceived += (_, e) => Keep(e.Data);
+        _process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public int ApiPort { get; } = Ports.Free();
+
+    public int EchoPort { get; } = Ports.Free();
+
+    public Uri Api => new($"http://localhost:{ApiPort}/");
+
+    /// <summary>Where this run keeps its database, brokers and local keys (<c>api-key</c>…).</summary>
+    public string DataDirectory { get; }
+
+    public string ApiKey => File.ReadAllText(Path.Combine(DataDirectory, "api-key")).Trim();
+
+    /// <summary>What run.sh printed so far.</summary>
+    public string Output => string.Join('\n', _output);
+
+    /// <summary>Starts run.sh and waits for its banner (it prints it once the API answers); a build takes a few minutes.</summary>
+    public static async Task<RunSh> StartAsync(Dictionary<string, string>? environment = null)
+    {
+        var system = new RunSh(environment ?? []);
+        try
+        {
+            await WaitFor.ConditionAsync(() => Task.FromResult(system._output.Any(l => l.Contains("Scheduleman is running", StringComparison.Ordinal)) || system._process.HasExited),
+                TimeSpan.FromMinutes(8), "run.sh to print its banner", () => Task.FromResult(system.Tail()));
+            if (system._process.HasExited)
+            {
+                throw new InvalidOperationException($"run.sh exited with {system._process.ExitCode}\n{system.Tail()}");
+            }
+            return system;
+        }
+        catch
+        {
+            await system.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs a bash script from the repository root, as a user in a second terminal would (a home folder of this run's own,
+    /// so that a tool install or a CLI login stays inside it; NuGet's package folder stays the machine's).
+    /// </summary>
+    public async Task<(int Exit, string Output)> RunScriptAsync(string script, TimeSpan timeout)
+    {
+        var path = Path.Combine(DataDirectory, $"script-{Guid.NewGuid():N}.sh");
+        await File.WriteAllTextAsync(path, script);
+        var info = new ProcessStartInfo("bash") { WorkingDirectory = PostgresServer.RepositoryRoot(), RedirectStandardOutput = true };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add("exec bash \"$0\" 2>&1");
+        info.ArgumentList.Add(path);
+        var home = Environment.GetEnvironmentVariable("HOME") ?? "/root";
+        var nugetConfig = Path.Combine(home, ".nuget", "NuGet", "NuGet.Config");
+        if (File.Exists(nugetConfig))
+        {
+            Directory.CreateDirectory(Path.Combine(_home, ".nuget", "NuGet"));
+            File.Copy(nugetConfig, Path.Combine(_home, ".nuget", "NuGet", "NuGet.Config"), overwrite: true);
+        }
+        info.Environment["HOME"] = _home;
+        info.Environment["NUGET_PACKAGES"] = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(home, ".nuget", "packages");
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        info.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
+        using var process = Process.Start(info)!;
+        using var cancel = new CancellationTokenSource(timeout);
+        var output = process.StandardOutput.ReadToEndAsync(cancel.Token);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+            return (process.ExitCode, await output);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"the script did not end within {timeout.TotalMinutes:0} minutes\n{Tail()}");
+        }
+    }
+
+    public string Tail(int lines = 60) => "--- run.sh ---\n" + string.Join('\n', _output.TakeLast(lines));
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        _output.Enqueue(line);
+        while (_output.Count > 2000)
+        {
+            _output.TryDequeue(out _);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            using (var kill = Process.Start("kill", ["-TERM", $"{_process.Id}"]))
+            {
+                await kill.WaitForExitAsync();
+            }
+            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            try
+            {
+                await _process.WaitForExitAsync(stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+        _process.Dispose();
+        // PostgreSQL's files belong to the postgres user when run as root; the folder is removed as a whole.
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
