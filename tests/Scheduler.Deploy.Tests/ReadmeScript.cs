@@ -56,7 +56,7 @@ internal static partial class ReadmeScript
     }
 
     /// <summary>
-    /// One bash script of <paramref name="blocks"/> in order, against <paramref name="system"/>'s ports and data folder: each
+    /// One bash script of <paramref name="blocks"/> in order, against <paramref name="system"/>'s data folder: each
     /// block between markers, every failing command reported (with pipefail, so a failed curl in a pipe counts).
     /// </summary>
     public static string Build(IReadOnlyList<ReadmeBlock> blocks, RunSh system)
@@ -64,10 +64,8 @@ internal static partial class ReadmeScript
         var script = new StringBuilder("set -o pipefail -o errtrace\n");
         for (var i = 0; i < blocks.Count; i++)
         {
-            var code = blocks[i].Code
-                .Replace("localhost:8080", $"localhost:{system.ApiPort}", StringComparison.Ordinal)
-                .Replace("localhost:5003", $"localhost:{system.EchoPort}", StringComparison.Ordinal)
-                .Replace(".data/", system.DataDirectory + "/", StringComparison.Ordinal);
+            // The blocks run as written, on the README's ports; only the data folder is this run's own.
+            var code = blocks[i].Code.Replace(".data/", system.DataDirectory + "/", StringComparison.Ordinal);
             var n = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
             script.Append("echo '" + Begin + n + "'\n");
             script.Append("trap 'echo \"" + Error + n + " line $LINENO: $BASH_COMMAND\"' ERR\n");

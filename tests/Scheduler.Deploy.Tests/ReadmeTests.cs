@@ -29,7 +29,7 @@ public sealed class ReadmeTests
     {
         var root = PostgresServer.RepositoryRoot();
         var blocks = ReadmeScript.Parse(await File.ReadAllTextAsync(Path.Combine(root, "README.md")));
-        await using var system = await RunSh.StartAsync();
+        await using var system = await RunSh.StartAsync(apiPort: 8080, echoPort: 5003);
 
         var script = ReadmeScript.Build(blocks.Where(b => b.Skip is null).ToList(), system);
         var (exit, output) = await system.RunScriptAsync(script, ScriptTimeout);

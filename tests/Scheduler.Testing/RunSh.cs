@@ -14,8 +14,10 @@ public sealed class RunSh : IAsyncDisposable
     private readonly Process _process;
     private readonly string _home;
 
-    private RunSh(Dictionary<string, string> environment)
+    private RunSh(int apiPort, int echoPort, Dictionary<string, string> environment)
     {
+        ApiPort = apiPort;
+        EchoPort = echoPort;
         DataDirectory = Path.Combine(Path.GetTempPath(), $"scheduleman-runsh-{Guid.NewGuid():N}");
         _home = Path.Combine(DataDirectory, "home");
         Directory.CreateDirectory(_home);
@@ -36,9 +38,9 @@ public sealed class RunSh : IAsyncDisposable
         _process.BeginErrorReadLine();
     }
 
-    public int ApiPort { get; } = Ports.Free();
+    public int ApiPort { get; }
 
-    public int EchoPort { get; } = Ports.Free();
+    public int EchoPort { get; }
 
     public Uri Api => new($"http://localhost:{ApiPort}/");
 
@@ -50,10 +52,20 @@ public sealed class RunSh : IAsyncDisposable
     /// <summary>What run.sh printed so far.</summary>
     public string Output => string.Join('\n', _output);
 
-    /// <summary>Starts run.sh and waits for its banner (it prints it once the API answers); a build takes a few minutes.</summary>
-    public static async Task<RunSh> StartAsync(Dictionary<string, string>? environment = null)
+    /// <summary>
+    /// Starts run.sh and waits for its banner (it prints it once the API answers); a build takes a few minutes. The API and
+    /// WaitEcho listen on free ports unless given (the README's own, 8080 and 5003, for a test of the README as written).
+    /// </summary>
+    public static async Task<RunSh> StartAsync(int? apiPort = null, int? echoPort = null, Dictionary<string, string>? environment = null)
     {
-        var system = new RunSh(environment ?? []);
+        foreach (var port in new[] { apiPort, echoPort }.OfType<int>())
+        {
+            if (!Ports.IsFree(port))
+            {
+                throw new InvalidOperationException($"port {port} is in use (a ./run.sh of your own?): this test runs the system on it, as the README does");
+            }
+        }
+        var system = new RunSh(apiPort ?? Ports.Free(), echoPort ?? Ports.Free(), environment ?? []);
         try
         {
             await WaitFor.ConditionAsync(() => Task.FromResult(system._output.Any(l => l.Contains("Scheduleman is running", StringComparison.Ordinal)) || system._process.HasExited),
