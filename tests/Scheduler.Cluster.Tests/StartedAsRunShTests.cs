@@ -1,11 +1,13 @@
+using System.Text;
+using Confluent.Kafka;
 using Microsoft.Playwright;
 using Scheduler.Testing;
 
 namespace Scheduler.Cluster.Tests;
 
 /// <summary>
-/// The API as <c>run.sh</c> starts it: <c>dotnet Scheduler.Crud.Api.dll</c> run from its build folder, no environment
-/// named (Production), looked at in headless Chromium. The in-process UI tests run from the project folder, where a web
+/// The hosts as <c>run.sh</c> starts them: <c>dotnet Scheduler.….dll</c> run from its build folder, no environment named
+/// (Production). The API looked at in headless Chromium: the in-process UI tests run from the project folder, where a web
 /// root on disk is found; this process is where it was not (issue 32: ui.css and ui.js answered 200 with empty bodies).
 /// </summary>
 [Collection(Processes.Collection)]
@@ -50,5 +52,26 @@ public sealed class StartedAsRunShTests
         await page.GetByLabel("Cron expression").FillAsync("0 */15 * * * *");
         await Assertions.Expect(page.Locator("#preview-times li")).ToHaveCountAsync(5);
         await Assertions.Expect(page.Locator("#preview-description")).ToContainTextAsync("every 15 minutes");
+    }
+
+    [Fact]
+    public async Task WaitEcho_with_its_mock_kafka_consumes_the_triggers_topic_without_a_warning()
+    {
+        var address = new Uri($"http://127.0.0.1:{Ports.Free()}");
+        await using var echo = HostProcess.Start("waitecho", "Scheduler.WaitEcho", new() { ["WaitEcho__Kafka__Mock"] = "true" }, "--urls", address.ToString());
+        await HostProcess.WaitForHealthAsync(address, "WaitEcho");
+        await WaitFor.ConditionAsync(() => Task.FromResult(echo.Tail(500).Contains("Consuming Kafka topics triggers", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "WaitEcho to consume", () => Task.FromResult(echo.Tail()));
+
+        using var http = new HttpClient { BaseAddress = address };
+        var kafka = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync("/kafka"))!;
+        using (var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = (string)kafka["bootstrapServers"]! }).Build())
+        {
+            await producer.ProduceAsync("triggers", new Message<string, string> { Key = "k", Value = "{}" });
+        }
+        await WaitFor.ConditionAsync(async () => (await http.GetStringAsync("/received")).Contains("\"triggers\"", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30), "WaitEcho to receive the message", () => Task.FromResult(echo.Tail()));
+        // Issue 32: "Kafka consume failed: Subscribed topic not available: triggers" greeted everyone at every start.
+        Assert.False(echo.Tail(500).Contains("warn:", StringComparison.Ordinal), echo.Tail(500));
     }
 }
