@@ -90,6 +90,7 @@ wait_for "http://localhost:$API_PORT/healthz"
 cat <<INFO
 
   Scheduleman is running
+    Web UI     http://localhost:$API_PORT/   ($([ "${AUTH:-on}" = off ] && echo "no sign-in: AUTH=off" || echo "sign in with the API key below"))
     API        http://localhost:$API_PORT/api/v1/schedules   (OpenAPI: /openapi/v1.json)
     WaitEcho   http://localhost:$ECHO_PORT/echo   (what it received: /received)
     Kafka      $KAFKA (mock cluster in WaitEcho; WaitEcho consumes topic 'triggers')$([ "$BROKERS" = on ] && echo "

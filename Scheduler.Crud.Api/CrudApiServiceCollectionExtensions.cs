@@ -16,6 +16,7 @@ using Scheduler.Crud.Api.Preview;
 using Scheduler.Crud.Api.Results;
 using Scheduler.Crud.Api.Schedules;
 using Scheduler.Crud.Api.Statistics;
+using Scheduler.Crud.Api.Ui;
 using Scheduler.Crud.Api.Workflows;
 using Scheduler.Storage;
 
@@ -86,7 +87,7 @@ public static class CrudApiServiceCollectionExtensions
         api.MapAuditApi();
         api.MapStatsApi();
         api.MapApiKeysApi();
-        app.MapStaticAssets();
+        app.UseUiFiles();
         app.MapRazorPages();
         app.MapLogout();
         app.MapDefaultEndpoints();

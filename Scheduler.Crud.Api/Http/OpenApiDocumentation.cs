@@ -36,7 +36,8 @@ internal static class OpenApiDocumentation
             document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("apiKey", document)] = [] }];
             // Relative to where the document is served (OpenAPI 3.1): true of every deployment, and the same document each time.
             document.Servers = [new OpenApiServer { Url = "/", Description = "The host this document was fetched from (./run.sh: http://localhost:8080)." }];
-            document.Info.License = new OpenApiLicense { Name = "Proprietary", Identifier = "LicenseRef-Proprietary" };
+            // The repository's LICENSE; OpenAPI 3.1 allows an SPDX identifier or a url, not both.
+            document.Info.License = new OpenApiLicense { Name = "Apache License 2.0", Identifier = "Apache-2.0" };
             document.Tags = new HashSet<OpenApiTag>
             {
                 new() { Name = "Schedules", Description = "What fires, when, and where to: create, change, pause, trigger and preview schedules." },

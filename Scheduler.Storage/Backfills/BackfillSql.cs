@@ -123,16 +123,18 @@ internal static class BackfillSql
         limit @Limit
         """;
 
-    // Its runs by how they ended: one pass over its executions or runs.
+    // The runs of each backfill by how they ended, for one backfill or a listed page (the one count both show): one pass over
+    // their started runs, through the primary key of backfill_runs.
     public const string Outcomes =
         """
-        select
+        select br.backfill_id as Id,
             coalesce(sum(case when coalesce(x.status, r.status) = 'succeeded' then 1 else 0 end), 0)::int as Succeeded,
             coalesce(sum(case when coalesce(x.status, r.status) in ('dead', 'failed', 'cancelled', 'skipped') then 1 else 0 end), 0)::int as Failed
         from backfill_runs br
         left join executions x on x.id = br.execution_id
         left join workflow_runs r on r.id = br.run_id
-        where br.backfill_id = @Id and (br.execution_id is not null or br.run_id is not null)
+        where br.backfill_id = any(@Ids) and (br.execution_id is not null or br.run_id is not null)
+        group by br.backfill_id
         """;
 
     public const string Runs =

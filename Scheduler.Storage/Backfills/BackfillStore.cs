@@ -93,11 +93,14 @@ public sealed class BackfillStore(NpgsqlDataSource dataSource, ResultStore resul
         return backfill;
     }
 
+    /// <summary>A page, newest first, with the same counts as <see cref="GetAsync"/>.</summary>
     public async Task<IReadOnlyList<BackfillRecord>> ListAsync(string tenant, Guid? scheduleId, Guid? workflowId, string? status, Guid? before, int limit,
         CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<BackfillRecord>(new CommandDefinition(BackfillSql.List, new
+        // One snapshot for the rows and their counts.
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        var page = (await connection.QueryAsync<BackfillRecord>(new CommandDefinition(BackfillSql.List, new
         {
             Tenant = tenant,
             ScheduleId = scheduleId,
@@ -105,7 +108,14 @@ public sealed class BackfillStore(NpgsqlDataSource dataSource, ResultStore resul
             Status = status,
             Before = before,
             Limit = limit,
-        }, cancellationToken: cancellationToken))).AsList();
+        }, transaction, cancellationToken: cancellationToken))).AsList();
+        if (page.Count > 0)
+        {
+            Count(page, await connection.QueryAsync<Outcomes>(new CommandDefinition(BackfillSql.Outcomes, new { Ids = page.Select(b => b.Id).ToArray() },
+                transaction, cancellationToken: cancellationToken)));
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return page;
     }
 
     /// <summary>A page of the backfill's runs in order, after run <paramref name="after"/> (-1 for the first page).</summary>
@@ -194,17 +204,25 @@ public sealed class BackfillStore(NpgsqlDataSource dataSource, ResultStore resul
     private static async Task<BackfillRecord?> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, Guid id,
         CancellationToken cancellationToken)
     {
-        BackfillRecord? backfill;
-        await using (var batch = await connection.QueryMultipleAsync(new CommandDefinition(BackfillSql.Get + ";\n" + BackfillSql.Outcomes,
-                         new { Tenant = tenant, Id = id }, transaction, cancellationToken: cancellationToken)))
+        await using var batch = await connection.QueryMultipleAsync(new CommandDefinition(BackfillSql.Get + ";\n" + BackfillSql.Outcomes,
+            new { Tenant = tenant, Id = id, Ids = new[] { id } }, transaction, cancellationToken: cancellationToken));
+        var backfill = await batch.ReadSingleOrDefaultAsync<BackfillRecord>();
+        var outcomes = await batch.ReadAsync<Outcomes>();
+        if (backfill is not null)
         {
-            backfill = await batch.ReadSingleOrDefaultAsync<BackfillRecord>();
-            var outcomes = await batch.ReadSingleAsync<(int Succeeded, int Failed)>();
-            if (backfill is not null)
-            {
-                (backfill.Succeeded, backfill.Failed) = outcomes;
-            }
+            Count([backfill], outcomes);
         }
         return backfill;
     }
+
+    private static void Count(IReadOnlyList<BackfillRecord> backfills, IEnumerable<Outcomes> outcomes)
+    {
+        var byId = outcomes.ToDictionary(o => o.Id);
+        foreach (var backfill in backfills)
+        {
+            (backfill.Succeeded, backfill.Failed) = byId.TryGetValue(backfill.Id, out var o) ? (o.Succeeded, o.Failed) : (0, 0);
+        }
+    }
+
+    private sealed record Outcomes(Guid Id, int Succeeded, int Failed);
 }

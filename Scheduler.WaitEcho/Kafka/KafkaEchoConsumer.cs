@@ -86,7 +86,14 @@ internal sealed class KafkaEchoConsumer(
         }
         catch (TimeoutException)
         {
-            logger.LogDebug("Creating topics {Topics} was not confirmed in 5 s; consuming anyway", string.Join(", ", topics));
+            // Ask for each topic's metadata instead, so the consumer subscribes to topics that exist: subscribed straight away
+            // it warned "Unknown topic or partition" at every start of run.sh.
+            var missing = topics.Where(t => admin.GetMetadata(t, TimeSpan.FromSeconds(2)).Topics.SingleOrDefault() is not { Error.Code: ErrorCode.NoError })
+                .ToList();
+            if (missing.Count > 0)
+            {
+                logger.LogWarning("Topics {Topics} were not created in 5 s; consuming anyway", string.Join(", ", missing));
+            }
         }
         catch (KafkaException e)
         {

@@ -76,6 +76,9 @@ public class BackfillTests
 
         var done = await GetAsync(h, backfillId);
         Assert.Equal((7, 0, 100.0), ((int)done["progress"]!["succeeded"]!, (int)done["progress"]!["failed"]!, (double)done["progress"]!["percentDone"]!));
+        // The list counts as the detail does (issue 32: it said 0 of 7, 0 %, for this one).
+        var listed = (await h.GetAsync($"/api/v1/backfills?scheduleId={scheduleId}"))["items"]!.AsArray().Single(b => (string)b!["id"]! == backfillId)!;
+        Assert.Equal(done["progress"]!.ToJsonString(), listed["progress"]!.ToJsonString());
         var executions = (await ExecutionsAsync(h, scheduleId)).Select(e => e!.AsObject()).OrderBy(e => (DateTimeOffset)e["logicalDate"]!).ToList();
         Assert.Equal(7, executions.Count);
         Assert.All(executions, e => Assert.Equal(("backfill", backfillId, "succeeded"), ((string)e["origin"]!, (string)e["backfillId"]!, (string)e["status"]!)));
