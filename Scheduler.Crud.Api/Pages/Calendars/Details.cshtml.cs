@@ -67,14 +67,18 @@ public sealed class CalendarModel(CalendarStore calendars, TimeProvider time) : 
 
     public async Task<IActionResult> OnPostImportAsync(IFormFile? file)
     {
-        if (file is null || file.Length == 0 || file.Length > CalendarsApi.MaxIcsBytes)
+        if (await calendars.GetAsync(User.Tenant(), Id, HttpContext.RequestAborted) is null)
         {
-            TempData["Flash"] = $"Choose an .ics file (at most {CalendarsApi.MaxIcsBytes / 1024} KiB).";
+            return NotFound();
+        }
+        if (file is null || file.Length == 0 || file.Length > IcsImport.MaxBytes)
+        {
+            TempData["Flash"] = $"Choose an .ics file (at most {IcsImport.MaxBytes / 1024} KiB).";
             return Redirect($"/calendars/{Id}");
         }
         using var reader = new StreamReader(file.OpenReadStream());
         var year = time.GetUtcNow().Year;
-        var (holidays, error) = IcsImport.Parse(await reader.ReadToEndAsync(HttpContext.RequestAborted), new DateOnly(year, 1, 1), new DateOnly(year + 5, 12, 31));
+        var (holidays, error) = IcsImport.Parse(await reader.ReadToEndAsync(HttpContext.RequestAborted), new DateOnly(year, 1, 1), new DateOnly(year + 5, 12, 31), time);
         if (error is not null)
         {
             TempData["Flash"] = $"Not imported: the file {error}.";
