@@ -25,12 +25,12 @@ public static class CalendarsApi
         group.MapPut("/{id:guid}", Replace).WithName("ReplaceCalendar").RequireAuthorization(Scopes.Write)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .WithSummary("Replace a calendar")
-            .WithDescription("Takes effect at once: every active schedule on it moves to its next occurrence under the new calendar, in the same transaction.");
+            .WithDescription("Takes effect at once: every active schedule on it moves to its next occurrence under the new calendar, in the same transaction, and occurrences already claimed that it removes are recalled (skipped). Refused (409, naming them) when it would leave an active schedule with no occurrence.");
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteCalendar").RequireAuthorization(Scopes.Write)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .WithSummary("Delete a calendar").WithDescription("Refused (409, naming them) while live schedules follow it.");
         group.MapPost("/{id:guid}/import", Import).WithName("ImportCalendarHolidays").RequireAuthorization(Scopes.Write)
-            .Accepts<string>("text/calendar").ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .Accepts<string>("text/calendar").ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .WithSummary("Add holidays from an iCalendar (.ics) file")
             .WithDescription("The body is the .ics file (`Content-Type: text/calendar`): each event's days become holidays named by its summary (recurring events expanded from `fromYear` to `toYear`, default this year and the next five). Dates already in the calendar keep their names.");
         return app;
@@ -190,6 +190,11 @@ public static class CalendarsApi
         }
     }
 
+    /// <summary>The refusal of an edit that would leave active schedules with no occurrence (they would complete, for good).</summary>
+    internal static ProblemHttpResult WouldEnd(IReadOnlyList<string> schedules) => Problems.Conflict("The edit would end schedules on the calendar.",
+        $"Under it these active schedules would have no occurrence left and would complete: {string.Join(", ", schedules.Select(n => $"'{n}'"))}. " +
+        "Keep business days they can fire on, or move them to another calendar first.");
+
     /// <summary>The body as text, or null when it is larger than <see cref="IcsImport.MaxBytes"/> (read no further than one byte past it).</summary>
     private static async Task<string?> ReadAsync(HttpRequest http, CancellationToken cancellationToken)
     {
@@ -213,6 +218,8 @@ public static class CalendarsApi
                 return Problems.VersionMismatch(change.Calendar!.Version, "calendar");
             case CalendarChangeStatus.NameTaken:
                 return Problems.NameTaken(name ?? "", "calendar");
+            case CalendarChangeStatus.WouldEndSchedules:
+                return WouldEnd(change.UsedBy!);
             default:
                 return Problems.NotFound("calendar");
         }

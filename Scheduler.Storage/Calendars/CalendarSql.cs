@@ -52,7 +52,7 @@ internal static class CalendarSql
     // The schedules a calendar edit moves: locked, so that a claim in progress finishes first and the next sees the new time.
     public const string LockSchedulesOn =
         """
-        select id, kind, cron, time_zone as TimeZone, run_at as RunAt, delay, calendar_id as CalendarId, timing::text as TimingJson,
+        select id, name, kind, cron, time_zone as TimeZone, run_at as RunAt, delay, calendar_id as CalendarId, timing::text as TimingJson,
                next_fire_at as NextFireAt
         from schedules
         where calendar_id = @Id and state = 'active' and next_fire_at is not null

@@ -58,6 +58,9 @@ public sealed class CalendarModel(CalendarStore calendars, TimeProvider time) : 
                 case CalendarChangeStatus.VersionMismatch:
                     Errors.Add("version", "someone changed this calendar since you opened it; reload it and reapply your change");
                     break;
+                case CalendarChangeStatus.WouldEndSchedules:
+                    Errors.Add("holidays", $"would leave these active schedules with no occurrence (they would complete): {string.Join(", ", change.UsedBy!)}");
+                    break;
                 default:
                     return NotFound();
             }
@@ -86,7 +89,9 @@ public sealed class CalendarModel(CalendarStore calendars, TimeProvider time) : 
         }
         var (change, added) = await CalendarsApi.ImportAsync(calendars, User.Tenant(), Id, null, holidays, time.GetUtcNow(), HttpContext.RequestAborted);
         TempData["Flash"] = change is null ? $"Not imported: the calendar would have more than {CalendarValidator.MaxHolidays} holidays."
-            : change.Status == CalendarChangeStatus.Done ? $"Imported {added} holidays ({holidays.Count - added} were there already)." : "No such calendar.";
+            : change.Status == CalendarChangeStatus.Done ? $"Imported {added} holidays ({holidays.Count - added} were there already)."
+            : change.Status == CalendarChangeStatus.WouldEndSchedules ? $"Not imported: these active schedules would have no occurrence left: {string.Join(", ", change.UsedBy!)}."
+            : "No such calendar.";
         return Redirect($"/calendars/{Id}");
     }
 
