@@ -68,6 +68,27 @@ internal static class CalendarSql
         where s.id = u.id
         """;
 
+    // A calendar edit: what executors claimed ahead (leased, due after now, so never attempted) for active schedules on it.
+    // Delivering rows are what executors hold in memory (the leased index), so this reads no history.
+    public const string ClaimedOn =
+        """
+        select e.id, e.schedule_id as ScheduleId, e.scheduled_for as ScheduledFor
+        from executions e join schedules s on s.id = e.schedule_id
+        where e.status = 'delivering' and e.origin = 'schedule' and e.scheduled_for > @Now and s.calendar_id = @Id and s.state = 'active'
+        order by e.id
+        for update of e
+        """;
+
+    // Those of them the edit removed: recorded skipped, with the reason; the executors holding them are told and drop them.
+    public const string Recall =
+        """
+        update executions e
+        set status = 'skipped', attempt = 0, lease_owner = null, leased_until = null, completed_at = @Now, note = u.note
+        from unnest(@Ids::uuid[], @Notes::text[]) as u(id, note)
+        where e.id = u.id and e.status = 'delivering'
+        returning e.id
+        """;
+
     public const string LiveSchedulesOn =
         "select name from schedules where calendar_id = @Id and state <> 'deleted' order by name limit 20";
 

@@ -108,6 +108,7 @@ public sealed class CalendarStore(NpgsqlDataSource dataSource)
             return new CalendarChange(CalendarChangeStatus.WouldEndSchedules, current, UsedBy: ending);
         }
         var moved = await RecomputeSchedulesAsync(connection, transaction, schedules, calendar, now, cancellationToken);
+        await RecallRemovedAsync(connection, transaction, id, schedules, calendar, now, cancellationToken);
         await AuditLog.AppendAsync(connection, transaction, "calendar", "replace", id, updated.Name, current, updated, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new CalendarChange(CalendarChangeStatus.Done, updated, moved);
@@ -166,6 +167,45 @@ public sealed class CalendarStore(NpgsqlDataSource dataSource)
                 new { Ids = batch.Select(s => s.Id).ToArray(), NextFireAts = next, Now = now }, transaction, cancellationToken: cancellationToken));
         }
         return schedules.Count;
+    }
+
+    /// <summary>
+    /// The occurrences executors claimed ahead that the edit removed (a holiday added on their day, a weekend day more) are
+    /// recalled in the edit's transaction: recorded skipped with the reason, and the executors holding them told on commit.
+    /// </summary>
+    private static async Task RecallRemovedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, List<ScheduleRecord> schedules,
+        BusinessCalendar calendar, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var claimed = (await connection.QueryAsync<ClaimedOccurrence>(new CommandDefinition(CalendarSql.ClaimedOn, new { Id = id, Now = now }, transaction,
+            cancellationToken: cancellationToken))).AsList();
+        if (claimed.Count == 0)
+        {
+            return;
+        }
+        var byId = schedules.ToDictionary(s => s.Id);
+        var removed = claimed.Where(c => byId.TryGetValue(c.ScheduleId, out var s) && s.Timing.Occurrences(calendar).AtOrAfter(c.ScheduledFor) != c.ScheduledFor)
+            .ToList();
+        if (removed.Count == 0)
+        {
+            return;
+        }
+        var notes = removed.Select(c =>
+        {
+            var zone = TimeZoneInfo.FindSystemTimeZoneById(byId[c.ScheduleId].TimeZone ?? "UTC");
+            var day = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(c.ScheduledFor, zone).DateTime);
+            return $"skipped: calendar '{calendar.Name}' was edited after it was claimed" +
+                (calendar.WhyNotBusinessDay(day) is { } why ? $", and {day:yyyy-MM-dd} is not a business day ({why})" : ", and it is no longer an occurrence");
+        }).ToArray();
+        var recalled = (await connection.QueryAsync<Guid>(new CommandDefinition(CalendarSql.Recall,
+            new { Ids = removed.Select(c => c.Id).ToArray(), Notes = notes, Now = now }, transaction, cancellationToken: cancellationToken))).AsList();
+        await DueNotifications.NotifyRecalledAsync(connection, transaction, recalled, cancellationToken);
+    }
+
+    private sealed class ClaimedOccurrence
+    {
+        public Guid Id { get; init; }
+        public Guid ScheduleId { get; init; }
+        public DateTimeOffset ScheduledFor { get; init; }
     }
 
     private static object Parameters(Guid id, string tenant, CalendarDefinition definition, DateTimeOffset now) => new
