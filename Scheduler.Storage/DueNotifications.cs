@@ -7,11 +7,32 @@ namespace Scheduler.Storage;
 
 /// <summary>
 /// Wakes sleeping executors when the API creates work that is due soon (a new schedule, a resume, a manual
-/// trigger, a redrive), so it need not wait for the next poll. Only a hint: polling alone is still correct.
+/// trigger, a redrive), so it need not wait for the next poll: only a hint, polling alone is still correct. And tells
+/// them which executions they hold were recalled (an outage or a calendar edit skipped them after they were claimed
+/// ahead), so that they drop them instead of delivering them.
 /// </summary>
 public sealed class DueNotifications(NpgsqlDataSource dataSource, IOptions<StorageOptions> options, ILogger<DueNotifications> logger)
 {
     public const string Channel = "scheduleman_due";
+
+    /// <summary>The payload is execution ids, comma-separated.</summary>
+    public const string RecalledChannel = "scheduleman_recalled";
+
+    // A NOTIFY payload is below 8,000 bytes: 200 ids of 36 characters and a comma are 7,400.
+    private const int IdsPerNotification = 200;
+
+    /// <summary>Tells every executor that <paramref name="ids"/> were recalled (inside the caller's transaction: sent on commit).</summary>
+    internal static async Task NotifyRecalledAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<Guid> ids,
+        CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0)
+        {
+            return;
+        }
+        var payloads = ids.Chunk(IdsPerNotification).Select(c => string.Join(',', c)).ToArray();
+        await connection.ExecuteAsync(new CommandDefinition($"select pg_notify('{RecalledChannel}', p) from unnest(@Payloads::text[]) p",
+            new { Payloads = payloads }, transaction, cancellationToken: cancellationToken));
+    }
 
     /// <summary>Work due further ahead than this is found by an ordinary poll.</summary>
     public static readonly TimeSpan Horizon = TimeSpan.FromSeconds(30);
@@ -26,8 +47,11 @@ public sealed class DueNotifications(NpgsqlDataSource dataSource, IOptions<Stora
         }
     }
 
-    /// <summary>Calls <paramref name="onNotified"/> for every hint until cancelled; reconnects after errors.</summary>
-    public async Task ListenAsync(Action onNotified, CancellationToken cancellationToken)
+    /// <summary>
+    /// Calls <paramref name="onNotified"/> for every hint and <paramref name="onRecalled"/> with the ids of every recall, until
+    /// cancelled; reconnects after errors.
+    /// </summary>
+    public async Task ListenAsync(Action onNotified, Action<IReadOnlyList<Guid>> onRecalled, CancellationToken cancellationToken)
     {
         if (!options.Value.ListenForWakeUps)
         {
@@ -40,8 +64,18 @@ public sealed class DueNotifications(NpgsqlDataSource dataSource, IOptions<Stora
             try
             {
                 await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-                connection.Notification += (_, _) => onNotified();
-                await connection.ExecuteAsync($"listen {Channel}");
+                connection.Notification += (_, e) =>
+                {
+                    if (e.Channel == RecalledChannel)
+                    {
+                        onRecalled(e.Payload.Split(',').Select(id => Guid.TryParse(id, out var parsed) ? parsed : Guid.Empty).Where(id => id != Guid.Empty).ToList());
+                    }
+                    else
+                    {
+                        onNotified();
+                    }
+                };
+                await connection.ExecuteAsync($"listen {Channel}; listen {RecalledChannel}");
                 // Anything may have been created while we were not listening.
                 onNotified();
                 failures = 0;

@@ -19,6 +19,15 @@ public sealed record OutageWindow(Guid Id, string Tenant, string Name, DateTimeO
 {
     public bool Covers(DateTimeOffset instant) => instant >= Start && instant < End;
 
+    /// <summary>What an occurrence it skipped says.</summary>
+    public string SkipNote => $"skipped by outage '{Name}'";
+
+    /// <summary>What the one execution that fires at its end for the occurrences it deferred says.</summary>
+    public string DeferNote => $"deferred by outage '{Name}' to its end";
+
+    /// <summary>What each other occurrence it deferred says (recorded skipped: the execution at its end stands for it).</summary>
+    public string FoldNote => $"deferred by outage '{Name}': the execution at its end stands for it";
+
     public bool AppliesTo(string tenant, IReadOnlyDictionary<string, string> labels) =>
         tenant == Tenant && Labels.All(l => labels.TryGetValue(l.Key, out var value) && value == l.Value);
 }

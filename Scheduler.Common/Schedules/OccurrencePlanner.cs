@@ -131,14 +131,14 @@ public static class OccurrencePlanner
         var covering = outages.Where(o => o.Covers(instant) && o.AppliesTo(schedule.Tenant, schedule.Labels)).ToList();
         if (covering.FirstOrDefault(o => o.Policy == OutagePolicy.Skip) is { } skip)
         {
-            return new PlannedFire(occurrence, catchUp, count, PlannedStatus.Skipped, Reason: $"skipped by outage '{skip.Name}'", OutageId: skip.Id);
+            return new PlannedFire(occurrence, catchUp, count, PlannedStatus.Skipped, Reason: skip.SkipNote, OutageId: skip.Id);
         }
         if (covering.OrderByDescending(o => o.End).FirstOrDefault() is { } defer)
         {
             resumeAt = defer.End;
             var deferred = timing.IsRecurring ? count - 1 + Count(occurrences, occurrence, defer.End).Count : count;
             return new PlannedFire(occurrence, catchUp, Math.Min(deferred, MaxCountedMisses), PlannedStatus.Deferred, defer.End,
-                $"deferred by outage '{defer.Name}' to its end", defer.Id);
+                defer.DeferNote, defer.Id);
         }
         return new PlannedFire(occurrence, catchUp, count, DueAt: instant + Jitter.For(schedule.Id, occurrence, timing.Jitter));
     }

@@ -239,22 +239,35 @@ public static partial class TimingValidator
         return ok ? new BusinessDayRule(calendar!.Id, calendar.Calendar.Name, rule, days.Distinct().Order().ToList()) : null;
     }
 
+    /// <summary>
+    /// The field to blame and why, when a recurring timing has no occurrence from <paramref name="now"/> (null when it has one,
+    /// or is not recurring): a schedule write is refused so, and so is a calendar edit that would leave a schedule so.
+    /// </summary>
+    public static (string Field, string Reason)? NoOccurrence(ScheduleTiming timing, DateTimeOffset now, BusinessCalendar? calendar)
+    {
+        if (!timing.IsRecurring || timing.Occurrences(calendar).Upcoming(now, 1).Count > 0)
+        {
+            return null;
+        }
+        var field = timing.EndAt is not null || timing.StartAt is not null ? (timing.EndAt is not null ? "endAt" : "startAt")
+            : timing.BusinessDays is not null ? "businessDaysOfMonth" : "cron";
+        return (field, "the schedule has no occurrence" + (timing.EndAt is { } end ? $" between now and {Instant(end)}" : " in the next two years") +
+            (timing.BusinessDays is { } rule ? $" on the business days of {rule.CalendarName}" : ""));
+    }
+
     /// <summary>The timing must fire at least once from now, and jitter must be shorter than the time between occurrences.</summary>
     private static void CheckOccurrences(ScheduleTiming timing, DateTimeOffset now, BusinessCalendar? calendar, ValidationErrors errors)
     {
+        if (NoOccurrence(timing, now, calendar) is { } none)
+        {
+            errors.Add(none.Field, none.Reason);
+            return;
+        }
         if (!timing.IsRecurring)
         {
             return;
         }
         var upcoming = timing.Occurrences(calendar).Upcoming(now, 50);
-        if (upcoming.Count == 0)
-        {
-            var field = timing.EndAt is not null || timing.StartAt is not null ? (timing.EndAt is not null ? "endAt" : "startAt")
-                : timing.BusinessDays is not null ? "businessDaysOfMonth" : "cron";
-            errors.Add(field, "the schedule has no occurrence" + (timing.EndAt is { } end ? $" between now and {Instant(end)}" : " in the next two years") +
-                (timing.BusinessDays is { } rule ? $" on the business days of {rule.CalendarName}" : ""));
-            return;
-        }
         if (timing.Jitter is { } jitter && upcoming.Count > 1)
         {
             var period = upcoming.Zip(upcoming.Skip(1), (a, b) => b - a).Min();

@@ -13,9 +13,6 @@ namespace Scheduler.Crud.Api.Calendars;
 /// <summary>Business-day calendars: weekends and holidays that schedules follow. An edit moves every schedule on it at once.</summary>
 public static class CalendarsApi
 {
-    /// <summary>The largest .ics file an import reads.</summary>
-    public const int MaxIcsBytes = 512 * 1024;
-
     public static IEndpointRouteBuilder MapCalendarsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/calendars").WithTags("Calendars").RequireAuthorization(Scopes.Read);
@@ -28,12 +25,12 @@ public static class CalendarsApi
         group.MapPut("/{id:guid}", Replace).WithName("ReplaceCalendar").RequireAuthorization(Scopes.Write)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .WithSummary("Replace a calendar")
-            .WithDescription("Takes effect at once: every active schedule on it moves to its next occurrence under the new calendar, in the same transaction.");
+            .WithDescription("Takes effect at once: every active schedule on it moves to its next occurrence under the new calendar, in the same transaction, and occurrences already claimed that it removes are recalled (skipped). Refused (409, naming them) when it would leave an active schedule with no occurrence.");
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteCalendar").RequireAuthorization(Scopes.Write)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .WithSummary("Delete a calendar").WithDescription("Refused (409, naming them) while live schedules follow it.");
         group.MapPost("/{id:guid}/import", Import).WithName("ImportCalendarHolidays").RequireAuthorization(Scopes.Write)
-            .Accepts<string>("text/calendar").ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .Accepts<string>("text/calendar").ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .WithSummary("Add holidays from an iCalendar (.ics) file")
             .WithDescription("The body is the .ics file (`Content-Type: text/calendar`): each event's days become holidays named by its summary (recurring events expanded from `fromYear` to `toYear`, default this year and the next five). Dates already in the calendar keep their names.");
         return app;
@@ -131,12 +128,21 @@ public static class CalendarsApi
         {
             return Problems.Invalid(errors, "The import is invalid.");
         }
+        // The target first: a file for a calendar the caller cannot change is not worth reading.
+        if (await calendars.GetAsync(user.Tenant(), id, cancellationToken) is not { } target)
+        {
+            return Problems.NotFound("calendar");
+        }
+        if (Versions.Expected(http) is { } expected && expected != target.Version)
+        {
+            return Problems.VersionMismatch(target.Version, "calendar");
+        }
         var text = await ReadAsync(http, cancellationToken);
         if (text is null)
         {
-            return Problems.Invalid("body", $"is larger than {MaxIcsBytes / 1024} KiB");
+            return Problems.Invalid("body", $"is larger than {IcsImport.MaxBytes / 1024} KiB");
         }
-        var (holidays, error) = IcsImport.Parse(text, new DateOnly(from, 1, 1), new DateOnly(to, 12, 31));
+        var (holidays, error) = IcsImport.Parse(text, new DateOnly(from, 1, 1), new DateOnly(to, 12, 31), time);
         if (error is not null)
         {
             return Problems.Invalid("body", error);
@@ -184,16 +190,21 @@ public static class CalendarsApi
         }
     }
 
+    /// <summary>The refusal of an edit that would leave active schedules with no occurrence (they would complete, for good).</summary>
+    internal static ProblemHttpResult WouldEnd(IReadOnlyList<string> schedules) => Problems.Conflict("The edit would end schedules on the calendar.",
+        $"Under it these active schedules would have no occurrence left and would complete: {string.Join(", ", schedules.Select(n => $"'{n}'"))}. " +
+        "Keep business days they can fire on, or move them to another calendar first.");
+
+    /// <summary>The body as text, or null when it is larger than <see cref="IcsImport.MaxBytes"/> (read no further than one byte past it).</summary>
     private static async Task<string?> ReadAsync(HttpRequest http, CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(http.Body, System.Text.Encoding.UTF8);
-        var buffer = new char[MaxIcsBytes + 1];
+        var buffer = new byte[IcsImport.MaxBytes + 1];
         var read = 0;
-        while (read < buffer.Length && await reader.ReadAsync(buffer.AsMemory(read), cancellationToken) is var n && n > 0)
+        while (read < buffer.Length && await http.Body.ReadAsync(buffer.AsMemory(read), cancellationToken) is var n && n > 0)
         {
             read += n;
         }
-        return read > MaxIcsBytes ? null : new string(buffer, 0, read);
+        return read > IcsImport.MaxBytes ? null : System.Text.Encoding.UTF8.GetString(buffer, 0, read);
     }
 
     private static Results<Ok<CalendarResponse>, ValidationProblem, ProblemHttpResult> Changed(CalendarChange change, HttpResponse response, string? name)
@@ -207,6 +218,8 @@ public static class CalendarsApi
                 return Problems.VersionMismatch(change.Calendar!.Version, "calendar");
             case CalendarChangeStatus.NameTaken:
                 return Problems.NameTaken(name ?? "", "calendar");
+            case CalendarChangeStatus.WouldEndSchedules:
+                return WouldEnd(change.UsedBy!);
             default:
                 return Problems.NotFound("calendar");
         }

@@ -49,10 +49,11 @@ public static class SchedulesApi
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteSchedule").RequireAuthorization(Scopes.Write).ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .WithSummary("Delete a schedule").WithDescription("It stops firing and its name is free again; its executions stay readable.");
         group.MapPost("/{id:guid}/pause", Pause).WithName("PauseSchedule").RequireAuthorization(Scopes.Write)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed).WithSummary("Pause a schedule (nothing fires until it is resumed)");
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .WithSummary("Pause a schedule (nothing fires until it is resumed)").WithDescription("409 when it is not active (already paused, or completed).");
         group.MapPost("/{id:guid}/resume", Resume).WithName("ResumeSchedule").RequireAuthorization(Scopes.Write)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .WithSummary("Resume a paused schedule").WithDescription("It fires from now on; occurrences while it was paused are skipped. A one-shot whose time passed fires at once.");
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .WithSummary("Resume a paused schedule").WithDescription("It fires from now on; occurrences while it was paused are skipped. A one-shot whose time passed fires at once. 409 when it is not paused (active, or completed: a completed schedule cannot be resumed), or when it has no occurrence from now (it stays paused).");
         group.MapPost("/{id:guid}/trigger", Trigger).WithName("TriggerSchedule").RequireAuthorization(Scopes.Write)
             .WithSummary("Fire a schedule now, out of band")
             .WithDescription("Creates an execution of its own (origin `manual`), delivered by the next executor poll; the schedule's own timing is unchanged. History mode: `logicalDate` (a past instant: a cron job runs for its latest occurrence at or before it, with that occurrence's data interval) or `intervalStart` and `intervalEnd`. `parameters` are checked against the schedule's declared ones (defaults filled in).");
@@ -254,6 +255,8 @@ public static class SchedulesApi
                 return Problems.VersionMismatch(change.Schedule!.Version);
             case ScheduleChangeStatus.NameTaken:
                 return Problems.NameTaken(name ?? "");
+            case ScheduleChangeStatus.WrongState:
+                return Problems.Conflict($"The schedule is {change.Schedule!.State}.", change.Refusal!);
             default:
                 return Problems.NotFound("schedule");
         }

@@ -8,7 +8,7 @@ namespace Scheduler.Executor.Firing;
 
 /// <summary>
 /// The executor's loop: claim, then sleep a jittered poll interval (shortened to the next known due time,
-/// and cut short by a <see cref="DueNotifications"/> hint). A database error is logged and backed off from,
+/// and cut short by a <see cref="DueNotifications"/> hint); recalls it hears of drop what they name from the waits. A database error is logged and backed off from,
 /// never taken for "nothing to do".
 /// </summary>
 public sealed class FiringLoop(
@@ -33,7 +33,7 @@ public sealed class FiringLoop(
     {
         logger.LogInformation("Executor {ExecutorId} starting (poll {Poll}, lookahead {Lookahead}, batch {Batch})",
             _options.ExecutorId, _options.PollInterval, _options.Lookahead, _options.BatchSize);
-        var listening = notifications.ListenAsync(Wake, stoppingToken);
+        var listening = notifications.ListenAsync(Wake, ids => dispatcher.Recall(ids), stoppingToken);
         // Executors started together must not poll together.
         await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(1_000, _options.PollInterval.TotalMilliseconds)), clock, stoppingToken);
 

@@ -35,6 +35,9 @@ public sealed class TriggerDispatcher(
     // _inFlight's size, kept apart: a ConcurrentDictionary counts by taking every lock, and Room is read at each completion.
     private int _held;
     private readonly ConcurrentQueue<ClaimedExecution> _unstarted = new();
+    // Claimed executions still waiting for their due time: whoever removes one first, its wait's end or a recall, decides
+    // whether it is delivered. A dictionary add and remove per execution, no database round trip.
+    private readonly ConcurrentDictionary<Guid, byte> _waiting = new();
     // Cancels waiting for due times on shutdown; deliveries already started are finished instead.
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _deliverySlots = new(options.Value.MaxConcurrentDeliveries);
@@ -83,6 +86,7 @@ public sealed class TriggerDispatcher(
         telemetry.ClaimBatch.Record(claimed.Count);
         foreach (var execution in claimed)
         {
+            _waiting[execution.Id] = 0;
             var key = (execution.Id, execution.Attempt);
             var firing = FireAsync(execution);
             // An attempt is claimed once, so the key is new; if it were not, the count must still match the dictionary.
@@ -97,6 +101,26 @@ public sealed class TriggerDispatcher(
             _ = firing.ContinueWith(_ => Finished(key), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
         return new Poll(claimed.Count, full, result.NothingDue, result.NextDue);
+    }
+
+    /// <summary>
+    /// Executions recalled after they were claimed (an outage or a calendar edit skipped them, in the database, in the write's
+    /// transaction): those still waiting here are dropped rather than delivered; ids this executor does not hold are ignored.
+    /// </summary>
+    /// <returns>How many of them were waiting here.</returns>
+    public int Recall(IReadOnlyList<Guid> ids)
+    {
+        var dropped = 0;
+        foreach (var id in ids)
+        {
+            dropped += _waiting.TryRemove(id, out _) ? 1 : 0;
+        }
+        if (dropped > 0)
+        {
+            telemetry.Recalled.Add(dropped);
+            logger.LogInformation("Dropped {Count} recalled executions before their due time", dropped);
+        }
+        return dropped;
     }
 
     private void Finished((Guid Id, int Attempt) key)
@@ -172,7 +196,15 @@ public sealed class TriggerDispatcher(
             }
             catch (OperationCanceledException)
             {
-                _unstarted.Enqueue(execution);
+                if (_waiting.TryRemove(execution.Id, out _))
+                {
+                    _unstarted.Enqueue(execution);
+                }
+                return;
+            }
+            if (!_waiting.TryRemove(execution.Id, out _))
+            {
+                // Recalled while it waited: the database already records it as skipped.
                 return;
             }
 

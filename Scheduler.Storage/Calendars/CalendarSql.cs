@@ -52,7 +52,7 @@ internal static class CalendarSql
     // The schedules a calendar edit moves: locked, so that a claim in progress finishes first and the next sees the new time.
     public const string LockSchedulesOn =
         """
-        select id, kind, cron, time_zone as TimeZone, run_at as RunAt, delay, calendar_id as CalendarId, timing::text as TimingJson,
+        select id, name, kind, cron, time_zone as TimeZone, run_at as RunAt, delay, calendar_id as CalendarId, timing::text as TimingJson,
                next_fire_at as NextFireAt
         from schedules
         where calendar_id = @Id and state = 'active' and next_fire_at is not null
@@ -66,6 +66,27 @@ internal static class CalendarSql
         set next_fire_at = u.next_fire_at, state = case when u.next_fire_at is null then 'completed' else s.state end, updated_at = @Now
         from unnest(@Ids::uuid[], @NextFireAts::timestamptz[]) as u(id, next_fire_at)
         where s.id = u.id
+        """;
+
+    // A calendar edit: what executors claimed ahead (leased, due after now, so never attempted) for active schedules on it.
+    // Delivering rows are what executors hold in memory (the leased index), so this reads no history.
+    public const string ClaimedOn =
+        """
+        select e.id, e.schedule_id as ScheduleId, e.scheduled_for as ScheduledFor
+        from executions e join schedules s on s.id = e.schedule_id
+        where e.status = 'delivering' and e.origin = 'schedule' and e.scheduled_for > @Now and s.calendar_id = @Id and s.state = 'active'
+        order by e.id
+        for update of e
+        """;
+
+    // Those of them the edit removed: recorded skipped, with the reason; the executors holding them are told and drop them.
+    public const string Recall =
+        """
+        update executions e
+        set status = 'skipped', attempt = 0, lease_owner = null, leased_until = null, completed_at = @Now, note = u.note
+        from unnest(@Ids::uuid[], @Notes::text[]) as u(id, note)
+        where e.id = u.id and e.status = 'delivering'
+        returning e.id
         """;
 
     public const string LiveSchedulesOn =

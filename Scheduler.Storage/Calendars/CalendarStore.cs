@@ -1,17 +1,19 @@
 using Dapper;
 using Npgsql;
 using Scheduler.Common.Calendars;
+using Scheduler.Common.Schedules;
 using Scheduler.Storage.Audit;
 using Scheduler.Storage.Schedules;
 
 namespace Scheduler.Storage.Calendars;
 
 /// <summary>What became of a change to a calendar.</summary>
-public enum CalendarChangeStatus { Done, NotFound, VersionMismatch, NameTaken, InUse }
+public enum CalendarChangeStatus { Done, NotFound, VersionMismatch, NameTaken, InUse, WouldEndSchedules }
 
 /// <param name="Calendar">The calendar after the change (or as it is, for a mismatch).</param>
 /// <param name="SchedulesMoved">Schedules whose next fire time was recomputed.</param>
-/// <param name="UsedBy">For <see cref="CalendarChangeStatus.InUse"/>: names of schedules on it (at most 20).</param>
+/// <param name="UsedBy">For <see cref="CalendarChangeStatus.InUse"/>: names of schedules on it; for <see cref="CalendarChangeStatus.WouldEndSchedules"/>:
+/// of the active schedules the edit would leave with no occurrence (at most 20 either way).</param>
 public sealed record CalendarChange(CalendarChangeStatus Status, CalendarRecord? Calendar = null, int SchedulesMoved = 0, IReadOnlyList<string>? UsedBy = null);
 
 /// <summary>The API's side of <c>calendars</c>; an edit recomputes every schedule on the calendar in the same transaction.</summary>
@@ -71,7 +73,9 @@ public sealed class CalendarStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Replaces the calendar (<paramref name="change"/> gives the new definition from the current one) and, in the same
-    /// transaction, moves every active schedule on it to its next occurrence under the new calendar.
+    /// transaction, moves every active schedule on it to its next occurrence under the new calendar. Refused, naming them, when
+    /// that would leave an active schedule with no occurrence (it would complete, and putting the calendar back would not
+    /// revive it): the check a schedule write makes (<see cref="TimingValidator.NoOccurrence"/>).
     /// </summary>
     public async Task<CalendarChange> ReplaceAsync(string tenant, Guid id, int? expectedVersion, Func<CalendarRecord, CalendarDefinition> change,
         DateTimeOffset now, CancellationToken cancellationToken)
@@ -94,7 +98,17 @@ public sealed class CalendarStore(NpgsqlDataSource dataSource)
         {
             return new CalendarChange(CalendarChangeStatus.NameTaken, current);
         }
-        var moved = await RecomputeSchedulesAsync(connection, transaction, id, updated.ToCalendar(), now, cancellationToken);
+        var calendar = updated.ToCalendar();
+        var schedules = (await connection.QueryAsync<ScheduleRecord>(new CommandDefinition(CalendarSql.LockSchedulesOn, new { Id = id }, transaction,
+            cancellationToken: cancellationToken))).AsList();
+        var ending = schedules.Where(s => TimingValidator.NoOccurrence(s.Timing, now, calendar) is not null).Select(s => s.Name).Order(StringComparer.Ordinal)
+            .Take(20).ToList();
+        if (ending.Count > 0)
+        {
+            return new CalendarChange(CalendarChangeStatus.WouldEndSchedules, current, UsedBy: ending);
+        }
+        var moved = await RecomputeSchedulesAsync(connection, transaction, schedules, calendar, now, cancellationToken);
+        await RecallRemovedAsync(connection, transaction, id, schedules, calendar, now, cancellationToken);
         await AuditLog.AppendAsync(connection, transaction, "calendar", "replace", id, updated.Name, current, updated, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new CalendarChange(CalendarChangeStatus.Done, updated, moved);
@@ -139,11 +153,9 @@ public sealed class CalendarStore(NpgsqlDataSource dataSource)
     /// of its current next fire time and now: an occurrence already due is not lost, one already fired is not repeated
     /// (executions are unique per occurrence), and one the edit removed is gone.
     /// </summary>
-    private static async Task<int> RecomputeSchedulesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, BusinessCalendar calendar,
-        DateTimeOffset now, CancellationToken cancellationToken)
+    private static async Task<int> RecomputeSchedulesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<ScheduleRecord> schedules,
+        BusinessCalendar calendar, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var schedules = (await connection.QueryAsync<ScheduleRecord>(new CommandDefinition(CalendarSql.LockSchedulesOn, new { Id = id }, transaction,
-            cancellationToken: cancellationToken))).AsList();
         foreach (var batch in schedules.Chunk(RecomputeBatch))
         {
             var next = batch.Select(s =>
@@ -155,6 +167,45 @@ public sealed class CalendarStore(NpgsqlDataSource dataSource)
                 new { Ids = batch.Select(s => s.Id).ToArray(), NextFireAts = next, Now = now }, transaction, cancellationToken: cancellationToken));
         }
         return schedules.Count;
+    }
+
+    /// <summary>
+    /// The occurrences executors claimed ahead that the edit removed (a holiday added on their day, a weekend day more) are
+    /// recalled in the edit's transaction: recorded skipped with the reason, and the executors holding them told on commit.
+    /// </summary>
+    private static async Task RecallRemovedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, List<ScheduleRecord> schedules,
+        BusinessCalendar calendar, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var claimed = (await connection.QueryAsync<ClaimedOccurrence>(new CommandDefinition(CalendarSql.ClaimedOn, new { Id = id, Now = now }, transaction,
+            cancellationToken: cancellationToken))).AsList();
+        if (claimed.Count == 0)
+        {
+            return;
+        }
+        var byId = schedules.ToDictionary(s => s.Id);
+        var removed = claimed.Where(c => byId.TryGetValue(c.ScheduleId, out var s) && s.Timing.Occurrences(calendar).AtOrAfter(c.ScheduledFor) != c.ScheduledFor)
+            .ToList();
+        if (removed.Count == 0)
+        {
+            return;
+        }
+        var notes = removed.Select(c =>
+        {
+            var zone = TimeZoneInfo.FindSystemTimeZoneById(byId[c.ScheduleId].TimeZone ?? "UTC");
+            var day = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(c.ScheduledFor, zone).DateTime);
+            return $"skipped: calendar '{calendar.Name}' was edited after it was claimed" +
+                (calendar.WhyNotBusinessDay(day) is { } why ? $", and {day:yyyy-MM-dd} is not a business day ({why})" : ", and it is no longer an occurrence");
+        }).ToArray();
+        var recalled = (await connection.QueryAsync<Guid>(new CommandDefinition(CalendarSql.Recall,
+            new { Ids = removed.Select(c => c.Id).ToArray(), Notes = notes, Now = now }, transaction, cancellationToken: cancellationToken))).AsList();
+        await DueNotifications.NotifyRecalledAsync(connection, transaction, recalled, cancellationToken);
+    }
+
+    private sealed class ClaimedOccurrence
+    {
+        public Guid Id { get; init; }
+        public Guid ScheduleId { get; init; }
+        public DateTimeOffset ScheduledFor { get; init; }
     }
 
     private static object Parameters(Guid id, string tenant, CalendarDefinition definition, DateTimeOffset now) => new

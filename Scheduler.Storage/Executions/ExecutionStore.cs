@@ -42,6 +42,8 @@ public sealed record ClaimResult(IReadOnlyList<ClaimedExecution> Executions, boo
 /// <summary>The executor's side of the database: claim due work, record outcomes, release on shutdown.</summary>
 public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<ExecutionStore> logger)
 {
+    private static readonly string ClaimBatch = string.Join(";\n", OutageSql.ClaimGate, ScheduleSql.LockDue, OutageSql.Live, ResultSql.Unfinished);
+
     // One per store, and the store is one per executor process.
     private readonly CalendarCache _calendars = new();
 
@@ -61,13 +63,15 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
         }
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
-        // One round trip: lock the due schedules, read the outages that may apply to them, and lock the runs past their deadline.
+        // One round trip: pass the outage writes' gate, lock the due schedules, read the outages that may apply to them, and lock
+        // the runs past their deadline.
         List<DueSchedule> due;
         List<OutageWindow> outages;
         List<UnfinishedRunRow> runs;
-        await using (var batch = await connection.QueryMultipleAsync(new CommandDefinition(ScheduleSql.LockDue + ";\n" + OutageSql.Live + ";\n" + ResultSql.Unfinished,
+        await using (var batch = await connection.QueryMultipleAsync(new CommandDefinition(ClaimBatch,
                          new { Horizon = horizon, Batch = claim.BatchSize, claim.Now }, transaction, cancellationToken: cancellationToken)))
         {
+            await batch.ReadSingleAsync<int>();
             due = (await batch.ReadAsync<DueSchedule>()).AsList();
             outages = (await batch.ReadAsync<OutageRecord>()).Select(o => o.ToWindow()).ToList();
             runs = (await batch.ReadAsync<UnfinishedRunRow>()).AsList();

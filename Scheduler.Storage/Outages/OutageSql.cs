@@ -54,6 +54,45 @@ internal static class OutageSql
     public const string EndNow =
         $"update outages set ends_at = @Now, version = version + 1, updated_at = @Now where id = @Id returning {Columns}";
 
+    // An outage write and the claims exclude each other (the write exclusively, each claim shared, for their transactions):
+    // a claim either committed before the write, so the write's recall sees what it leased, or reads the outage once the
+    // write has committed. A claim pays one in-memory lock; outage writes are rare.
+    public const string WriteGate = "select 1 from pg_advisory_xact_lock(hashtext('scheduleman.outage-write'))";
+
+    public const string ClaimGate = "select 1 from pg_advisory_xact_lock_shared(hashtext('scheduleman.outage-write'))";
+
+    // An outage written now: the occurrences inside it that executors claimed ahead (leased, due after now, so never attempted:
+    // they fire never early) are recalled as the claim would have planned them with the outage there. Skip: each is skipped.
+    // Defer: the first of each schedule's becomes the pending execution that fires at the end for them, the others are
+    // recorded skipped into it. The executors holding them hear of it (DueNotifications) and drop them. Delivering rows are
+    // what executors hold in memory (the leased index), so this reads no history.
+    public const string RecallClaimed =
+        """
+        with hit as (
+            select e.id, e.schedule_id, e.scheduled_for
+            from executions e join schedules s on s.id = e.schedule_id
+            where e.status = 'delivering' and e.origin = 'schedule' and e.tenant = @Tenant
+              and e.scheduled_for > @Now and e.scheduled_for >= @StartsAt and e.scheduled_for < @EndsAt
+              and s.labels @> @Labels::jsonb
+            order by e.id
+            for update of e
+        ), ranked as (
+            select id, row_number() over (partition by schedule_id order by scheduled_for) as n, count(*) over (partition by schedule_id) as total
+            from hit
+        )
+        update executions e
+        set status = case when @Defer and r.n = 1 then 'pending' else 'skipped' end,
+            origin = case when @Defer and r.n = 1 then 'deferred' else e.origin end,
+            occurrences = case when @Defer and r.n = 1 then r.total::int else e.occurrences end,
+            next_attempt_at = case when @Defer and r.n = 1 then @EndsAt end,
+            completed_at = case when @Defer and r.n = 1 then null else @Now end,
+            attempt = 0, lease_owner = null, leased_until = null, outage_id = @Id,
+            note = case when not @Defer then @SkipNote when r.n = 1 then @DeferNote else @FoldNote end
+        from ranked r
+        where e.id = r.id
+        returning e.id
+        """;
+
     // The claim: outages that may cover an occurrence from the earliest due schedule (the due index's first entry) to the
     // horizon. Through outages_live, so only those not yet ended; sent in the same round trip as the lock.
     public const string Live =

@@ -20,10 +20,12 @@ public sealed class OutageStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(OutageSql.WriteGate, transaction: transaction, cancellationToken: cancellationToken));
         var created = await connection.QuerySingleOrDefaultAsync<OutageRecord>(new CommandDefinition(OutageSql.Insert,
             Parameters(Guid.CreateVersion7(now), tenant, definition, now), transaction, cancellationToken: cancellationToken));
         if (created is not null)
         {
+            await RecallClaimedAsync(connection, transaction, created, now, cancellationToken);
             await AuditLog.AppendAsync(connection, transaction, "outage", "create", created.Id, created.Name, null, created, now, cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
@@ -75,6 +77,10 @@ public sealed class OutageStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (action == "replace")
+        {
+            await connection.ExecuteAsync(new CommandDefinition(OutageSql.WriteGate, transaction: transaction, cancellationToken: cancellationToken));
+        }
         var current = await connection.QuerySingleOrDefaultAsync<OutageRecord>(new CommandDefinition(OutageSql.LockForChange,
             new { Tenant = tenant, Id = id }, transaction, cancellationToken: cancellationToken));
         if (current is null)
@@ -103,9 +109,37 @@ public sealed class OutageStore(NpgsqlDataSource dataSource)
         {
             await ReleaseAsync(connection, transaction, id, updated.CancelledAt ?? updated.EndsAt, now, cancellationToken);
         }
+        if (action == "replace")
+        {
+            await RecallClaimedAsync(connection, transaction, updated, now, cancellationToken);
+        }
         await AuditLog.AppendAsync(connection, transaction, "outage", action, id, updated.Name, current, updated, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new OutageChange(OutageChangeStatus.Done, updated);
+    }
+
+    /// <summary>
+    /// The occurrences inside <paramref name="outage"/> that executors claimed ahead of it, recalled in the write's transaction
+    /// (see <see cref="OutageSql.RecallClaimed"/>); the executors holding them are told on commit and drop them.
+    /// </summary>
+    private static async Task RecallClaimedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, OutageRecord outage, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var window = outage.ToWindow();
+        var recalled = (await connection.QueryAsync<Guid>(new CommandDefinition(OutageSql.RecallClaimed, new
+        {
+            outage.Id,
+            outage.Tenant,
+            outage.StartsAt,
+            outage.EndsAt,
+            outage.Labels,
+            Defer = window.Policy == OutagePolicy.Defer,
+            window.SkipNote,
+            window.DeferNote,
+            window.FoldNote,
+            Now = now,
+        }, transaction, cancellationToken: cancellationToken))).AsList();
+        await DueNotifications.NotifyRecalledAsync(connection, transaction, recalled, cancellationToken);
     }
 
     /// <summary>

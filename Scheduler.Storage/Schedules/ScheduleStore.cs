@@ -120,48 +120,55 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource, SecretBox secrets
     /// <summary>Replaces the definition and reschedules from now (a paused schedule stays paused).</summary>
     public Task<ScheduleChange> ReplaceAsync(string tenant, Guid id, int? expectedVersion, ScheduleDefinition definition, DateTimeOffset now,
         CancellationToken cancellationToken) =>
-        ChangeAsync(tenant, id, expectedVersion, "replace", current =>
+        ChangeAsync(tenant, id, expectedVersion, "replace", (current, _) =>
         {
             var state = definition.State ?? (current.State == "paused" ? "paused" : "active");
             var next = state == "active" ? definition.Occurrences.FirstFireAt(now) : null;
             var done = next is null && state == "active" && definition.Timing.Kind != ScheduleKind.Manual;
-            return (ScheduleSql.Replace, DefinitionParameters(id, tenant, definition, done ? "completed" : state, next, now));
+            return Step.Run(ScheduleSql.Replace, DefinitionParameters(id, tenant, definition, done ? "completed" : state, next, now));
         }, now, true, cancellationToken);
 
-    /// <summary>Stops firing until resumed; a completed schedule stays completed.</summary>
+    /// <summary>Stops firing until resumed. Refused when it is not active: nothing to pause, or completed for good.</summary>
     public Task<ScheduleChange> PauseAsync(string tenant, Guid id, int? expectedVersion, DateTimeOffset now, CancellationToken cancellationToken) =>
-        ChangeAsync(tenant, id, expectedVersion, "pause", current => current.State == "active"
-            ? (ScheduleSql.SetState, new { Id = id, State = "paused", NextFireAt = (DateTimeOffset?)null, Now = now })
-            : null, now, false, cancellationToken);
+        ChangeAsync(tenant, id, expectedVersion, "pause", (current, _) => current.State switch
+        {
+            "active" => Step.Run(ScheduleSql.SetState, new { Id = id, State = "paused", NextFireAt = (DateTimeOffset?)null, Now = now }),
+            "paused" => Step.Refuse("Nothing to pause: the schedule is already paused."),
+            _ => Step.Refuse("A completed schedule cannot be paused: it has no occurrence left. Replace its timing (PUT) to make it fire again."),
+        }, now, false, cancellationToken);
 
-    /// <summary>Fires again from now on (a one-shot whose time passed while paused fires at once).</summary>
+    /// <summary>
+    /// Fires again from now on (a one-shot whose time passed while paused fires at once). Refused when it is not paused, or when
+    /// it has no occurrence from now (it stays paused rather than complete for good).
+    /// </summary>
     public Task<ScheduleChange> ResumeAsync(string tenant, Guid id, int? expectedVersion, DateTimeOffset now, CancellationToken cancellationToken) =>
         ChangeAsync(tenant, id, expectedVersion, "resume", (current, calendar) =>
-        {
-            if (current.State != "paused")
-            {
-                return null;
-            }
-            var next = current.Timing.Occurrences(calendar).FirstFireAt(now);
-            var done = next is null && current.Timing.Kind != ScheduleKind.Manual;
-            return (ScheduleSql.SetState, new { Id = id, State = done ? "completed" : "active", NextFireAt = next, Now = now });
-        }, now, true, cancellationToken);
+            current.State == "active" ? Step.Refuse("Nothing to resume: the schedule is active.")
+            : current.State != "paused" ? Step.Refuse("A completed schedule cannot be resumed: it has no occurrence left. Replace its timing (PUT) to make it fire again.")
+            : TimingValidator.NoOccurrence(current.Timing, now, calendar) is { } none
+                ? Step.Refuse($"Not resumed: {none.Reason} ({none.Field}), so it would complete for good; it stays paused. Replace its timing (PUT) first.")
+            : Step.Run(ScheduleSql.SetState, new { Id = id, State = "active", NextFireAt = current.Timing.Occurrences(calendar).FirstFireAt(now), Now = now }),
+            now, true, cancellationToken);
 
     /// <summary>Deletes a schedule: it stops firing and disappears from the API; its history stays.</summary>
     public Task<ScheduleChange> DeleteAsync(string tenant, Guid id, int? expectedVersion, DateTimeOffset now, CancellationToken cancellationToken) =>
         ChangeAsync(tenant, id, expectedVersion, "delete",
-            _ => (ScheduleSql.SetState, new { Id = id, State = "deleted", NextFireAt = (DateTimeOffset?)null, Now = now }),
+            (_, _) => Step.Run(ScheduleSql.SetState, new { Id = id, State = "deleted", NextFireAt = (DateTimeOffset?)null, Now = now }),
             now, false, cancellationToken);
 
-    private Task<ScheduleChange> ChangeAsync(string tenant, Guid id, int? expectedVersion, string action,
-        Func<ScheduleRecord, (string Sql, object Parameters)?> update, DateTimeOffset now, bool notify, CancellationToken cancellationToken) =>
-        ChangeAsync(tenant, id, expectedVersion, action, (current, _) => update(current), now, notify, cancellationToken);
+    /// <summary>The statement a change runs on the locked row, or why the schedule's state does not allow it.</summary>
+    private sealed record Step(string? Sql, object? Parameters, string? Refusal)
+    {
+        public static Step Run(string sql, object parameters) => new(sql, parameters, null);
 
-    /// <param name="update">The statement for the locked current row (given its calendar, if it follows one), or null when nothing needs to change.</param>
+        public static Step Refuse(string why) => new(null, null, why);
+    }
+
+    /// <param name="update">The step for the locked current row, given its calendar if it follows one.</param>
     /// <param name="action">What the audit trail calls the change.</param>
     /// <param name="notify">Wake the executors when the new next fire time is soon.</param>
     private async Task<ScheduleChange> ChangeAsync(string tenant, Guid id, int? expectedVersion, string action,
-        Func<ScheduleRecord, BusinessCalendar?, (string Sql, object Parameters)?> update, DateTimeOffset now, bool notify, CancellationToken cancellationToken)
+        Func<ScheduleRecord, BusinessCalendar?, Step> update, DateTimeOffset now, bool notify, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -179,13 +186,14 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource, SecretBox secrets
             ? (await connection.QuerySingleOrDefaultAsync<CalendarRecord>(new CommandDefinition(CalendarSql.GetById, new { Id = calendarId }, transaction,
                 cancellationToken: cancellationToken)))?.ToCalendar()
             : null;
-        if (update(current, calendar) is not { } statement)
+        var step = update(current, calendar);
+        if (step.Refusal is { } why)
         {
-            return new ScheduleChange(ScheduleChangeStatus.Done, current);
+            return new ScheduleChange(ScheduleChangeStatus.WrongState, current, why);
         }
         try
         {
-            var updated = await connection.QuerySingleAsync<ScheduleRecord>(new CommandDefinition(statement.Sql, statement.Parameters,
+            var updated = await connection.QuerySingleAsync<ScheduleRecord>(new CommandDefinition(step.Sql!, step.Parameters,
                 transaction, cancellationToken: cancellationToken));
             if (notify)
             {

@@ -58,6 +58,9 @@ public sealed class CalendarModel(CalendarStore calendars, TimeProvider time) : 
                 case CalendarChangeStatus.VersionMismatch:
                     Errors.Add("version", "someone changed this calendar since you opened it; reload it and reapply your change");
                     break;
+                case CalendarChangeStatus.WouldEndSchedules:
+                    Errors.Add("holidays", $"would leave these active schedules with no occurrence (they would complete): {string.Join(", ", change.UsedBy!)}");
+                    break;
                 default:
                     return NotFound();
             }
@@ -67,14 +70,18 @@ public sealed class CalendarModel(CalendarStore calendars, TimeProvider time) : 
 
     public async Task<IActionResult> OnPostImportAsync(IFormFile? file)
     {
-        if (file is null || file.Length == 0 || file.Length > CalendarsApi.MaxIcsBytes)
+        if (await calendars.GetAsync(User.Tenant(), Id, HttpContext.RequestAborted) is null)
         {
-            TempData["Flash"] = $"Choose an .ics file (at most {CalendarsApi.MaxIcsBytes / 1024} KiB).";
+            return NotFound();
+        }
+        if (file is null || file.Length == 0 || file.Length > IcsImport.MaxBytes)
+        {
+            TempData["Flash"] = $"Choose an .ics file (at most {IcsImport.MaxBytes / 1024} KiB).";
             return Redirect($"/calendars/{Id}");
         }
         using var reader = new StreamReader(file.OpenReadStream());
         var year = time.GetUtcNow().Year;
-        var (holidays, error) = IcsImport.Parse(await reader.ReadToEndAsync(HttpContext.RequestAborted), new DateOnly(year, 1, 1), new DateOnly(year + 5, 12, 31));
+        var (holidays, error) = IcsImport.Parse(await reader.ReadToEndAsync(HttpContext.RequestAborted), new DateOnly(year, 1, 1), new DateOnly(year + 5, 12, 31), time);
         if (error is not null)
         {
             TempData["Flash"] = $"Not imported: the file {error}.";
@@ -82,7 +89,9 @@ public sealed class CalendarModel(CalendarStore calendars, TimeProvider time) : 
         }
         var (change, added) = await CalendarsApi.ImportAsync(calendars, User.Tenant(), Id, null, holidays, time.GetUtcNow(), HttpContext.RequestAborted);
         TempData["Flash"] = change is null ? $"Not imported: the calendar would have more than {CalendarValidator.MaxHolidays} holidays."
-            : change.Status == CalendarChangeStatus.Done ? $"Imported {added} holidays ({holidays.Count - added} were there already)." : "No such calendar.";
+            : change.Status == CalendarChangeStatus.Done ? $"Imported {added} holidays ({holidays.Count - added} were there already)."
+            : change.Status == CalendarChangeStatus.WouldEndSchedules ? $"Not imported: these active schedules would have no occurrence left: {string.Join(", ", change.UsedBy!)}."
+            : "No such calendar.";
         return Redirect($"/calendars/{Id}");
     }
 

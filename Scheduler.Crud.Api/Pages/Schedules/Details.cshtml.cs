@@ -111,7 +111,8 @@ public sealed class DetailsModel(ScheduleStore store, HistoryStore history, Cale
     public Task<IActionResult> OnPostRedriveAllAsync() => Act(async (tenant, now, ct) =>
         $"Redriven {(await history.RedriveScheduleAsync(tenant, Id, now, ct)).Count} dead executions.");
 
-    private static string Say(ScheduleChange change, string done) => change.Status == ScheduleChangeStatus.Done ? done : "No such schedule.";
+    private static string Say(ScheduleChange change, string done) =>
+        change.Status == ScheduleChangeStatus.Done ? done : change.Status == ScheduleChangeStatus.WrongState ? change.Refusal! : "No such schedule.";
 
     private async Task<IActionResult> Act(Func<string, DateTimeOffset, CancellationToken, Task<string>> action, string? then = null)
     {

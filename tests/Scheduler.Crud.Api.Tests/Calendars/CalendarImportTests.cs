@@ -1,12 +1,16 @@
+using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Scheduler.Common.Calendars;
+using Xunit.Abstractions;
 
 namespace Scheduler.Crud.Api.Tests.Calendars;
 
 /// <summary>Importing an .ics file into a calendar: what it adds, and what it refuses without changing anything.</summary>
-public class CalendarImportTests(ApiFactory factory) : IClassFixture<ApiFactory>
+public class CalendarImportTests(ApiFactory factory, ITestOutputHelper output) : IClassFixture<ApiFactory>
 {
     private const string Feed = """
         BEGIN:VCALENDAR
@@ -89,5 +93,83 @@ public class CalendarImportTests(ApiFactory factory) : IClassFixture<ApiFactory>
         var response = await client.PostAsync($"/api/v1/calendars/{created!["id"]}/import", new StringContent(huge, Encoding.UTF8, "text/calendar"));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("larger than", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    // Exactly this many bytes: a two-byte character in the description counts twice.
+    private static string FeedOfBytes(int bytes)
+    {
+        const string head = "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nUID:sized@test\nDTSTART;VALUE=DATE:20261224\nSUMMARY:Sized\nDESCRIPTION:é";
+        const string tail = "\nEND:VEVENT\nEND:VCALENDAR\n";
+        var text = head + new string('p', bytes - Encoding.UTF8.GetByteCount(head + tail)) + tail;
+        Assert.Equal(bytes, Encoding.UTF8.GetByteCount(text));
+        return text;
+    }
+
+    [Fact]
+    public async Task An_import_of_exactly_the_size_bound_in_bytes_is_read_and_one_byte_more_is_refused()
+    {
+        var client = factory.CreateClient();
+        var created = await (await client.PostAsJsonAsync("/api/v1/calendars", JsonNode.Parse("""{ "name": "sized-import" }""")))
+            .Content.ReadFromJsonAsync<JsonObject>();
+        var url = $"/api/v1/calendars/{created!["id"]}/import?fromYear=2026&toYear=2026";
+        var at = await client.PostAsync(url, new StringContent(FeedOfBytes(IcsImport.MaxBytes), Encoding.UTF8, "text/calendar"));
+        Assert.True(at.StatusCode == HttpStatusCode.OK, await at.Content.ReadAsStringAsync());
+        var past = await client.PostAsync(url, new StringContent(FeedOfBytes(IcsImport.MaxBytes + 1), Encoding.UTF8, "text/calendar"));
+        Assert.Equal(HttpStatusCode.BadRequest, past.StatusCode);
+        Assert.Contains($"larger than {IcsImport.MaxBytes / 1024} KiB", await past.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    // Issue 31: a rule that never matches ran Ical.Net on to the year 9999 (a secondly one for ever), a core spun per upload.
+    private const string NeverMatches = """
+        BEGIN:VCALENDAR
+        VERSION:2.0
+        BEGIN:VEVENT
+        UID:never@test
+        DTSTART;VALUE=DATE:20260101
+        RRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30
+        SUMMARY:The 30th of February
+        END:VEVENT
+        END:VCALENDAR
+        """;
+
+    [Theory]
+    [InlineData(NeverMatches, "has no event with a readable date")]
+    [InlineData("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20260101\nRRULE:FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=30\nEND:VEVENT\nEND:VCALENDAR\n",
+        "holidays repeat daily at most")]
+    public async Task An_import_whose_recurrence_never_matches_is_a_400_naming_the_body_and_changes_nothing(string ics, string reason)
+    {
+        var client = factory.CreateClient();
+        var created = await (await client.PostAsJsonAsync("/api/v1/calendars", JsonNode.Parse($$"""{ "name": "never-{{Guid.NewGuid():N}}" }""")))
+            .Content.ReadFromJsonAsync<JsonObject>();
+        var before = await factory.SnapshotAsync();
+        var started = Stopwatch.GetTimestamp();
+        var response = await client.PostAsync($"/api/v1/calendars/{created!["id"]}/import?fromYear=2026&toYear=2075",
+            new StringContent(ics, Encoding.UTF8, "text/calendar"));
+        output.WriteLine($"answered {(int)response.StatusCode} in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms");
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
+        Assert.Contains(reason, (string?)JsonNode.Parse(text)!["errors"]!["body"]![0], StringComparison.Ordinal);
+        Assert.Equal(before, await factory.SnapshotAsync());
+    }
+
+    [Fact]
+    public async Task An_import_into_a_calendar_of_another_tenant_or_of_none_is_404_before_the_file_is_read()
+    {
+        var client = factory.CreateClient();
+        var ours = await (await client.PostAsJsonAsync("/api/v1/calendars", JsonNode.Parse("""{ "name": "ours-to-import" }""")))
+            .Content.ReadFromJsonAsync<JsonObject>();
+        var keys = new Scheduler.Storage.Access.ApiKeyStore(Npgsql.NpgsqlDataSource.Create(factory.ConnectionString), TimeProvider.System);
+        var theirs = factory.CreateAnonymousClient();
+        theirs.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+            (await keys.CreateAsync("import-other-team", "their writer", "write", CancellationToken.None)).Key);
+        var before = await factory.SnapshotAsync();
+        foreach (var (caller, id) in new[] { (theirs, (string)ours!["id"]!), (client, Guid.NewGuid().ToString()) })
+        {
+            // Too large to read: a 404 rather than a 400 shows the target was checked first.
+            var response = await caller.PostAsync($"/api/v1/calendars/{id}/import",
+                new StringContent(FeedOfBytes(IcsImport.MaxBytes + 1), Encoding.UTF8, "text/calendar"));
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        }
+        Assert.Equal(before, await factory.SnapshotAsync());
     }
 }
