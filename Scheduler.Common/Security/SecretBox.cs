@@ -65,7 +65,7 @@ public sealed class SecretBox
         if (stored.StartsWith(LegacyPrefix, StringComparison.Ordinal))
         {
             throw new SecretUnreadableException($"the secret in {context.Describe()} is in the v1 format, which is bound to no owner and no longer " +
-                "decrypted; run `Scheduler.Storage migrate` with Secrets:Key set to re-encrypt it, or set the secret again");
+                "decrypted; run `Scheduler.Storage migrate` with Secrets:Key set to re-encrypt it, or set the secret again", retryable: true);
         }
         return stored.StartsWith(Prefix, StringComparison.Ordinal) ? Decrypt(stored[Prefix.Length..], context.AssociatedData(), context) : stored;
     }
@@ -132,7 +132,7 @@ public sealed class SecretBox
         if (colon < 0 || !_keys.TryGetValue(rest[..colon], out var key))
         {
             throw new SecretUnreadableException($"the secret in {context.Describe()} was encrypted with key '{(colon < 0 ? "?" : rest[..colon])}', " +
-                "which is not configured (Secrets:Key or Secrets:PreviousKeys)");
+                "which is not configured (Secrets:Key or Secrets:PreviousKeys)", retryable: colon >= 0);
         }
         var sealedBytes = new byte[(rest.Length - colon) * 3 / 4 + 3];
         if (!Convert.TryFromBase64String(rest[(colon + 1)..], sealedBytes, out var size) || size < NonceSize + TagSize)
@@ -175,7 +175,12 @@ public sealed class SecretBox
 /// A stored secret that cannot be decrypted for where it is read. The message names the field and its owner, never a value,
 /// so it can go into an execution's error.
 /// </summary>
-public sealed class SecretUnreadableException(string message) : CryptographicException(message);
+/// <param name="retryable">Whether a later attempt may read it: a v1 value once the migrate step has run, a key once it is
+/// configured. Never for one encrypted for another context, which no attempt will read.</param>
+public sealed class SecretUnreadableException(string message, bool retryable = false) : CryptographicException(message)
+{
+    public bool Retryable { get; } = retryable;
+}
 
 /// <summary>The <c>Secrets</c> configuration section.</summary>
 public sealed class SecretOptions

@@ -271,8 +271,9 @@ public sealed class TriggerDispatcher(
         }
         catch (SecretUnreadableException e)
         {
-            // Moved or copied in the database: no attempt will read it. The message names the field, never a value.
-            return (new DeliveryResult(AttemptResult.Failed, null, e.Message, Retryable: false), targetType);
+            // Moved or copied in the database, no attempt will read it; a v1 value waits for the migrate step. The message
+            // names the field, never a value.
+            return (new DeliveryResult(AttemptResult.Failed, null, e.Message, e.Retryable), targetType);
         }
         catch (Exception e)
         {

@@ -288,15 +288,16 @@ public class BoundCiphertextTests
                 new { Xml = $"<key id=\"1\"><descriptor><encryptedSecret><secretBox>{LegacyV1.Encrypt(key, "<masterKey>k</masterKey>")}</secretBox></encryptedSecret></descriptor></key>" });
         }
 
-        // Before the migrate step: v1 is not revealed; the delivery says what to do.
+        // Before the migrate step: v1 is not revealed; the attempt says what to do, and the execution waits for a retry.
         var before = await FireAsync(h, h.Client, id);
-        Assert.Equal("dead", (string)before["status"]!);
+        Assert.Equal("pending", (string)before["status"]!);
         Assert.Contains("v1 format", (string)before["lastError"]!, StringComparison.Ordinal);
         Assert.Contains("Scheduler.Storage migrate", (string)before["lastError"]!, StringComparison.Ordinal);
+        Assert.Empty(await h.Echo.ReceivedAsync(id));
 
         var reencryption = new SecretReencryption(NpgsqlDataSource.Create(h.Api.ConnectionString), TestSettings.Secrets, NullLogger<SecretReencryption>.Instance);
         var result = await reencryption.RunAsync(CancellationToken.None);
-        // The schedules' headers, the named secret, the workflow step, the key ring's key and the dead execution's copy.
+        // The schedules' headers, the named secret, the workflow step, the key ring's key and the waiting execution's copy.
         Assert.Equal((false, many + 5L, 0L), (result.Skipped, result.Rewritten, result.Unreadable));
         Assert.Equal(0, await QueryAsync<int>(h, """
             select (select count(*) from schedules where target::text like '%enc:v1:%') + (select count(*) from secrets where value like 'enc:v1:%')
@@ -309,8 +310,11 @@ public class BoundCiphertextTests
         // Idempotent, and recorded: the next migrate does not scan again under this key.
         Assert.Equal((true, 0L, 0L), await reencryption.RunAsync(CancellationToken.None) is var again ? (again.Skipped, again.Rewritten, again.Unreadable) : default);
 
-        var after = await FireAsync(h, h.Client, id);
-        Assert.Equal("succeeded", (string)after["status"]!);
+        // The waiting execution's retry delivers, with the values as they were.
+        h.AdvanceTo(before["nextAttemptAt"]);
+        await h.Executor.DrainAsync();
+        var after = await h.GetAsync($"/api/v1/executions/{before["id"]}");
+        Assert.Equal(("succeeded", 2), ((string)after["status"]!, (int)after["attempt"]!));
         var received = Assert.Single(await h.Echo.ReceivedAsync(id));
         Assert.Equal(("Bearer legacy-header", "legacy-named"), (received.Headers["authorization"], received.Headers["x-token"]));
         var bulk = (await QueryAsync<Guid>(h, "select id from schedules where name = 'bulk-3'")).ToString();
