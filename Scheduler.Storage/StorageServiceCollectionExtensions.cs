@@ -57,6 +57,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<Workflows.RunStore>();
         services.AddSingleton<Backfills.BackfillStore>();
         services.AddSingleton<Secrets.SecretStore>();
+        services.AddSingleton<Secrets.SecretReencryption>();
         services.AddSingleton<Audit.AuditStore>();
         services.AddSingleton<Common.Results.ReportToken>();
         services.AddSingleton<DueNotifications>();

@@ -129,10 +129,6 @@ public static partial class TargetValidator
             {
                 errors.Add(field, "HTTP header values must be printable ASCII; percent- or base64-encode anything else");
             }
-            else if (SecretBox.IsProtected(value))
-            {
-                errors.Add(field, "values may not look like stored ciphertext ('enc:v1:…')");
-            }
         }
         if (bytes > MaxHeaderBytes)
         {

@@ -37,13 +37,13 @@ internal static class SharedKeyRing
     private sealed class Encryptor(SecretBox secrets) : IXmlEncryptor
     {
         public EncryptedXmlInfo Encrypt(XElement plaintextElement) =>
-            new(new XElement("secretBox", secrets.Protect(plaintextElement.ToString(SaveOptions.DisableFormatting))), typeof(Decryptor));
+            new(new XElement("secretBox", secrets.Protect(plaintextElement.ToString(SaveOptions.DisableFormatting), SecretContext.DataProtectionKey)), typeof(Decryptor));
     }
 
     /// <summary>Made by the key manager from the type name it stored with the key (so it takes the service provider).</summary>
     internal sealed class Decryptor(IServiceProvider services) : IXmlDecryptor
     {
         public XElement Decrypt(XElement encryptedElement) =>
-            XElement.Parse(services.GetRequiredService<SecretBox>().Reveal(encryptedElement.Value));
+            XElement.Parse(services.GetRequiredService<SecretBox>().Reveal(encryptedElement.Value, SecretContext.DataProtectionKey));
     }
 }

@@ -103,7 +103,7 @@ public static class ScheduleBatchApi
             {
                 workflowCache[workflowName] = workflow = await WorkflowsApi.TargetExistsAsync(workflows, tenant, item.Target, cancellationToken);
             }
-            var errors = SchedulesApi.ValidateWrite(item, now, targets, stored: null, calendar, out var definition, workflow);
+            var errors = SchedulesApi.ValidateWrite(item, now, targets, storedSecrets: null, calendar, out var definition, workflow);
             if (definition is not null)
             {
                 await SecretsApi.CheckReferencesAsync(secrets, tenant, definition.SecretRefs, "target.headers", errors, cancellationToken);

@@ -74,7 +74,7 @@ public static class SchedulesApi
         var now = time.GetUtcNow();
         var calendar = await CalendarsApi.FindAsync(calendars, user.Tenant(), request.Calendar, cancellationToken);
         var workflow = await WorkflowsApi.TargetExistsAsync(workflows, user.Tenant(), request.Target, cancellationToken);
-        var errors = ValidateWrite(request, now, await targetChecks.ForAsync([request.Target], cancellationToken), stored: null, calendar, out var definition, workflow);
+        var errors = ValidateWrite(request, now, await targetChecks.ForAsync([request.Target], cancellationToken), storedSecrets: null, calendar, out var definition, workflow);
         if (definition is not null)
         {
             await SecretsApi.CheckReferencesAsync(secrets, user.Tenant(), definition.SecretRefs, "target.headers", errors, cancellationToken);
@@ -172,7 +172,7 @@ public static class SchedulesApi
         }
         var calendar = await CalendarsApi.FindAsync(calendars, user.Tenant(), request.Calendar, cancellationToken);
         var workflow = await WorkflowsApi.TargetExistsAsync(workflows, user.Tenant(), request.Target, cancellationToken);
-        var errors = ValidateWrite(request, now, await targetChecks.ForAsync([request.Target], cancellationToken), current.TargetSpec, calendar, out var definition, workflow);
+        var errors = ValidateWrite(request, now, await targetChecks.ForAsync([request.Target], cancellationToken), store.StoredSecrets(current), calendar, out var definition, workflow);
         if (definition is not null)
         {
             await SecretsApi.CheckReferencesAsync(secrets, user.Tenant(), definition.SecretRefs, "target.headers", errors, cancellationToken);
@@ -266,8 +266,9 @@ public static class SchedulesApi
     /// The request validated, its target checked as only the server can (<see cref="TargetCheck"/>), and each <c>***</c> secret
     /// replaced by the one already stored (secrets are write-only, so this is how a client keeps one).
     /// </summary>
+    /// <param name="storedSecrets">The stored schedule's secrets in clear (<see cref="ScheduleStore.StoredSecrets"/>); null when creating.</param>
     /// <param name="workflowFound">For a workflow target: whether the caller found the workflow it names.</param>
-    internal static ValidationErrors ValidateWrite(ScheduleRequest request, DateTimeOffset now, TargetCheck targets, TargetSpec? stored,
+    internal static ValidationErrors ValidateWrite(ScheduleRequest request, DateTimeOffset now, TargetCheck targets, IReadOnlyDictionary<string, string>? storedSecrets,
         CalendarReference? calendar, out ScheduleDefinition? definition, bool? workflowFound = null)
     {
         var errors = ScheduleValidator.Validate(request, now, out definition, calendar);
@@ -282,18 +283,17 @@ public static class SchedulesApi
             definition = null;
             return errors;
         }
-        var storedSecrets = stored?.Secrets() ?? [];
         var target = definition.Target.MapSecrets((field, value) =>
         {
             if (value != SensitiveHeaders.Redacted)
             {
                 return value;
             }
-            if (storedSecrets.TryGetValue(field, out var kept))
+            if (storedSecrets?.TryGetValue(field, out var kept) == true)
             {
                 return kept;
             }
-            errors.Add(field, $"'{SensitiveHeaders.Redacted}' keeps the stored secret, but there is none; send the secret itself");
+            errors.Add(field, $"'{SensitiveHeaders.Redacted}' keeps the stored secret, but there is none (or it no longer decrypts for this schedule); send the secret itself");
             return value;
         });
         definition = errors.IsValid ? definition with { Target = target } : null;

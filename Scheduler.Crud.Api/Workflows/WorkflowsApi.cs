@@ -40,7 +40,7 @@ public static class WorkflowsApi
     private static async Task<Results<Created<WorkflowResponse>, ValidationProblem, ProblemHttpResult>> Create(WorkflowRequest request, ClaimsPrincipal user,
         WorkflowStore workflows, SecretStore secrets, TargetChecks targetChecks, TimeProvider time, HttpResponse response, CancellationToken cancellationToken)
     {
-        var errors = ValidateWrite(request, await targetChecks.ForAsync(StepTargets(request), cancellationToken), stored: null, out var definition);
+        var errors = ValidateWrite(request, await targetChecks.ForAsync(StepTargets(request), cancellationToken), storedSecrets: null, out var definition);
         if (definition is not null)
         {
             await SecretsApi.CheckReferencesAsync(secrets, user.Tenant(), definition.SecretRefs, "steps", errors, cancellationToken);
@@ -96,7 +96,7 @@ public static class WorkflowsApi
         {
             return Problems.NotFound("workflow");
         }
-        var errors = ValidateWrite(request, await targetChecks.ForAsync(StepTargets(request), cancellationToken), stored.Steps, out var definition);
+        var errors = ValidateWrite(request, await targetChecks.ForAsync(StepTargets(request), cancellationToken), workflows.StoredSecrets(stored), out var definition);
         if (definition is not null)
         {
             await SecretsApi.CheckReferencesAsync(secrets, user.Tenant(), definition.SecretRefs, "steps", errors, cancellationToken);
@@ -150,7 +150,8 @@ public static class WorkflowsApi
     /// The request validated, each step's target checked as only the server can (<see cref="TargetCheck"/>), and each <c>***</c> secret
     /// replaced by the one stored for the step with the same id.
     /// </summary>
-    internal static ValidationErrors ValidateWrite(WorkflowRequest request, TargetCheck targets, IReadOnlyList<StepDefinition>? stored,
+    /// <param name="storedSecrets">The stored workflow's secrets in clear by step id (<see cref="WorkflowStore.StoredSecrets"/>); null when creating.</param>
+    internal static ValidationErrors ValidateWrite(WorkflowRequest request, TargetCheck targets, IReadOnlyDictionary<string, Dictionary<string, string>>? storedSecrets,
         out WorkflowDefinition? definition)
     {
         var errors = WorkflowValidator.Validate(request, out definition);
@@ -167,7 +168,7 @@ public static class WorkflowsApi
         for (var i = 0; i < definition.Steps.Count; i++)
         {
             var step = definition.Steps[i];
-            var storedSecrets = stored?.FirstOrDefault(s => s.Id == step.Id)?.Target.Secrets() ?? [];
+            var stepSecrets = storedSecrets?.GetValueOrDefault(step.Id) ?? [];
             var index = i;
             steps.Add(step with
             {
@@ -177,11 +178,12 @@ public static class WorkflowsApi
                     {
                         return value;
                     }
-                    if (storedSecrets.TryGetValue(field, out var kept))
+                    if (stepSecrets.TryGetValue(field, out var kept))
                     {
                         return kept;
                     }
-                    errors.Add($"steps[{index}].{field}", $"'{SensitiveHeaders.Redacted}' keeps the stored secret, but this step has none; send the secret itself");
+                    errors.Add($"steps[{index}].{field}",
+                        $"'{SensitiveHeaders.Redacted}' keeps the stored secret, but this step has none (or it no longer decrypts for this step); send the secret itself");
                     return value;
                 }),
             });

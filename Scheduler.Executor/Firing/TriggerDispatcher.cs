@@ -273,9 +273,9 @@ public sealed class TriggerDispatcher(
                 }
                 execution.Callback = new TriggerCallback(TriggerCallback.UrlFor(api, execution.Id, execution.Attempt), reportTokens.For(execution.Id));
             }
-            // Secrets are decrypted only here, for the moment of delivery; templates are rendered with the execution's values and
-            // the named secrets their headers use.
-            var target = stored.MapSecrets((_, value) => secrets.Reveal(value));
+            // Secrets are decrypted only here, for the moment of delivery (each for the schedule or step it was written for);
+            // templates are rendered with the execution's values and the named secrets their headers use.
+            var target = secrets.Reveal(stored, execution.SecretContextFor);
             if (TargetTemplates.HasTemplates(target))
             {
                 var names = TargetTemplates.SecretNames(target);
@@ -300,6 +300,12 @@ public sealed class TriggerDispatcher(
             }
             // Not cancelled by shutdown: a started attempt is finished, bounded by its own timeout.
             return (await deliverer.DeliverAsync(execution, target, CancellationToken.None), targetType);
+        }
+        catch (SecretUnreadableException e)
+        {
+            // Moved or copied in the database, no attempt will read it; a v1 value waits for the migrate step. The message
+            // names the field, never a value.
+            return (new DeliveryResult(AttemptResult.Failed, null, e.Message, e.Retryable), targetType);
         }
         catch (Exception e)
         {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Scheduler.Common.Delivery;
 using Scheduler.Common.Schedules;
+using Scheduler.Common.Security;
 using Scheduler.Common.Targets;
 
 namespace Scheduler.Storage.Executions;
@@ -42,6 +43,15 @@ public sealed class ClaimedExecution
     public DateTimeOffset DueAt { get; internal set; }
 
     public TargetSpec TargetSpec => StoredTargets.Parse(Target);
+
+    /// <summary>
+    /// What the target's secrets were encrypted for: the schedule it was copied from, or the workflow step (an execution with
+    /// neither was never given secrets, so none decrypts).
+    /// </summary>
+    public SecretContext SecretContextFor(string field) =>
+        ScheduleId is { } schedule ? SecretContext.ScheduleTarget(Tenant, schedule, field)
+        : StepContext.FromJson(StepContextJson) is { } step ? SecretContext.WorkflowStepTarget(Tenant, step.WorkflowId, step.StepId, field)
+        : new SecretContext(Tenant, "execution", Id.ToString("D"), field.ToLowerInvariant());
 
     /// <summary>With result tracking: set by the executor before delivery.</summary>
     public TriggerCallback? Callback { get; set; }

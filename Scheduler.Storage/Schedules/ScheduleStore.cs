@@ -51,6 +51,13 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource, SecretBox secrets
         return created;
     }
 
+    /// <summary>
+    /// The schedule's stored secrets in clear by field, for a write that keeps one (<c>***</c>): it is encrypted again like any
+    /// value sent. Those that no longer decrypt for this schedule are left out (the write must send them).
+    /// </summary>
+    public Dictionary<string, string> StoredSecrets(ScheduleRecord record) =>
+        secrets.RevealReadable(record.TargetSpec, field => SecretContext.ScheduleTarget(record.Tenant, record.Id, field));
+
     public async Task<ScheduleRecord?> GetAsync(string tenant, Guid id, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -222,8 +229,8 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource, SecretBox secrets
         definition.Timing.TimeZone,
         definition.Timing.RunAt,
         definition.Timing.Delay,
-        // Secrets are encrypted before they leave the process: the database never holds them in clear.
-        Target = JsonSerializer.Serialize(definition.Target.MapSecrets((_, value) => secrets.Protect(value)), SchedulerJson.Options),
+        // Secrets are encrypted before they leave the process, bound to this schedule: the database never holds them in clear.
+        Target = JsonSerializer.Serialize(secrets.Protect(definition.Target, field => SecretContext.ScheduleTarget(tenant, id, field)), SchedulerJson.Options),
         definition.MaxAttempts,
         State = state,
         NextFireAt = nextFireAt,

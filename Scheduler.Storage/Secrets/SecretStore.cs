@@ -35,13 +35,14 @@ public sealed class SecretStore(NpgsqlDataSource dataSource, SecretBox box)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var id = Guid.CreateVersion7(now);
         var created = await connection.QuerySingleOrDefaultAsync<SecretRecord>(new CommandDefinition(
             $"""
             insert into secrets (id, tenant, name, description, value, created_at, updated_at)
             values (@Id, @Tenant, @Name, @Description, @Value, @Now, @Now)
             on conflict (tenant, name) do nothing
             returning {Columns}
-            """, new { Id = Guid.CreateVersion7(now), Tenant = tenant, Name = name, Description = description, Value = box.Protect(value), Now = now },
+            """, new { Id = id, Tenant = tenant, Name = name, Description = description, Value = box.Protect(value, SecretContext.NamedSecret(tenant, id)), Now = now },
             transaction, cancellationToken: cancellationToken));
         if (created is not null)
         {
@@ -98,7 +99,7 @@ public sealed class SecretStore(NpgsqlDataSource dataSource, SecretBox box)
                 rotated_at = case when @Value::text is not null then @Now else rotated_at end
             where id = @Id
             returning {Columns}
-            """, new { Id = id, Description = description, Value = value is null ? null : box.Protect(value), Now = now }, transaction,
+            """, new { Id = id, Description = description, Value = value is null ? null : box.Protect(value, SecretContext.NamedSecret(tenant, id)), Now = now }, transaction,
             cancellationToken: cancellationToken));
         await AuditLog.AppendAsync(connection, transaction, "secret", value is null ? "replace" : "rotate", id, changed.Name, current, changed, now,
             cancellationToken);
@@ -135,13 +136,14 @@ public sealed class SecretStore(NpgsqlDataSource dataSource, SecretBox box)
     }
 
     /// <summary>For an executor delivering: the clear values of the tenant's secrets of these names (those that exist).</summary>
+    /// <exception cref="SecretUnreadableException">A value does not decrypt for its row (moved between rows or tenants in the database).</exception>
     public async Task<IReadOnlyDictionary<string, string>> ResolveAsync(string tenant, IReadOnlyCollection<string> names, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(string Name, string Value)>(new CommandDefinition(
-            "select name, value from secrets where tenant = @Tenant and name = any(@Names)", new { Tenant = tenant, Names = names.ToArray() },
+        var rows = await connection.QueryAsync<(Guid Id, string Name, string Value)>(new CommandDefinition(
+            "select id, name, value from secrets where tenant = @Tenant and name = any(@Names)", new { Tenant = tenant, Names = names.ToArray() },
             cancellationToken: cancellationToken));
-        return rows.ToDictionary(r => r.Name, r => box.Reveal(r.Value), StringComparer.Ordinal);
+        return rows.ToDictionary(r => r.Name, r => box.Reveal(r.Value, SecretContext.NamedSecret(tenant, r.Id)), StringComparer.Ordinal);
     }
 
     private static Task<SecretRecord?> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, Guid id, CancellationToken cancellationToken) =>

@@ -32,6 +32,14 @@ public sealed class WorkflowStore(NpgsqlDataSource dataSource, SecretBox secrets
         return created;
     }
 
+    /// <summary>
+    /// Each step's stored secrets in clear by field, by step id, for a write that keeps one (<c>***</c>); those that no longer
+    /// decrypt for their step are left out.
+    /// </summary>
+    public Dictionary<string, Dictionary<string, string>> StoredSecrets(WorkflowRecord record) =>
+        record.Steps.ToDictionary(s => s.Id, s => secrets.RevealReadable(s.Target,
+            field => SecretContext.WorkflowStepTarget(record.Tenant, record.Id, s.Id, field)), StringComparer.Ordinal);
+
     public async Task<WorkflowRecord?> GetAsync(string tenant, Guid id, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -146,7 +154,10 @@ public sealed class WorkflowStore(NpgsqlDataSource dataSource, SecretBox secrets
 
     private object Parameters(Guid id, string tenant, WorkflowDefinition definition, DateTimeOffset now)
     {
-        var steps = definition.Steps.Select(s => s with { Target = s.Target.MapSecrets((_, value) => secrets.Protect(value)) }).ToList();
+        var steps = definition.Steps.Select(s => s with
+        {
+            Target = secrets.Protect(s.Target, field => SecretContext.WorkflowStepTarget(tenant, id, s.Id, field)),
+        }).ToList();
         return new
         {
             Id = id,

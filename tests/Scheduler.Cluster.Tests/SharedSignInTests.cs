@@ -58,7 +58,7 @@ public sealed partial class SharedSignInTests
         Assert.NotEmpty(keys);
         Assert.All(keys, key =>
         {
-            Assert.True(Regex.IsMatch(key, "<secretBox[^>]*>enc:v1:[^<]{100,}</secretBox>"), key);
+            Assert.True(Regex.IsMatch(key, "<secretBox[^>]*>enc:v2:[^<]{100,}</secretBox>"), key);
             Assert.DoesNotContain("<value>", key, StringComparison.Ordinal); // where the key material is, stored in clear
         });
     }

@@ -234,7 +234,6 @@ public class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory>
         Post(WithTarget("{'type':'webhook','url':'http://a/','headers':{'X-A':'v\\nInjected: yes'}}"), "target.headers.X-A");
         Post(WithTarget("{'type':'webhook','url':'http://a/','headers':{'X-A':'v\\u0000'}}"), "target.headers.X-A");
         Post(WithTarget("{'type':'webhook','url':'http://a/','headers':{'X-A':'caf\\u00e9'}}"), "target.headers.X-A");
-        Post(WithTarget("{'type':'webhook','url':'http://a/','headers':{'Authorization':'enc:v1:0000:AAAA'}}"), "target.headers.Authorization");
         Post(WithTarget("{'type':'webhook','url':'http://a/','method':'GET\\r\\nX-Injected: 1'}"), "target.method");
         Post(WithTarget("{'type':'webhook','url':'http://a.example/\\r\\nX-Injected: 1'}"), "target.url");
         Post(WithTarget("{'type':'webhook','url':'http://a/','signingSecret':'hunter2'}"), "target.signingSecret");

@@ -50,7 +50,7 @@ public class WebhookSecurityTests
         var stored = await StoredTargetAsync(h, id);
         Assert.DoesNotContain("s3cr3t", stored, StringComparison.Ordinal);
         Assert.DoesNotContain(SigningSecret[6..], stored, StringComparison.Ordinal);
-        Assert.Equal(2, stored.Split("enc:v1:").Length - 1);
+        Assert.Equal(2, stored.Split("enc:v2:").Length - 1);
 
         h.AdvanceTo(schedule["nextFireAt"]);
         Assert.Equal(1, await h.Executor.DrainAsync());

@@ -135,6 +135,31 @@ public partial class DeploymentFilesTests
             $"{settings} sets Urls");
     }
 
+    [Fact]
+    public void Every_way_of_running_migrate_gives_it_the_secrets_key_so_it_can_reencrypt_older_rows()
+    {
+        // Helm: the job reads the key from the security Secret, which (like the database's) is a hook made before the job.
+        var job = File.ReadAllText(Path.Combine(Chart, "templates", "migration-job.yaml"));
+        Assert.Contains("{{- include \"scheduleman.secretsKeyEnv\" . | nindent 12 }}", job, StringComparison.Ordinal);
+        var helpers = File.ReadAllText(Path.Combine(Chart, "templates", "_helpers.tpl"));
+        Assert.Matches(@"define ""scheduleman.secretsKeyEnv"" -}}\s*- name: Secrets__Key", helpers);
+        var secrets = File.ReadAllText(Path.Combine(Chart, "templates", "secret.yaml"));
+        var security = secrets[secrets.IndexOf("scheduleman.securitySecret", StringComparison.Ordinal)..];
+        Assert.Contains("\"helm.sh/hook\": pre-install,pre-upgrade", security, StringComparison.Ordinal);
+        Assert.Contains("\"helm.sh/hook-weight\": \"-10\"", security, StringComparison.Ordinal);
+        Assert.Contains("\"helm.sh/hook-weight\": \"0\"", job, StringComparison.Ordinal);
+
+        // Compose: the migrate service shares the environment that carries the key.
+        var services = (YamlMappingNode)Load(Path.Combine(Root, "docker-compose.yml"))["services"];
+        var environment = (YamlMappingNode)((YamlMappingNode)services["migrate"])["environment"];
+        Assert.Contains(new YamlScalarNode("Secrets__Key"), environment.Children.Keys);
+
+        // run.sh: the key is exported before migrate runs.
+        var run = File.ReadAllText(Path.Combine(Root, "run.sh"));
+        Assert.True(run.IndexOf("export Secrets__Key", StringComparison.Ordinal) is var export and >= 0 &&
+            export < run.IndexOf("Scheduler.Storage.dll migrate", StringComparison.Ordinal), "run.sh must export Secrets__Key before it migrates");
+    }
+
     public static TheoryData<string> ServiceNames() => new(Services);
 }
 

@@ -60,7 +60,7 @@ public class SecretTests
         await using (var connection = new NpgsqlConnection(h.Api.ConnectionString))
         {
             var stored = await connection.QuerySingleAsync<string>("select value from secrets where name = 'vendor_token'");
-            Assert.StartsWith("enc:v1:", stored, StringComparison.Ordinal);
+            Assert.StartsWith("enc:v2:", stored, StringComparison.Ordinal);
             Assert.DoesNotContain("s3cr3t", stored, StringComparison.Ordinal);
             Assert.DoesNotContain("s3cr3t", string.Join("\n", await connection.QueryAsync<string>("select target::text from schedules")), StringComparison.Ordinal);
         }

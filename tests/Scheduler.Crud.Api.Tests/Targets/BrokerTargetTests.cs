@@ -53,7 +53,7 @@ public class BrokerTargetTests(ApiFactory factory) : IClassFixture<ApiFactory>
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand("select target->'headers'->>'Authorization' from schedules where id = @id", connection);
             command.Parameters.AddWithValue("id", Guid.Parse(id));
-            Assert.StartsWith("enc:v1:", (string?)await command.ExecuteScalarAsync(), StringComparison.Ordinal);
+            Assert.StartsWith("enc:v2:", (string?)await command.ExecuteScalarAsync(), StringComparison.Ordinal);
         }
 
         var nats = await _client.PostAsJsonAsync("/api/v1/schedules", Schedule("warm", """{ "type": "nats", "connection": "events", "subject": "jobs.cache.warm" }"""));

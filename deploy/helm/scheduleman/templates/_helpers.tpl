@@ -29,13 +29,18 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- default (printf "%s-security" (include "scheduleman.fullname" .)) .Values.security.existingSecret -}}
 {{- end -}}
 
-{{/* What the API and executors share: the key of stored secrets, and the egress allow-list. */}}
-{{- define "scheduleman.securityEnv" -}}
+{{/* The key of stored secrets: the API and executors encrypt and decrypt with it, the migrate job re-encrypts older rows. */}}
+{{- define "scheduleman.secretsKeyEnv" -}}
 - name: Secrets__Key
   valueFrom:
     secretKeyRef:
       name: {{ include "scheduleman.securitySecret" . }}
       key: secrets-key
+{{- end -}}
+
+{{/* What the API and executors share: the key of stored secrets, and the egress allow-list. */}}
+{{- define "scheduleman.securityEnv" -}}
+{{ include "scheduleman.secretsKeyEnv" . }}
 {{- range $i, $entry := .Values.security.egressAllow }}
 - name: Egress__Allow__{{ $i }}
   value: {{ $entry | quote }}
