@@ -32,13 +32,13 @@ public class PoisonClusterTests(ITestOutputHelper output)
         var executors = new Dictionary<string, HostProcess> { ["executor-1"] = cluster.Executor1, ["executor-2"] = cluster.Executor2 };
         try
         {
-            var cron = await CreateAsync(api, new JsonObject
+            var cron = await ClusterTests.CreateAsync(api, new JsonObject
             {
                 ["name"] = "every-second", ["cron"] = "* * * * * *",
                 ["target"] = new JsonObject { ["type"] = "webhook", ["url"] = $"http://127.0.0.1:{cluster.EchoPort}/echo/cron" },
             });
             // WaitEcho answers the poison a minute late: its delivery is in flight (for the target's 8 s timeout) when the test kills.
-            var poison = await CreateAsync(api, new JsonObject
+            var poison = await ClusterTests.CreateAsync(api, new JsonObject
             {
                 ["name"] = "poison", ["delay"] = "2s", ["maxAttempts"] = MaxAttempts,
                 ["target"] = new JsonObject { ["type"] = "webhook", ["url"] = $"http://127.0.0.1:{cluster.EchoPort}/echo/poison?delay=1m", ["timeout"] = "8s" },
@@ -120,11 +120,4 @@ public class PoisonClusterTests(ITestOutputHelper output)
 
     private static async Task<List<ReceivedTrigger>> ReceivedAsync(HttpClient echo, string scheduleId) =>
         (await echo.GetFromJsonAsync<List<ReceivedTrigger>>($"/received?scheduleId={scheduleId}&limit=100000"))!;
-
-    private static async Task<string> CreateAsync(HttpClient api, JsonObject body)
-    {
-        var response = await api.PostAsJsonAsync("/api/v1/schedules", body);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-        return (string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
-    }
 }
