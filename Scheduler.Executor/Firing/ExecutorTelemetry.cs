@@ -24,6 +24,8 @@ public sealed class ExecutorTelemetry : IDisposable
             "Tracked runs the executors ended or sent back for retry: by status (pending = retried, dead, cancelled) and reason (worker-failed, timed-out, worker-silent)");
         Recalled = _meter.CreateCounter<long>("scheduleman.recalled", "{execution}",
             "Claimed executions dropped before their due time because an outage or a calendar edit recalled them");
+        LeasesLost = _meter.CreateCounter<long>("scheduleman.leases.lost", "{attempt}",
+            "Deliveries whose executor was lost while delivering them (their lease expired), by what became of them: pending (delivered again), dead, cancelled");
         RetentionDeleted = _meter.CreateCounter<long>("scheduleman.retention.deleted", "{row}",
             "History deleted by retention: executions (with their attempts), dead letters, workflow runs and their steps");
         _meter.CreateObservableGauge("scheduleman.due_backlog", () => Interlocked.Read(ref _dueBacklog), "{trigger}",
@@ -43,6 +45,7 @@ public sealed class ExecutorTelemetry : IDisposable
     public Histogram<long> ClaimBatch { get; }
     public Histogram<double> ClaimDuration { get; }
     public Counter<long> RunsEnded { get; }
+    public Counter<long> LeasesLost { get; }
     public Counter<long> RetentionDeleted { get; }
     public Counter<long> Recalled { get; }
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scheduler.Common.Delivery;
+using Scheduler.Common.Executions;
 using Scheduler.Common.Results;
 using Scheduler.Common.Retry;
 using Scheduler.Common.Security;
@@ -71,7 +72,7 @@ public sealed class TriggerDispatcher(
         }
         var limit = Math.Min(_options.BatchSize, room);
         var claim = new ClaimRequest(_options.ExecutorId, time.GetUtcNow(), _options.Lookahead,
-            limit, _options.MisfireThreshold, _options.LeaseMargin, _retryPolicy, CountRunsEnded, _backlog);
+            limit, _options.MisfireThreshold, _options.LeaseMargin, _retryPolicy, CountRunsEnded, _backlog, CountLeasesLost);
         ClaimResult result;
         var started = time.GetTimestamp();
         using (var span = ExecutorTelemetry.Source.StartActivity("claim"))
@@ -158,6 +159,14 @@ public sealed class TriggerDispatcher(
         {
             telemetry.RunsEnded.Add(1, new KeyValuePair<string, object?>("status", end.Status),
                 new KeyValuePair<string, object?>("reason", end.EndReason ?? end.RunStatus ?? "worker-failed"));
+        }
+    }
+
+    private void CountLeasesLost(IReadOnlyList<LeaseEnd> ends)
+    {
+        foreach (var end in ends)
+        {
+            telemetry.LeasesLost.Add(1, new KeyValuePair<string, object?>("status", end.Status));
         }
     }
 

@@ -1,3 +1,4 @@
+using Scheduler.Common.Executions;
 using Scheduler.Storage.Results;
 
 namespace Scheduler.Storage.Executions;
@@ -41,25 +42,60 @@ internal static class ExecutionSql
         select * from inserted where status = 'delivering'
         """;
 
-    // The claim, part 4: lease executions that are pending and due (retries, manual triggers) or whose
-    // lease expired (an executor died holding them). Each lease covers the wait until due, the call's
-    // timeout and a margin; the attempt counter moves on because the dead owner may have sent it already.
+    // The claim, part 0 (with the due schedules, in the first round trip): deliveries whose lease expired before their outcome
+    // was written, for LeaseLoss to decide in this transaction: delivered again, or dead at the last attempt. Through the
+    // executions_leased index; the count reads the execution's own attempts (its primary key, at most max_attempts rows).
+    public const string LockExpiredLeases =
+        $"""
+        select e.id, e.attempt, e.max_attempts as MaxAttempts, e.lease_owner as LeaseOwner, e.leased_until as LeasedUntil,
+               (e.target->>'timeout')::interval as Timeout, e.cancel_requested_at is not null as CancelRequested,
+               (select count(*)::int from execution_attempts a where a.execution_id = e.id and a.outcome = '{LeaseLoss.Outcome}') as LostBefore
+        from executions e
+        where e.status = 'delivering' and e.leased_until < @Now
+        order by e.leased_until, e.id
+        limit @Batch
+        for update of e skip locked
+        """;
+
+    // What LeaseLoss decided, with each lost attempt kept in the history (the executor that held it; started when its lease
+    // says it was due, and as long as the lease). Released to pending, they are leased again by this very claim (LeaseDue);
+    // dead or cancelled, they end like any other work: the buffered occurrence goes, a workflow run or backfill moves on.
+    public const string EndLostLeases =
+        $"""
+        with l as (
+            select * from unnest(@Ids::uuid[], @Attempts::int[], @Owners::text[], @StartedAts::timestamptz[], @Durations::float8[],
+                                 @Statuses::text[], @NextAttemptAts::timestamptz[], @EndReasons::text[], @Errors::text[])
+                as l(id, attempt, owner, started_at, duration_ms, status, next_attempt_at, end_reason, error)
+        ), updated as (
+            update executions e
+            set status = l.status, next_attempt_at = l.next_attempt_at, lease_owner = null, leased_until = null,
+                last_status_code = null, last_error = l.error, end_reason = l.end_reason,
+                completed_at = case when l.status in ('dead', 'cancelled') then @Now end
+            from l
+            where e.id = l.id and e.status = 'delivering'
+            returning e.id, e.schedule_id, e.status, e.completion, e.workflow_run_id, e.backfill_id
+        ), attempts as (
+            insert into execution_attempts (execution_id, attempt, executor_id, started_at, duration_ms, outcome, error)
+            select l.id, l.attempt, l.owner, l.started_at, l.duration_ms, '{LeaseLoss.Outcome}', l.error from l
+            -- The lost executor may come back and write what it did after all (RecordOutcomes): then its outcome replaces this.
+            on conflict (execution_id, attempt) do nothing
+        ), released as (
+            {ResultSql.ReleaseWaiting}
+        )
+        {ResultSql.EndedSteps}
+        """;
+
+    // The claim, part 4: lease executions that are pending and due (retries, manual triggers, redrives, and the lost leases
+    // just released). Each lease covers the wait until due, the call's timeout and a margin; the attempt counter moves on
+    // here, when the delivery is leased, so that a lease lost with its executor counts against max_attempts like any attempt.
     public const string LeaseDue =
         $"""
-        with pending as (
+        with picked as (
             select id, next_attempt_at as due_at from executions
             where status = 'pending' and next_attempt_at <= @Horizon
             order by next_attempt_at, id
             limit @Batch
             for update skip locked
-        ), expired as (
-            select id, @Now::timestamptz as due_at from executions
-            where status = 'delivering' and leased_until < @Now
-            order by leased_until, id
-            limit @Batch
-            for update skip locked
-        ), picked as (
-            select * from pending union all select * from expired
         )
         update executions e
         set status = 'delivering',

@@ -2,6 +2,7 @@ using Dapper;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Scheduler.Common.Calendars;
+using Scheduler.Common.Executions;
 using Scheduler.Common.Outages;
 using Scheduler.Common.Retry;
 using Scheduler.Common.Results;
@@ -23,11 +24,12 @@ namespace Scheduler.Storage.Executions;
 /// <param name="LeaseMargin">A lease lasts until due time plus the target's timeout plus this.</param>
 /// <param name="Retry">The backoff for runs that failed or timed out (default <see cref="RetryPolicy.Default"/>).</param>
 /// <param name="RunsEnded">Told of the runs this claim ended or sent back for retry (for metrics).</param>
+/// <param name="LeasesLost">Told of the lost leases this claim found and what became of them (for metrics).</param>
 /// <param name="Backlog">The claimer's previous claim got all it asked for, so more is almost surely due: skip the probe that
 /// makes an idle poll cheap (under a backlog it is one more statement per batch, walking the index entries the previous
 /// claims left behind) and claim at once.</param>
 public sealed record ClaimRequest(string Owner, DateTimeOffset Now, TimeSpan Lookahead, int BatchSize, TimeSpan MisfireThreshold, TimeSpan LeaseMargin,
-    RetryPolicy? Retry = null, Action<IReadOnlyList<RunEnd>>? RunsEnded = null, bool Backlog = false)
+    RetryPolicy? Retry = null, Action<IReadOnlyList<RunEnd>>? RunsEnded = null, bool Backlog = false, Action<IReadOnlyList<LeaseEnd>>? LeasesLost = null)
 {
     /// <summary>Bound on executions created for one schedule in one claim.</summary>
     public const int MaxFiresPerSchedule = 100;
@@ -42,14 +44,15 @@ public sealed record ClaimResult(IReadOnlyList<ClaimedExecution> Executions, boo
 /// <summary>The executor's side of the database: claim due work, record outcomes, release on shutdown.</summary>
 public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<ExecutionStore> logger)
 {
-    private static readonly string ClaimBatch = string.Join(";\n", OutageSql.ClaimGate, ScheduleSql.LockDue, OutageSql.Live, ResultSql.Unfinished);
+    private static readonly string ClaimBatch = string.Join(";\n", OutageSql.ClaimGate, ScheduleSql.LockDue, OutageSql.Live, ResultSql.Unfinished, ExecutionSql.LockExpiredLeases);
 
     // One per store, and the store is one per executor process.
     private readonly CalendarCache _calendars = new();
 
     /// <summary>
     /// One short transaction with no network I/O: lock due schedules (SKIP LOCKED), create their executions
-    /// leased to <see cref="ClaimRequest.Owner"/>, advance the schedules, and lease pending or abandoned executions.
+    /// leased to <see cref="ClaimRequest.Owner"/>, advance the schedules, end or release the deliveries whose lease expired
+    /// (<see cref="LeaseLoss"/>), and lease pending executions.
     /// First, outside it, one probe of when each kind of work becomes claimable: an idle poll is that one round trip
     /// (skipped under a <see cref="ClaimRequest.Backlog"/>).
     /// </summary>
@@ -64,10 +67,11 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
         // One round trip: pass the outage writes' gate, lock the due schedules, read the outages that may apply to them, and lock
-        // the runs past their deadline.
+        // the runs past their deadline and the deliveries whose lease expired.
         List<DueSchedule> due;
         List<OutageWindow> outages;
         List<UnfinishedRunRow> runs;
+        List<LostLeaseRow> lost;
         await using (var batch = await connection.QueryMultipleAsync(new CommandDefinition(ClaimBatch,
                          new { Horizon = horizon, Batch = claim.BatchSize, claim.Now }, transaction, cancellationToken: cancellationToken)))
         {
@@ -75,8 +79,10 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
             due = (await batch.ReadAsync<DueSchedule>()).AsList();
             outages = (await batch.ReadAsync<OutageRecord>()).Select(o => o.ToWindow()).ToList();
             runs = (await batch.ReadAsync<UnfinishedRunRow>()).AsList();
+            lost = (await batch.ReadAsync<LostLeaseRow>()).AsList();
         }
         var ended = runs.Count > 0 ? await EndRunsAsync(connection, transaction, runs, claim, cancellationToken) : [];
+        var lostEnds = lost.Count > 0 ? await EndLostLeasesAsync(connection, transaction, lost, claim, cancellationToken) : [];
 
         var claimed = new List<ClaimedExecution>();
         if (due.Count > 0)
@@ -146,6 +152,10 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
         {
             claim.RunsEnded?.Invoke(ended);
         }
+        if (lostEnds.Count > 0)
+        {
+            claim.LeasesLost?.Invoke(lostEnds);
+        }
         return new ClaimResult(claimed);
     }
 
@@ -180,6 +190,35 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
             NextAttemptAts = ends.Select(e => e.NextAttemptAt).ToArray(),
             EndReasons = ends.Select(e => e.EndReason).ToArray(),
             RunStatuses = ends.Select(e => e.RunStatus).ToArray(),
+            Errors = ends.Select(e => e.Error).ToArray(),
+        }, transaction, cancellationToken: cancellationToken));
+        await EndedWork.MoveOnAsync(connection, transaction, endedWork.AsList(), claim.Now, cancellationToken);
+        return ends;
+    }
+
+    // Lost leases are rare (an executor died), so this round trip is too; those released to pending are leased by this claim.
+    private async Task<IReadOnlyList<LeaseEnd>> EndLostLeasesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<LostLeaseRow> lost, ClaimRequest claim,
+        CancellationToken cancellationToken)
+    {
+        var ends = lost.Select(l => LeaseLoss.Decide(l.ToLease(), claim.Now)).ToList();
+        foreach (var (row, end) in lost.Zip(ends))
+        {
+            logger.LogWarning("Execution {ExecutionId} attempt {Attempt}: executor {LeaseOwner} was lost while delivering it; now {Status}",
+                row.Id, row.Attempt, row.LeaseOwner, end.Status);
+        }
+        // The lost attempt started, at the latest, when its lease says it was due (the lease was due + timeout + margin).
+        var startedAts = lost.Select(l => l.LeasedUntil - l.Timeout - claim.LeaseMargin).ToArray();
+        var endedWork = await connection.QueryAsync<EndedWork>(new CommandDefinition(ExecutionSql.EndLostLeases, new
+        {
+            claim.Now,
+            Ids = lost.Select(l => l.Id).ToArray(),
+            Attempts = lost.Select(l => l.Attempt).ToArray(),
+            Owners = lost.Select(l => l.LeaseOwner).ToArray(),
+            StartedAts = startedAts,
+            Durations = lost.Zip(startedAts, (l, started) => (l.LeasedUntil - started).TotalMilliseconds).ToArray(),
+            Statuses = ends.Select(e => e.Status).ToArray(),
+            NextAttemptAts = ends.Select(e => e.NextAttemptAt).ToArray(),
+            EndReasons = ends.Select(e => e.EndReason).ToArray(),
             Errors = ends.Select(e => e.Error).ToArray(),
         }, transaction, cancellationToken: cancellationToken));
         await EndedWork.MoveOnAsync(connection, transaction, endedWork.AsList(), claim.Now, cancellationToken);

@@ -24,7 +24,9 @@ internal static class StatisticsSql
         select connections::text from executors where last_seen_at >= @Since and connections <> '{}'::jsonb
         """;
 
-    // One row per attempt in the window, with what it belongs to; every aggregate below reads this.
+    // One row per attempt in the window, with what it belongs to; every aggregate below reads this. A lost attempt (its executor
+    // was lost while delivering it) counts as an attempt and a failure, but has no delivery duration: its duration_ms is how
+    // long its lease held it, so the duration percentiles leave it out.
     private const string Window =
         """
         with a as (
@@ -49,8 +51,10 @@ internal static class StatisticsSql
                count(*) filter (where outcome = 'succeeded') as Succeeded,
                count(*) filter (where outcome = 'failed') as Failed,
                count(*) filter (where outcome = 'timeout') as TimedOut,
+               -- Attempts whose executor was lost while delivering them (their lease expired).
+               count(*) filter (where outcome = 'lost') as Lost,
                (select count(*) from executions e where e.tenant = @Tenant and e.status = 'dead' and e.completed_at >= @Since) as DeadLettered,
-               percentile_cont(0.95) within group (order by duration_ms) as P95DurationMs,
+               percentile_cont(0.95) within group (order by duration_ms) filter (where outcome <> 'lost') as P95DurationMs,
                percentile_cont(0.95) within group (order by extract(epoch from started_at - scheduled_for) * 1000)
                    filter (where attempt = 1) as P95LatenessMs
         from a
@@ -62,7 +66,7 @@ internal static class StatisticsSql
         select schedule_id as ScheduleId, min(schedule_name) as ScheduleName, count(*) as Attempts,
                count(*) filter (where outcome = 'succeeded') as Succeeded,
                count(*) filter (where outcome <> 'succeeded') as Failures,
-               percentile_cont(0.95) within group (order by duration_ms) as P95DurationMs,
+               percentile_cont(0.95) within group (order by duration_ms) filter (where outcome <> 'lost') as P95DurationMs,
                percentile_cont(0.95) within group (order by extract(epoch from started_at - scheduled_for) * 1000)
                    filter (where attempt = 1) as P95LatenessMs
         -- A workflow's steps have no schedule: each is counted as its own job, named workflow/step.
@@ -79,7 +83,7 @@ internal static class StatisticsSql
         select target_host as Host, count(*) as Attempts,
                count(*) filter (where outcome = 'failed') as Failed,
                count(*) filter (where outcome = 'timeout') as TimedOut,
-               percentile_cont(0.95) within group (order by duration_ms) as P95DurationMs
+               percentile_cont(0.95) within group (order by duration_ms) filter (where outcome <> 'lost') as P95DurationMs
         from a group by target_host
         order by count(*) filter (where outcome <> 'succeeded') desc,
                  count(*) filter (where outcome <> 'succeeded')::float8 / count(*) desc, target_host

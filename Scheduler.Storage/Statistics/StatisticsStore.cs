@@ -23,7 +23,7 @@ public sealed record ExecutorRecord
         System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [];
 }
 
-public sealed record TotalsRow(long Attempts, long Succeeded, long Failed, long TimedOut, long DeadLettered, double? P95DurationMs, double? P95LatenessMs);
+public sealed record TotalsRow(long Attempts, long Succeeded, long Failed, long TimedOut, long Lost, long DeadLettered, double? P95DurationMs, double? P95LatenessMs);
 
 public sealed record ScheduleStatsRow(Guid? ScheduleId, string ScheduleName, long Attempts, long Succeeded, long Failures, double? P95DurationMs, double? P95LatenessMs);
 

@@ -201,7 +201,8 @@ public class ClusterTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task<string> CreateAsync(HttpClient api, JsonObject body)
+    /// <summary>Creates a schedule through the API; returns its id.</summary>
+    internal static async Task<string> CreateAsync(HttpClient api, JsonObject body)
     {
         var response = await api.PostAsJsonAsync("/api/v1/schedules", body);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());

@@ -52,9 +52,37 @@ public class StatisticsTests
         var executor = Assert.Single(stats["executors"]!.AsArray())!;
         Assert.Equal(("executor", 10, 5), ((string?)executor["executorId"], (int)executor["attempts"]!, (int)executor["failures"]!));
 
+        Assert.Equal(0, (int)totals["lost"]!);
+
         Assert.Equal(HttpStatusCode.BadRequest, (await h.Client.GetAsync("/api/v1/stats?window=2h")).StatusCode);
         h.Time.Advance(TimeSpan.FromHours(2));
         Assert.Equal(0, (int)(await h.GetAsync("/api/v1/stats?window=1h"))["totals"]!["attempts"]!);
+    }
+
+    [Fact]
+    public async Task A_lease_lost_with_its_executor_counts_as_a_lost_attempt_and_a_failure_of_its_schedule()
+    {
+        await using var h = await ApiHarness.StartAsync();
+        var schedule = await h.CreateAsync(h.Webhook("orphaned", "\"delay\": \"1s\""));
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        // An executor claims it and dies before delivering; after its lease (3 s timeout + 10 s margin) the harness's delivers it.
+        await using (var dataSource = NpgsqlDataSource.Create(h.Api.ConnectionString))
+        {
+            var store = new Scheduler.Storage.Executions.ExecutionStore(dataSource, Microsoft.Extensions.Logging.Abstractions.NullLogger<Scheduler.Storage.Executions.ExecutionStore>.Instance);
+            Assert.Single((await store.ClaimAsync(new Scheduler.Storage.Executions.ClaimRequest("lost", h.Time.GetUtcNow(), TimeSpan.Zero, 10,
+                TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10)), CancellationToken.None)).Executions);
+        }
+        h.Time.Advance(TimeSpan.FromSeconds(13.001));
+        Assert.Equal(1, await h.Executor.DrainAsync());
+
+        var stats = await h.GetAsync("/api/v1/stats?window=1h");
+        var totals = stats["totals"]!;
+        Assert.Equal((2, 1, 0, 1), ((int)totals["attempts"]!, (int)totals["succeeded"]!, (int)totals["failed"]!, (int)totals["lost"]!));
+        var row = Assert.Single(stats["schedules"]!.AsArray())!;
+        Assert.Equal(((string?)schedule["id"], 2, 1), ((string?)row["scheduleId"], (int)row["attempts"]!, (int)row["failures"]!));
+        // Its duration is how long the lease held it (13 s), not a delivery's: the percentiles leave it out.
+        Assert.True((double)totals["p95DurationMs"]! < 13_000, totals.ToJsonString());
+        Assert.Equal(["executor", "lost"], stats["executors"]!.AsArray().Select(e => (string)e!["executorId"]!).Order());
     }
 
     [Fact]

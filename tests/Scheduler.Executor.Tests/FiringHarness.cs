@@ -61,7 +61,8 @@ internal sealed class FiringHarness : IAsyncDisposable
         return (await connection.QueryAsync<ExecutionRow>(
             """
             select id, schedule_id as ScheduleId, scheduled_for as ScheduledFor, origin, occurrences, status, attempt,
-                   next_attempt_at as NextAttemptAt, lease_owner as LeaseOwner, last_error as LastError, last_status_code as LastStatusCode
+                   next_attempt_at as NextAttemptAt, lease_owner as LeaseOwner, last_error as LastError, last_status_code as LastStatusCode,
+                   end_reason as EndReason
             from executions where @ScheduleId::uuid is null or schedule_id = @ScheduleId
             order by scheduled_for, id
             """, new { ScheduleId = scheduleId })).AsList();
@@ -71,7 +72,7 @@ internal sealed class FiringHarness : IAsyncDisposable
     {
         await using var connection = await DataSource.OpenConnectionAsync();
         return (await connection.QueryAsync<AttemptRow>(
-            "select attempt, executor_id as ExecutorId, started_at as StartedAt, outcome, status_code as StatusCode, error from execution_attempts where execution_id = @executionId order by attempt",
+            "select attempt, executor_id as ExecutorId, started_at as StartedAt, duration_ms as DurationMs, outcome, status_code as StatusCode, error from execution_attempts where execution_id = @executionId order by attempt",
             new { executionId })).AsList();
     }
 
@@ -94,6 +95,7 @@ internal sealed class AttemptRow
     public int Attempt { get; init; }
     public string ExecutorId { get; init; } = "";
     public DateTimeOffset StartedAt { get; init; }
+    public double DurationMs { get; init; }
     public string Outcome { get; init; } = "";
     public int? StatusCode { get; init; }
     public string? Error { get; init; }

@@ -129,7 +129,7 @@ public class FiringTests
             TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10)), CancellationToken.None)).Executions;
         Assert.Equal(20, orphaned.Count);
 
-        var survivor = harness.Executor("survivor");
+        var survivor = harness.Executor("survivor", o => o.LeaseMargin = TimeSpan.FromSeconds(10));
         Assert.Equal(0, await TestExecutor.DrainAsync(survivor));
 
         // Lease = due + 3 s timeout + 10 s margin.
@@ -142,8 +142,11 @@ public class FiringTests
         Assert.Equal(orphaned.Select(o => o.Id.ToString()).Order(), received.Select(r => r.ExecutionId!).Order());
         Assert.All(received, r => Assert.Equal(2, r.Attempt));
         Assert.All(await harness.ExecutionsAsync(), e => Assert.Equal("succeeded", e.Status));
-        var attempt = Assert.Single(await harness.AttemptsAsync(orphaned[0].Id));
-        Assert.Equal(("survivor", 2), (attempt.ExecutorId, attempt.Attempt));
+        // The lost lease is attempt 1 in the history, held by the executor that died, as long as its lease (3 s + 10 s).
+        var attempts = await harness.AttemptsAsync(orphaned[0].Id);
+        Assert.Equal([("dead", 1, "lost"), ("survivor", 2, "succeeded")], attempts.Select(a => (a.ExecutorId, a.Attempt, a.Outcome)));
+        Assert.Equal((orphaned[0].DueAt, 13_000), (attempts[0].StartedAt, attempts[0].DurationMs));
+        Assert.Equal("the executor was lost while delivering it (lease expired 1 time); delivering it again", attempts[0].Error);
     }
 
     [Fact]

@@ -13,5 +13,6 @@ public sealed class ExecutionRow
     public DateTimeOffset? NextAttemptAt { get; init; }
     public string? LeaseOwner { get; init; }
     public string? LastError { get; init; }
+    public string? EndReason { get; init; }
     public int? LastStatusCode { get; init; }
 }

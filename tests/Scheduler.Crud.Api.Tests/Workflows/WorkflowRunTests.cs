@@ -200,6 +200,32 @@ public class WorkflowRunTests
     }
 
     [Fact]
+    public async Task A_step_whose_executor_is_lost_at_its_last_attempt_ends_dead_and_its_downstream_in_the_claims_transaction()
+    {
+        await using var h = await ApiHarness.StartAsync(kestrel: true);
+        var workflow = await CreateAsync(h, "poisoned", Step(h, "call") + "," + Step(h, "after", "\"call\"") + "," +
+            Step(h, "cleanup", "\"call\"", extra: "\"triggerRule\": \"allDone\","));
+        var runId = (string)(await RunAsync(h, workflow))["id"]!;
+        // An executor claims the first step (one attempt) and dies before delivering it.
+        await using (var dataSource = Npgsql.NpgsqlDataSource.Create(h.Api.ConnectionString))
+        {
+            var store = new Scheduler.Storage.Executions.ExecutionStore(dataSource, Microsoft.Extensions.Logging.Abstractions.NullLogger<Scheduler.Storage.Executions.ExecutionStore>.Instance);
+            var claimed = Assert.Single((await store.ClaimAsync(new Scheduler.Storage.Executions.ClaimRequest("lost", h.Time.GetUtcNow(), TimeSpan.Zero, 10,
+                TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10)), CancellationToken.None)).Executions);
+            Assert.Equal(1, claimed.Attempt);
+        }
+
+        // Past its lease (3 s timeout + 10 s margin) the next claim ends it dead, and the run moves on in that transaction.
+        h.Time.Advance(TimeSpan.FromSeconds(13.001));
+        var run = await FinishAsync(h, runId);
+        Assert.Equal("failed", (string)run["status"]!);
+        Assert.Equal("executor-lost", (string)Steps(run)["call"]["endReason"]!);
+        Assert.Equal("upstream-failed", (string)Steps(run)["after"]["endReason"]!);
+        Assert.Equal("succeeded", Status(run, "cleanup"));
+        Assert.DoesNotContain(await h.Echo.ReceivedAsync(), r => r.ExecutionId == (string?)Steps(run)["call"]["executionId"]);
+    }
+
+    [Fact]
     public async Task A_kafka_step_carries_its_run_in_the_message_keyed_by_the_run_and_its_worker_report_moves_the_run_on()
     {
         using var kafka = Scheduler.WaitEcho.Kafka.MockKafkaCluster.Start();
