@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Scheduler.Common.Security;
+using Scheduler.Common.Targets;
 using Scheduler.Executor.Delivery;
 using Scheduler.Executor.Delivery.Brokers;
 using Scheduler.Executor.Firing;
@@ -20,7 +21,10 @@ public static class ExecutorServiceCollectionExtensions
             .ValidateDataAnnotations()
             .Validate(o => o.RetryMaxBackoff >= o.RetryInitialBackoff, "Executor:RetryMaxBackoff must be at least Executor:RetryInitialBackoff")
             .ValidateOnStart();
-        builder.Services.AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.Section);
+        builder.Services.AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.Section)
+            .Validate(o => !BrokerGrants.Problems(KafkaOptions.Section, o.Tenants).Any(),
+                "Kafka:Tenants: each tenant's grant is a comma-separated list of topic prefixes, or * for every topic")
+            .ValidateOnStart();
         builder.Services.AddSingleton<DatabaseClock>();
         builder.Services.AddSingleton<TimeProvider>(sp => sp.GetRequiredService<DatabaseClock>());
         builder.Services.AddTriggerFiring();
@@ -49,6 +53,7 @@ public static class ExecutorServiceCollectionExtensions
         services.AddSingleton<ITriggerDeliverer, KafkaDeliverer>();
         services.AddOptions<BrokerOptions>().BindConfiguration(BrokerOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<BrokerOptions>, BrokerOptions.Validation>();
+        services.AddSingleton(sp => ConfiguredGrants.From(sp.GetRequiredService<IOptions<BrokerOptions>>().Value, sp.GetRequiredService<IOptions<KafkaOptions>>().Value));
         services.AddSingleton<ITriggerDeliverer, RabbitMqDeliverer>();
         services.AddSingleton<ITriggerDeliverer, NatsDeliverer>();
         services.AddSingleton<ITriggerDeliverer, WorkflowStarter>();

@@ -73,7 +73,7 @@ public static class SchedulesApi
         var now = time.GetUtcNow();
         var calendar = await CalendarsApi.FindAsync(calendars, user.Tenant(), request.Calendar, cancellationToken);
         var workflow = await WorkflowsApi.TargetExistsAsync(workflows, user.Tenant(), request.Target, cancellationToken);
-        var errors = ValidateWrite(request, now, await targetChecks.ForAsync([request.Target], cancellationToken), stored: null, calendar, out var definition, workflow);
+        var errors = ValidateWrite(request, now, await targetChecks.ForAsync(user.Tenant(), [request.Target], cancellationToken), stored: null, calendar, out var definition, workflow);
         if (definition is not null)
         {
             await SecretsApi.CheckReferencesAsync(secrets, user.Tenant(), definition.SecretRefs, "target.headers", errors, cancellationToken);
@@ -171,7 +171,7 @@ public static class SchedulesApi
         }
         var calendar = await CalendarsApi.FindAsync(calendars, user.Tenant(), request.Calendar, cancellationToken);
         var workflow = await WorkflowsApi.TargetExistsAsync(workflows, user.Tenant(), request.Target, cancellationToken);
-        var errors = ValidateWrite(request, now, await targetChecks.ForAsync([request.Target], cancellationToken), current.TargetSpec, calendar, out var definition, workflow);
+        var errors = ValidateWrite(request, now, await targetChecks.ForAsync(user.Tenant(), [request.Target], cancellationToken), current.TargetSpec, calendar, out var definition, workflow);
         if (definition is not null)
         {
             await SecretsApi.CheckReferencesAsync(secrets, user.Tenant(), definition.SecretRefs, "target.headers", errors, cancellationToken);
@@ -279,6 +279,7 @@ public static class SchedulesApi
             definition = null;
             return errors;
         }
+        targets.CheckGrant(definition.Target, "", errors);
         var storedSecrets = stored?.Secrets() ?? [];
         var target = definition.Target.MapSecrets((field, value) =>
         {

@@ -13,6 +13,7 @@ public sealed class ExecutorHeartbeat(
     TimeProvider time,
     IOptions<ExecutorOptions> options,
     IOptions<Delivery.Brokers.BrokerOptions> brokers,
+    Common.Targets.BrokerGrants grants,
     ILogger<ExecutorHeartbeat> logger) : BackgroundService
 {
     /// <summary>How often an executor reports; one not seen for three intervals is shown as gone.</summary>
@@ -25,6 +26,8 @@ public sealed class ExecutorHeartbeat(
         var startedAt = time.GetUtcNow();
         // Names and types only (fixed for the process): the API checks a target's connection against them.
         var connections = System.Text.Json.JsonSerializer.Serialize(brokers.Value.ToDictionary(b => b.Key, b => b.Value.Type));
+        // ... and which tenants may use them, for prefixes of what (the API refuses a target these grants refuse).
+        var granted = System.Text.Json.JsonSerializer.Serialize(grants.Connections);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -39,6 +42,8 @@ public sealed class ExecutorHeartbeat(
                     Attempts = dispatcher.Attempts,
                     Failures = dispatcher.Failures,
                     ConnectionsJson = connections,
+                    GrantsJson = granted,
+                    TenantCountsJson = System.Text.Json.JsonSerializer.Serialize(dispatcher.CountsByTenant()),
                 }, stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
