@@ -69,7 +69,7 @@ public sealed class EditModel(ScheduleStore store, CalendarStore calendars, Work
         {
             return NotFound();
         }
-        var request = Form.ToRequest(Errors);
+        var request = ScheduleForm.KeepingUnshown(Form.ToRequest(Errors), current);
         if (!Errors.IsValid)
         {
             return Page();
