@@ -6,7 +6,7 @@ namespace Scheduler.Executor.Delivery.Brokers;
 /// This executor's grants, from its configuration (<c>Brokers:&lt;name&gt;:Tenants</c>, <c>Kafka:Tenants</c>): checked at
 /// every delivery without a database read, and published with the heartbeat so that the API refuses what they refuse.
 /// </summary>
-internal static class ConfiguredGrants
+public static class ConfiguredGrants
 {
     public static BrokerGrants From(BrokerOptions brokers, KafkaOptions kafka)
     {
