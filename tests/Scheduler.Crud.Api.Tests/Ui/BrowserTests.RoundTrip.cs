@@ -136,5 +136,13 @@ public sealed partial class BrowserTests
         Assert.NotNull(after["rotatedAt"]);
         (before["rotatedAt"], after["rotatedAt"]) = (null, null);
         AssertUnchanged(before, after, "the secret");
+
+        // The form carries the version it showed: a rotation made meanwhile is not silently replaced.
+        var rotated = await h.Client.PutAsJsonAsync($"/api/v1/secrets/{created["id"]}", new { value = "third", description = "The vendor's API token" });
+        Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
+        await row.Locator("input[name=Value]").FillAsync("stale");
+        await row.GetByRole(AriaRole.Button, new() { Name = "Rotate" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("Not rotated: vendor_token was rotated since this page was opened");
+        Assert.Equal(3, (int)(await h.GetAsync($"/api/v1/secrets/{created["id"]}"))["version"]!);
     }
 }
