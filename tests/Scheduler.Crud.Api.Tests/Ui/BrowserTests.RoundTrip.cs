@@ -30,6 +30,16 @@ public sealed partial class BrowserTests
     private static void AssertUnchanged(JsonObject before, JsonObject after, string what) =>
         Assert.True(JsonNode.DeepEquals(before, after), $"{what} changed on an unchanged save:\nbefore {before.ToJsonString()}\nafter  {after.ToJsonString()}");
 
+    /// <summary>Opens <paramref name="pageUrl"/>, saves its form unchanged with <paramref name="button"/>, and finds <paramref name="apiUrl"/> as it was.</summary>
+    private static async Task AssertSavedUnchangedAsync(ApiHarness h, IPage page, string apiUrl, string pageUrl, string button)
+    {
+        var before = await StoredAsync(h, apiUrl);
+        await page.GotoAsync(pageUrl);
+        await page.GetByRole(AriaRole.Button, new() { Name = button }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("Saved");
+        AssertUnchanged(before, await StoredAsync(h, apiUrl), $"{before["name"]} ({apiUrl})");
+    }
+
     [Fact]
     public async Task A_schedule_saved_unchanged_in_its_form_keeps_every_field_including_those_the_form_does_not_show()
     {
@@ -71,12 +81,7 @@ public sealed partial class BrowserTests
         foreach (var json in schedules)
         {
             var id = (string)(await CreatedAsync(h.Client, "/api/v1/schedules", json))["id"]!;
-            var before = await StoredAsync(h, $"/api/v1/schedules/{id}");
-            await page.GotoAsync($"/schedules/{id}/edit");
-            await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
-            await Assertions.Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("Saved");
-            var after = await StoredAsync(h, $"/api/v1/schedules/{id}");
-            AssertUnchanged(before, after, (string)before["name"]!);
+            await AssertSavedUnchangedAsync(h, page, $"/api/v1/schedules/{id}", $"/schedules/{id}/edit", "Save changes");
         }
     }
 
@@ -95,12 +100,7 @@ public sealed partial class BrowserTests
               ] }
             """);
         var id = (string)created["id"]!;
-        var before = await StoredAsync(h, $"/api/v1/workflows/{id}");
-        var page = await SignInAsync(h);
-        await page.GotoAsync($"/workflows/{id}");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Save as a new version" }).ClickAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("Saved");
-        AssertUnchanged(before, await StoredAsync(h, $"/api/v1/workflows/{id}"), "the workflow");
+        await AssertSavedUnchangedAsync(h, await SignInAsync(h), $"/api/v1/workflows/{id}", $"/workflows/{id}", "Save as a new version");
     }
 
     [Fact]
@@ -112,12 +112,7 @@ public sealed partial class BrowserTests
               "holidays": [ { "date": "2031-12-25", "name": "Christmas Day" }, { "date": "2032-01-01", "name": "New Year's Day" } ] }
             """);
         var id = (string)created["id"]!;
-        var before = await StoredAsync(h, $"/api/v1/calendars/{id}");
-        var page = await SignInAsync(h);
-        await page.GotoAsync($"/calendars/{id}");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("Saved");
-        AssertUnchanged(before, await StoredAsync(h, $"/api/v1/calendars/{id}"), "the calendar");
+        await AssertSavedUnchangedAsync(h, await SignInAsync(h), $"/api/v1/calendars/{id}", $"/calendars/{id}", "Save changes");
     }
 
     [Fact]
