@@ -25,6 +25,9 @@ public sealed partial record KafkaTarget : TargetSpec
     public override string Type => "kafka";
 
     [JsonIgnore]
+    public override BrokerAddress Address => new(null, "topic", Topic);
+
+    [JsonIgnore]
     public override string Summary => $"Kafka topic {Topic}";
 
     public override TargetSpec MapSecrets(Func<string, string, string> map) => this with { Headers = MapHeaders(Headers, map) };

@@ -31,6 +31,9 @@ public sealed record NatsTarget : TargetSpec
     public override string Type => "nats";
 
     [JsonIgnore]
+    public override BrokerAddress Address => new(Connection, "subject", Subject);
+
+    [JsonIgnore]
     public override string Summary => $"NATS {Connection}: subject {Subject}";
 
     public override TargetSpec MapSecrets(Func<string, string, string> map) => this with { Headers = MapHeaders(Headers, map) };

@@ -35,6 +35,9 @@ public sealed partial record RabbitMqTarget : TargetSpec
     public override string Type => "rabbitmq";
 
     [JsonIgnore]
+    public override BrokerAddress Address => new(Connection, "exchange", Exchange);
+
+    [JsonIgnore]
     public override string Summary =>
         $"RabbitMQ {Connection}: {(Exchange is null ? "default exchange" : $"exchange {Exchange}")}" + (RoutingKey is null ? "" : $", routing key {RoutingKey}");
 

@@ -52,6 +52,10 @@ public abstract record TargetSpec
     [JsonIgnore]
     public abstract string Type { get; }
 
+    /// <summary>Where a broker target publishes, for the tenants' grants (<see cref="BrokerGrants"/>); null for other kinds.</summary>
+    [JsonIgnore]
+    public virtual BrokerAddress? Address => null;
+
     /// <summary>For people: where it goes, in one line (<c>POST https://…</c>, <c>Kafka topic reminders</c>).</summary>
     [JsonIgnore]
     public abstract string Summary { get; }

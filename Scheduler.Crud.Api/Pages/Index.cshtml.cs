@@ -20,7 +20,7 @@ public sealed class IndexModel(StatisticsStore statistics, HistoryStore history,
         var now = time.GetUtcNow();
         var tenant = User.Tenant();
         Stats = await statistics.ComputeAsync(tenant, now.AddHours(-1), HttpContext.RequestAborted);
-        Executors = StatsApi.Describe(await statistics.ExecutorsAsync(HttpContext.RequestAborted), now);
+        Executors = StatsApi.Describe(await statistics.ExecutorsAsync(tenant, HttpContext.RequestAborted), now);
         var dead = await history.ListAsync(tenant, null, "dead", null, 100, HttpContext.RequestAborted);
         DeadLetters = dead.Count == 100 ? "100+" : dead.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }

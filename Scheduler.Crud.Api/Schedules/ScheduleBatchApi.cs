@@ -78,7 +78,7 @@ public static class ScheduleBatchApi
         var tenant = user.Tenant();
         var calendarCache = new Dictionary<string, CalendarReference?>(StringComparer.Ordinal);
         var workflowCache = new Dictionary<string, bool?>(StringComparer.Ordinal);
-        var targets = await targetChecks.ForAsync(items.Select(i => i?.Target), cancellationToken);
+        var targets = await targetChecks.ForAsync(tenant, items.Select(i => i?.Target), cancellationToken);
         var results = new ScheduleBatchItem?[items.Count];
         var valid = new List<(int Index, ScheduleDefinition Definition)>();
         var names = new HashSet<string>(StringComparer.Ordinal);

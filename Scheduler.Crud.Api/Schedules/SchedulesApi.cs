@@ -74,7 +74,7 @@ public static class SchedulesApi
         var now = time.GetUtcNow();
         var calendar = await CalendarsApi.FindAsync(calendars, user.Tenant(), request.Calendar, cancellationToken);
         var workflow = await WorkflowsApi.TargetExistsAsync(workflows, user.Tenant(), request.Target, cancellationToken);
-        var errors = ValidateWrite(request, now, await targetChecks.ForAsync([request.Target], cancellationToken), storedSecrets: null, calendar, out var definition, workflow);
+        var errors = ValidateWrite(request, now, await targetChecks.ForAsync(user.Tenant(), [request.Target], cancellationToken), storedSecrets: null, calendar, out var definition, workflow);
         if (definition is not null)
         {
             await SecretsApi.CheckReferencesAsync(secrets, user.Tenant(), definition.SecretRefs, "target.headers", errors, cancellationToken);
@@ -172,7 +172,7 @@ public static class SchedulesApi
         }
         var calendar = await CalendarsApi.FindAsync(calendars, user.Tenant(), request.Calendar, cancellationToken);
         var workflow = await WorkflowsApi.TargetExistsAsync(workflows, user.Tenant(), request.Target, cancellationToken);
-        var errors = ValidateWrite(request, now, await targetChecks.ForAsync([request.Target], cancellationToken), store.StoredSecrets(current), calendar, out var definition, workflow);
+        var errors = ValidateWrite(request, now, await targetChecks.ForAsync(user.Tenant(), [request.Target], cancellationToken), store.StoredSecrets(current), calendar, out var definition, workflow);
         if (definition is not null)
         {
             await SecretsApi.CheckReferencesAsync(secrets, user.Tenant(), definition.SecretRefs, "target.headers", errors, cancellationToken);
@@ -283,6 +283,7 @@ public static class SchedulesApi
             definition = null;
             return errors;
         }
+        targets.CheckGrant(definition.Target, "", errors);
         var target = definition.Target.MapSecrets((field, value) =>
         {
             if (value != SensitiveHeaders.Redacted)

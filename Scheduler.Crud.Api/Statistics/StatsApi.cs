@@ -7,6 +7,8 @@ using Scheduler.Storage.Statistics;
 namespace Scheduler.Crud.Api.Statistics;
 
 /// <summary>An executor and whether it is still reporting.</summary>
+/// <param name="Attempts">Delivery attempts it made for the caller's tenant since it started (other tenants' are not shown).</param>
+/// <param name="Failures">Those of the caller's tenant's attempts that did not succeed.</param>
 /// <param name="Connections">The broker connections it has configured, name → type (<c>{"orders": "rabbitmq"}</c>).</param>
 public sealed record ExecutorResponse(string Id, string Host, string Version, DateTimeOffset StartedAt, DateTimeOffset LastSeenAt,
     long Attempts, long Failures, bool Alive, IReadOnlyDictionary<string, string> Connections);
@@ -44,7 +46,8 @@ public static class StatsApi
             .WithSummary("What failed, what fired late, which target hosts are unreliable, what each executor did, which runs take too long")
             .WithDescription("`window` is `1h`, `24h` (default) or `7d`. Schedules, targets and executors are ordered by failures, at most 100 each.");
         app.MapGet("/api/v1/executors", Executors).WithTags("Statistics").RequireAuthorization(Scopes.Read).WithName("ListExecutors")
-            .WithSummary("Executors and their last heartbeat; one silent for 30 s is shown as not alive");
+            .WithSummary("Executors and their last heartbeat; one silent for 30 s is shown as not alive")
+            .WithDescription("`attempts` and `failures` count the caller's tenant's deliveries only.");
         return app;
     }
 
@@ -67,9 +70,9 @@ public static class StatsApi
             stats.RunsInProgress.Select(r => InProgress(r, time.GetUtcNow())).ToList()));
     }
 
-    private static async Task<Ok<IReadOnlyList<ExecutorResponse>>> Executors(StatisticsStore store, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Ok<IReadOnlyList<ExecutorResponse>>> Executors(ClaimsPrincipal user, StatisticsStore store, TimeProvider time, CancellationToken cancellationToken)
     {
-        return TypedResults.Ok(Describe(await store.ExecutorsAsync(cancellationToken), time.GetUtcNow()));
+        return TypedResults.Ok(Describe(await store.ExecutorsAsync(user.Tenant(), cancellationToken), time.GetUtcNow()));
     }
 
     internal static IReadOnlyList<ExecutorResponse> Describe(IEnumerable<ExecutorRecord> executors, DateTimeOffset now) =>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Scheduler.Common;
+using Scheduler.Common.Parameters;
 using Scheduler.Common.Schedules;
 using Scheduler.Common.Targets;
 using Scheduler.Common.Time;
@@ -90,6 +91,14 @@ public sealed class ScheduleForm
             Target = ToTargetRequest(errors),
         };
     }
+
+    /// <summary>
+    /// <paramref name="request"/> with what the form does not show taken from <paramref name="stored"/>, the schedule it
+    /// was opened on: the declared parameters. The form carries that schedule's version, so a change made meanwhile is
+    /// refused (version mismatch) rather than overwritten with the stale copy.
+    /// </summary>
+    public static ScheduleRequest KeepingUnshown(ScheduleRequest request, ScheduleRecord? stored) =>
+        stored is null ? request : request with { Parameters = ParameterViews.ToRequest(stored.Parameters) };
 
     /// <summary>The target's fields, each sent only when the chosen kind reads it (so a hidden field cannot be refused).</summary>
     private TargetRequest ToTargetRequest(ValidationErrors errors)

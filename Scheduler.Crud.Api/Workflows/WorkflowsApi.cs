@@ -40,7 +40,7 @@ public static class WorkflowsApi
     private static async Task<Results<Created<WorkflowResponse>, ValidationProblem, ProblemHttpResult>> Create(WorkflowRequest request, ClaimsPrincipal user,
         WorkflowStore workflows, SecretStore secrets, TargetChecks targetChecks, TimeProvider time, HttpResponse response, CancellationToken cancellationToken)
     {
-        var errors = ValidateWrite(request, await targetChecks.ForAsync(StepTargets(request), cancellationToken), storedSecrets: null, out var definition);
+        var errors = ValidateWrite(request, await targetChecks.ForAsync(user.Tenant(), StepTargets(request), cancellationToken), storedSecrets: null, out var definition);
         if (definition is not null)
         {
             await SecretsApi.CheckReferencesAsync(secrets, user.Tenant(), definition.SecretRefs, "steps", errors, cancellationToken);
@@ -96,7 +96,7 @@ public static class WorkflowsApi
         {
             return Problems.NotFound("workflow");
         }
-        var errors = ValidateWrite(request, await targetChecks.ForAsync(StepTargets(request), cancellationToken), workflows.StoredSecrets(stored), out var definition);
+        var errors = ValidateWrite(request, await targetChecks.ForAsync(user.Tenant(), StepTargets(request), cancellationToken), workflows.StoredSecrets(stored), out var definition);
         if (definition is not null)
         {
             await SecretsApi.CheckReferencesAsync(secrets, user.Tenant(), definition.SecretRefs, "steps", errors, cancellationToken);
@@ -168,6 +168,7 @@ public static class WorkflowsApi
         for (var i = 0; i < definition.Steps.Count; i++)
         {
             var step = definition.Steps[i];
+            targets.CheckGrant(step.Target, $"steps[{i}].", errors);
             var stepSecrets = storedSecrets?.GetValueOrDefault(step.Id) ?? [];
             var index = i;
             steps.Add(step with

@@ -13,4 +13,10 @@ public sealed class KafkaOptions
     /// <c>sasl.mechanism</c>, <c>sasl.username</c>, <c>sasl.password</c>, <c>ssl.ca.location</c>. <c>acks</c> and
     /// idempotence are always <c>all</c> and on.</summary>
     public Dictionary<string, string> Producer { get; set; } = [];
+
+    /// <summary>
+    /// The tenants that may publish to Kafka, each with the comma-separated prefixes of its topics, <c>*</c> for any:
+    /// <c>Kafka:Tenants:acme=acme.,shared.</c>. Default (none): tenant <c>default</c> only, any topic.
+    /// </summary>
+    public Dictionary<string, string> Tenants { get; set; } = new(StringComparer.Ordinal);
 }

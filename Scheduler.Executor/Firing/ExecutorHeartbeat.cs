@@ -1,7 +1,10 @@
 using System.Reflection;
+using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Scheduler.Common.Targets;
+using Scheduler.Executor.Delivery.Brokers;
 using Scheduler.Storage.Statistics;
 
 namespace Scheduler.Executor.Firing;
@@ -12,7 +15,8 @@ public sealed class ExecutorHeartbeat(
     TriggerDispatcher dispatcher,
     TimeProvider time,
     IOptions<ExecutorOptions> options,
-    IOptions<Delivery.Brokers.BrokerOptions> brokers,
+    IOptions<BrokerOptions> brokers,
+    BrokerGrants grants,
     ILogger<ExecutorHeartbeat> logger) : BackgroundService
 {
     /// <summary>How often an executor reports; one not seen for three intervals is shown as gone.</summary>
@@ -20,26 +24,37 @@ public sealed class ExecutorHeartbeat(
 
     private static readonly string Version = Assembly.GetExecutingAssembly().GetName().Version?.ToString() ?? "unknown";
 
+    private readonly DateTimeOffset _startedAt = time.GetUtcNow();
+
+    // Names and types only (fixed for the process): the API checks a target's connection against them ...
+    private readonly string _connections = JsonSerializer.Serialize(brokers.Value.ToDictionary(b => b.Key, b => b.Value.Type));
+
+    // ... and the tenants' grants, so that the API refuses at write what this executor refuses at delivery.
+    private readonly string _grants = JsonSerializer.Serialize(grants.Connections);
+
+    /// <summary>Writes one heartbeat: what this executor has, and its attempts and failures (in all, and per tenant).</summary>
+    public Task BeatAsync(CancellationToken cancellationToken) =>
+        store.HeartbeatAsync(new ExecutorRecord
+        {
+            Id = options.Value.ExecutorId,
+            Host = Environment.MachineName,
+            Version = Version,
+            StartedAt = _startedAt,
+            LastSeenAt = time.GetUtcNow(),
+            Attempts = dispatcher.Attempts,
+            Failures = dispatcher.Failures,
+            ConnectionsJson = _connections,
+            GrantsJson = _grants,
+            TenantCountsJson = JsonSerializer.Serialize(dispatcher.CountsByTenant()),
+        }, cancellationToken);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var startedAt = time.GetUtcNow();
-        // Names and types only (fixed for the process): the API checks a target's connection against them.
-        var connections = System.Text.Json.JsonSerializer.Serialize(brokers.Value.ToDictionary(b => b.Key, b => b.Value.Type));
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await store.HeartbeatAsync(new ExecutorRecord
-                {
-                    Id = options.Value.ExecutorId,
-                    Host = Environment.MachineName,
-                    Version = Version,
-                    StartedAt = startedAt,
-                    LastSeenAt = time.GetUtcNow(),
-                    Attempts = dispatcher.Attempts,
-                    Failures = dispatcher.Failures,
-                    ConnectionsJson = connections,
-                }, stoppingToken);
+                await BeatAsync(stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

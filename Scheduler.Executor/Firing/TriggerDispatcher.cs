@@ -7,6 +7,7 @@ using Scheduler.Common.Executions;
 using Scheduler.Common.Results;
 using Scheduler.Common.Retry;
 using Scheduler.Common.Security;
+using Scheduler.Common.Targets;
 using Scheduler.Common.Templates;
 using Scheduler.Executor.Delivery;
 using Scheduler.Storage.Executions;
@@ -26,6 +27,7 @@ public sealed class TriggerDispatcher(
     SecretBox secrets,
     SecretResolver namedSecrets,
     ReportToken reportTokens,
+    BrokerGrants grants,
     IOptions<ExecutorOptions> options,
     ILogger<TriggerDispatcher> logger) : IDisposable
 {
@@ -58,6 +60,19 @@ public sealed class TriggerDispatcher(
 
     /// <summary>Attempts that did not succeed.</summary>
     public long Failures => Interlocked.Read(ref _failures);
+
+    // Per tenant, for the tenant's own view of the executors (one entry per tenant this process delivered for).
+    private readonly ConcurrentDictionary<string, TenantCount> _byTenant = new(StringComparer.Ordinal);
+
+    /// <summary>Attempts and failures by tenant: a tenant sees its own counts, never the fleet's.</summary>
+    public IReadOnlyDictionary<string, long[]> CountsByTenant() =>
+        _byTenant.ToDictionary(t => t.Key, t => new[] { Interlocked.Read(ref t.Value.Attempts), Interlocked.Read(ref t.Value.Failures) }, StringComparer.Ordinal);
+
+    private sealed class TenantCount
+    {
+        public long Attempts;
+        public long Failures;
+    }
 
     /// <summary>Room for this many more executions (held ones wait for their time or are being delivered).</summary>
     public int Room => _options.MaxInFlight - Volatile.Read(ref _held);
@@ -247,9 +262,12 @@ public sealed class TriggerDispatcher(
     private void Measure(ClaimedExecution execution, string targetType, AttemptOutcome outcome, Activity? span)
     {
         Interlocked.Increment(ref _attempts);
+        var tenant = _byTenant.GetOrAdd(execution.Tenant, _ => new TenantCount());
+        Interlocked.Increment(ref tenant.Attempts);
         if (outcome.Result != AttemptResult.Succeeded)
         {
             Interlocked.Increment(ref _failures);
+            Interlocked.Increment(ref tenant.Failures);
         }
         var target = new KeyValuePair<string, object?>("target.type", targetType);
         var result = new KeyValuePair<string, object?>("outcome", outcome.Result == AttemptResult.Succeeded ? "succeeded" : outcome.Dead ? "dead" : "failed");
@@ -273,6 +291,11 @@ public sealed class TriggerDispatcher(
         {
             var stored = execution.TargetSpec;
             targetType = stored.Type;
+            // The grants are this executor's configuration: checked here, before anything is resolved or rendered.
+            if (stored.Address is { } address && grants.Refusal(execution.Tenant, address) is { } refusal)
+            {
+                return (new DeliveryResult(AttemptResult.Failed, null, $"{refusal} (refused without trying; redrive once granted)", Retryable: false), targetType);
+            }
             if (execution.TracksResult)
             {
                 if (_options.CallbackUrl is not { } api)

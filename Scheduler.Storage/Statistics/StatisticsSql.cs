@@ -5,23 +5,29 @@ internal static class StatisticsSql
 {
     public const string Heartbeat =
         """
-        insert into executors (id, host, version, started_at, last_seen_at, attempts, failures, connections)
-        values (@Id, @Host, @Version, @StartedAt, @Now, @Attempts, @Failures, @Connections::jsonb)
+        insert into executors (id, host, version, started_at, last_seen_at, attempts, failures, connections, grants, tenant_counts)
+        values (@Id, @Host, @Version, @StartedAt, @Now, @Attempts, @Failures, @Connections::jsonb, @Grants::jsonb, @TenantCounts::jsonb)
         on conflict (id) do update
         set host = excluded.host, version = excluded.version, started_at = excluded.started_at,
             last_seen_at = excluded.last_seen_at, attempts = excluded.attempts, failures = excluded.failures,
-            connections = excluded.connections
+            connections = excluded.connections, grants = excluded.grants, tenant_counts = excluded.tenant_counts
         """;
 
+    // The counts are the caller's tenant's alone (tenant_counts -> @Tenant): the process-wide ones would show other
+    // tenants' traffic.
     public const string Executors =
         """
-        select id, host, version, started_at as StartedAt, last_seen_at as LastSeenAt, attempts, failures, connections::text as ConnectionsJson
+        select id, host, version, started_at as StartedAt, last_seen_at as LastSeenAt,
+               coalesce((tenant_counts -> @Tenant ->> 0)::bigint, 0) as Attempts,
+               coalesce((tenant_counts -> @Tenant ->> 1)::bigint, 0) as Failures,
+               connections::text as ConnectionsJson
         from executors order by last_seen_at desc limit 500
         """;
 
     public const string LiveConnections =
         """
-        select connections::text from executors where last_seen_at >= @Since and connections <> '{}'::jsonb
+        select connections::text as ConnectionsJson, grants::text as GrantsJson
+        from executors where last_seen_at >= @Since and (connections <> '{}'::jsonb or grants <> '{}'::jsonb)
         """;
 
     // One row per attempt in the window, with what it belongs to; every aggregate below reads this. A lost attempt (its executor

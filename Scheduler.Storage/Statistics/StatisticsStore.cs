@@ -1,5 +1,7 @@
+using System.Text.Json;
 using Dapper;
 using Npgsql;
+using Scheduler.Common.Targets;
 
 namespace Scheduler.Storage.Statistics;
 
@@ -19,9 +21,18 @@ public sealed record ExecutorRecord
 
     public IReadOnlyDictionary<string, string> Connections => ParseConnections(ConnectionsJson);
 
+    /// <summary>Its grants (<see cref="BrokerGrants.Connections"/>), as JSON; written by the heartbeat, not read back by <see cref="StatisticsStore.ExecutorsAsync"/>.</summary>
+    public string GrantsJson { get; init; } = "{}";
+
+    /// <summary>Its attempts and failures per tenant (<c>{"acme": [12, 1]}</c>), as JSON; written by the heartbeat.</summary>
+    public string TenantCountsJson { get; init; } = "{}";
+
     internal static Dictionary<string, string> ParseConnections(string json) =>
         System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [];
 }
+
+/// <summary>What the live executors have: connection name → the types they have it as, and the union of their grants.</summary>
+public sealed record LiveConnections(IReadOnlyDictionary<string, IReadOnlySet<string>> Types, BrokerGrants Grants);
 
 public sealed record TotalsRow(long Attempts, long Succeeded, long Failed, long TimedOut, long Lost, long DeadLettered, double? P95DurationMs, double? P95LatenessMs);
 
@@ -72,29 +83,43 @@ public sealed class StatisticsStore(NpgsqlDataSource dataSource)
             executor.Attempts,
             executor.Failures,
             Connections = executor.ConnectionsJson,
+            Grants = executor.GrantsJson,
+            TenantCounts = executor.TenantCountsJson,
         }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>Every broker connection (name → the types it has) of the executors seen since <paramref name="since"/>.</summary>
-    public async Task<IReadOnlyDictionary<string, IReadOnlySet<string>>> LiveConnectionsAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every broker connection (name → the types it has) of the executors seen since <paramref name="since"/>, and the
+    /// union of their grants (a connection an executor reports without grants — one older than grants — is the default tenant's).
+    /// </summary>
+    public async Task<LiveConnections> LiveConnectionsAsync(DateTimeOffset since, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<string>(new CommandDefinition(StatisticsSql.LiveConnections, new { Since = since }, cancellationToken: cancellationToken));
+        var rows = await connection.QueryAsync<(string ConnectionsJson, string GrantsJson)>(
+            new CommandDefinition(StatisticsSql.LiveConnections, new { Since = since }, cancellationToken: cancellationToken));
         var connections = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        foreach (var json in rows)
+        var grants = new List<BrokerGrants>();
+        foreach (var (connectionsJson, grantsJson) in rows)
         {
-            foreach (var (name, type) in ExecutorRecord.ParseConnections(json))
+            var named = ExecutorRecord.ParseConnections(connectionsJson);
+            foreach (var (name, type) in named)
             {
                 (connections.TryGetValue(name, out var types) ? types : connections[name] = new HashSet<string>(StringComparer.Ordinal)).Add(type);
             }
+            var granted = JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, List<string>>>>(grantsJson) ?? [];
+            grants.Add(new BrokerGrants(named.Keys.Where(n => !granted.ContainsKey(n)).Select(n => (Name: n, Tenants: BrokerGrants.DefaultOnly))
+                .Concat(granted.Select(g => (Name: g.Key, Tenants: (IReadOnlyDictionary<string, IReadOnlyList<string>>)g.Value
+                    .ToDictionary(t => t.Key, t => (IReadOnlyList<string>)t.Value, StringComparer.Ordinal))))
+                .ToDictionary(c => c.Name, c => c.Tenants, StringComparer.Ordinal)));
         }
-        return connections.ToDictionary(c => c.Key, c => (IReadOnlySet<string>)c.Value, StringComparer.Ordinal);
+        return new LiveConnections(connections.ToDictionary(c => c.Key, c => (IReadOnlySet<string>)c.Value, StringComparer.Ordinal), BrokerGrants.Union(grants));
     }
 
-    public async Task<IReadOnlyList<ExecutorRecord>> ExecutorsAsync(CancellationToken cancellationToken)
+    /// <summary>The executors, with the attempts and failures of <paramref name="tenant"/> alone.</summary>
+    public async Task<IReadOnlyList<ExecutorRecord>> ExecutorsAsync(string tenant, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<ExecutorRecord>(new CommandDefinition(StatisticsSql.Executors, cancellationToken: cancellationToken))).AsList();
+        return (await connection.QueryAsync<ExecutorRecord>(new CommandDefinition(StatisticsSql.Executors, new { Tenant = tenant }, cancellationToken: cancellationToken))).AsList();
     }
 
     public async Task<Statistics> ComputeAsync(string tenant, DateTimeOffset since, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
 using Scheduler.Testing;
 using YamlDotNet.RepresentationModel;
 
@@ -123,6 +124,59 @@ public partial class DeploymentFilesTests
         Assert.Contains($"export {Setting}", File.ReadAllText(Path.Combine(Root, "run.sh")), StringComparison.Ordinal);
         Assert.Contains($"ExecutorGen0Size = \"{Setting.Split('=')[1]}\"", File.ReadAllText(Path.Combine(Root, "bench", "Scheduler.Bench", "LocalCluster.cs")),
             StringComparison.Ordinal);
+    }
+
+    /// <summary>The grants an executor started with <paramref name="environment"/> has, through its own configuration binding.</summary>
+    private static Common.Targets.BrokerGrants GrantsOf(IEnumerable<(string Name, string Value)> environment)
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(environment.Select(e => KeyValuePair.Create(e.Name.Replace("__", ":", StringComparison.Ordinal), (string?)e.Value)))
+            .Build();
+        var brokers = new Executor.Delivery.Brokers.BrokerOptions();
+        configuration.GetSection(Executor.Delivery.Brokers.BrokerOptions.Section).Bind(brokers);
+        var kafka = new Executor.Delivery.KafkaOptions();
+        configuration.GetSection(Executor.Delivery.KafkaOptions.Section).Bind(kafka);
+        Assert.Empty(brokers.Problems());
+        return Executor.Delivery.Brokers.ConfiguredGrants.From(brokers, kafka);
+    }
+
+    private static void AssertGrantsEverything(Common.Targets.BrokerGrants grants, string tenant, string[] connections, string launcher)
+    {
+        Assert.Equal(connections.Order(), grants.Connections.Keys.Order());
+        foreach (var connection in connections)
+        {
+            var address = new Common.Targets.BrokerAddress(connection == Common.Targets.BrokerGrants.Kafka ? null : connection, "exchange", null);
+            Assert.True(grants.Refusal(tenant, address) is null, $"{launcher}: tenant '{tenant}' cannot use {connection}: {grants.Refusal(tenant, address)}");
+        }
+    }
+
+    [Fact]
+    public void Every_launcher_grants_its_broker_connections_and_Kafka_to_the_tenant_its_API_key_administers_and_no_other()
+    {
+        // docker compose: the executors' environment as written (the default tenant: the API's bootstrap tenant is not changed there).
+        var compose = (YamlMappingNode)Load(Path.Combine(Root, "docker-compose.yml"))["services"];
+        var environment = ((YamlMappingNode)((YamlMappingNode)compose["executor"])["environment"]).Children
+            .Where(c => c.Value is YamlScalarNode && c.Key.ToString() != "<<").Select(c => (c.Key.ToString(), c.Value.ToString()));
+        Assert.DoesNotContain("Auth__BootstrapTenant", File.ReadAllText(Path.Combine(Root, "docker-compose.yml")), StringComparison.Ordinal);
+        var composeGrants = GrantsOf(environment);
+        AssertGrantsEverything(composeGrants, "default", ["events", "kafka", "orders"], "docker-compose.yml");
+        Assert.NotNull(composeGrants.Refusal("another-tenant", new Common.Targets.BrokerAddress("orders", "exchange", "billing")));
+
+        // run.sh: the broker_env array and the Kafka setting of its executors.
+        var runSh = File.ReadAllText(Path.Combine(Root, "run.sh"));
+        var brokerEnv = Regex.Match(runSh, @"broker_env=\((?<items>Brokers__[^)]*)\)").Groups["items"].Value;
+        var items = Regex.Matches(brokerEnv, @"(?<name>\w+)=""?(?<value>[^""\s]+)""?").Select(m => (m.Groups["name"].Value, m.Groups["value"].Value))
+            .Append(("Kafka__BootstrapServers", "127.0.0.1:9092")).ToList();
+        Assert.Contains("Kafka__BootstrapServers=\"$KAFKA\"", runSh, StringComparison.Ordinal);
+        Assert.Contains("admin of tenant 'default'", runSh, StringComparison.Ordinal);
+        AssertGrantsEverything(GrantsOf(items), "default", ["events", "kafka", "orders"], "run.sh");
+
+        // Helm (no helm binary here): each broker and Kafka get Tenants, the bootstrap tenant's when none are listed.
+        var executor = File.ReadAllText(Path.Combine(Chart, "templates", "executor.yaml"));
+        Assert.Contains("""printf "Brokers__%s__Tenants__%s" $name $tenant""", executor, StringComparison.Ordinal);
+        Assert.Contains("""($broker.tenants | default (dict $.Values.security.bootstrapTenant "*"))""", executor, StringComparison.Ordinal);
+        Assert.Contains("""printf "Kafka__Tenants__%s" $tenant""", executor, StringComparison.Ordinal);
+        Assert.Contains("""(.Values.kafka.tenants | default (dict .Values.security.bootstrapTenant "*"))""", executor, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -45,11 +45,11 @@ internal sealed class FiringHarness : IAsyncDisposable
         return executor.Dispatcher;
     }
 
-    public async Task<ScheduleRecord> CreateAsync(ScheduleRequest request)
+    public async Task<ScheduleRecord> CreateAsync(ScheduleRequest request, string tenant = "default")
     {
         var errors = ScheduleValidator.Validate(request, Time.GetUtcNow(), out var definition);
         Assert.True(errors.IsValid, errors.ToString());
-        return (await Schedules.InsertAsync("default", definition!, Time.GetUtcNow(), CancellationToken.None))!;
+        return (await Schedules.InsertAsync(tenant, definition!, Time.GetUtcNow(), CancellationToken.None))!;
     }
 
     public static ScheduleRequest Webhook(string name, string url, int maxAttempts = 5) =>

@@ -117,6 +117,42 @@ public class RabbitMqTests(RabbitMqFixture rabbit) : IClassFixture<RabbitMqFixtu
     }
 
     [Fact]
+    public async Task A_stored_target_its_tenant_has_no_grant_for_is_refused_at_delivery_without_retrying_and_counted_for_that_tenant_alone()
+    {
+        await rabbit.Server.DeclareAsync("granted", exchange: "billing.eu", routingKey: "daily");
+        await rabbit.Server.DeclareAsync("paid", exchange: "payments", routingKey: "daily");
+        await using var harness = await FiringHarness.StartAsync();
+        // Stored while every tenant could publish anywhere (or before an operator took a grant back).
+        var granted = await harness.CreateAsync(BrokerTesting.OneShot("granted", Rabbit("billing.eu", "daily")), tenant: "acme");
+        var outside = await harness.CreateAsync(BrokerTesting.OneShot("outside", Rabbit("payments", "daily")), tenant: "acme");
+        var ungranted = await harness.CreateAsync(BrokerTesting.OneShot("ungranted", Rabbit("billing.eu", "daily")), tenant: "globex");
+        await using var executor = new TestExecutor(harness.ConnectionString, TimeProvider.System, "a", o => o.RetryInitialBackoff = TimeSpan.FromMilliseconds(200),
+            settings: new Dictionary<string, string?>
+            {
+                ["Brokers:orders:Type"] = "rabbitmq",
+                ["Brokers:orders:Uri"] = rabbit.Server.Uri,
+                ["Brokers:orders:Tenants:acme"] = "billing.",
+            });
+
+        await BrokerTesting.UntilAsync(harness, executor, e => e.Count == 3 && e.All(x => x.Status is "dead" or "succeeded"), "every execution to end");
+        var executions = await harness.ExecutionsAsync();
+        Assert.Equal("succeeded", executions.Single(e => e.ScheduleId == granted.Id).Status);
+        var refusedPrefix = executions.Single(e => e.ScheduleId == outside.Id);
+        Assert.Equal(("dead", 1), (refusedPrefix.Status, refusedPrefix.Attempt));
+        Assert.Contains("tenant 'acme' may use broker connection 'orders' only for exchanges starting with 'billing.', not 'payments'", refusedPrefix.LastError, StringComparison.Ordinal);
+        var refusedTenant = executions.Single(e => e.ScheduleId == ungranted.Id);
+        Assert.Equal(("dead", 1), (refusedTenant.Status, refusedTenant.Attempt));
+        Assert.Contains("tenant 'globex' has no grant for broker connection 'orders'", refusedTenant.LastError, StringComparison.Ordinal);
+        // Nothing reached the broker for the refused ones.
+        Assert.Equal((1u, 0u), (await rabbit.Server.CountAsync("granted"), await rabbit.Server.CountAsync("paid")));
+
+        var counts = executor.Dispatcher.CountsByTenant();
+        Assert.Equal([2, 1], counts["acme"]);
+        Assert.Equal([1, 1], counts["globex"]);
+        Assert.False(counts.ContainsKey("default"));
+    }
+
+    [Fact]
     public async Task A_broker_killed_mid_burst_and_restarted_gets_every_trigger_afterwards_none_early_none_lost()
     {
         await using var server = await RabbitMqServer.StartAsync();

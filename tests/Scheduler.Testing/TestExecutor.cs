@@ -50,6 +50,9 @@ public sealed class TestExecutor : IAsyncDisposable
 
     public TriggerDispatcher Dispatcher { get; }
 
+    /// <summary>Writes one heartbeat, as the running executor does every few seconds.</summary>
+    public Task HeartbeatAsync() => _services.GetRequiredService<ExecutorHeartbeat>().BeatAsync(CancellationToken.None);
+
     /// <summary>Claims and fires until nothing is left, then waits for every outcome to be recorded.</summary>
     public Task<int> DrainAsync() => DrainAsync(Dispatcher);
 

@@ -69,14 +69,14 @@ public sealed class EditModel(ScheduleStore store, CalendarStore calendars, Work
         {
             return NotFound();
         }
-        var request = Form.ToRequest(Errors);
+        var request = ScheduleForm.KeepingUnshown(Form.ToRequest(Errors), current);
         if (!Errors.IsValid)
         {
             return Page();
         }
         var calendar = await CalendarsApi.FindAsync(calendars, tenant, request.Calendar, HttpContext.RequestAborted);
         var workflow = await WorkflowsApi.TargetExistsAsync(workflows, tenant, request.Target, HttpContext.RequestAborted);
-        Errors = SchedulesApi.ValidateWrite(request, now, await targetChecks.ForAsync([request.Target], HttpContext.RequestAborted), current is null ? null : store.StoredSecrets(current), calendar, out var definition, workflow);
+        Errors = SchedulesApi.ValidateWrite(request, now, await targetChecks.ForAsync(tenant, [request.Target], HttpContext.RequestAborted), current is null ? null : store.StoredSecrets(current), calendar, out var definition, workflow);
         if (definition is not null)
         {
             await Crud.Api.Secrets.SecretsApi.CheckReferencesAsync(secrets, tenant, definition.SecretRefs, "target.headers", Errors, HttpContext.RequestAborted);

@@ -14,6 +14,9 @@ public sealed class SecretsModel(SecretStore secrets, TimeProvider time) : PageM
     [BindProperty] public string? Description { get; set; }
     [BindProperty] public string? Value { get; set; }
 
+    /// <summary>For a rotation: the version the page showed, so that a rotation made meanwhile is not silently replaced.</summary>
+    [BindProperty] public int? Version { get; set; }
+
     public IReadOnlyList<SecretRecord> Secrets { get; private set; } = [];
     public ValidationErrors Errors { get; private set; } = new();
 
@@ -48,8 +51,13 @@ public sealed class SecretsModel(SecretStore secrets, TimeProvider time) : PageM
             TempData["Flash"] = current is null ? "No such secret." : $"Not rotated: {(string.IsNullOrEmpty(Value) ? "give the new value" : errors.ToString())}";
             return Redirect("/secrets");
         }
-        var change = await secrets.ReplaceAsync(User.Tenant(), id, null, current.Description, Value, time.GetUtcNow(), HttpContext.RequestAborted);
-        TempData["Flash"] = change.Status == SecretChangeStatus.Done ? $"Rotated {current.Name}: deliveries use the new value within seconds." : "No such secret.";
+        var change = await secrets.ReplaceAsync(User.Tenant(), id, Version, current.Description, Value, time.GetUtcNow(), HttpContext.RequestAborted);
+        TempData["Flash"] = change.Status switch
+        {
+            SecretChangeStatus.Done => $"Rotated {current.Name}: deliveries use the new value within seconds.",
+            SecretChangeStatus.VersionMismatch => $"Not rotated: {current.Name} was rotated since this page was opened; reload it and rotate again.",
+            _ => "No such secret.",
+        };
         return Redirect("/secrets");
     }
 

@@ -78,7 +78,7 @@ public sealed class WorkflowModel(WorkflowStore workflows, RunStore runs, Backfi
             return NotFound();
         }
         if (WorkflowJson.Parse(Definition, Errors) is { } request &&
-            (Errors = WorkflowsApi.ValidateWrite(request, await targetChecks.ForAsync(WorkflowsApi.StepTargets(request), HttpContext.RequestAborted), workflows.StoredSecrets(Workflow), out var definition)).IsValid &&
+            (Errors = WorkflowsApi.ValidateWrite(request, await targetChecks.ForAsync(User.Tenant(), WorkflowsApi.StepTargets(request), HttpContext.RequestAborted), workflows.StoredSecrets(Workflow), out var definition)).IsValid &&
             await ReferencesExistAsync(definition!))
         {
             var change = await workflows.ReplaceAsync(User.Tenant(), Id, Version, _ => definition!, time.GetUtcNow(), HttpContext.RequestAborted);

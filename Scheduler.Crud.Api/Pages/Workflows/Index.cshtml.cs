@@ -26,7 +26,7 @@ public sealed class WorkflowsModel(WorkflowStore workflows, TargetChecks targetC
         {
             return Forbid();
         }
-        if (WorkflowJson.Parse(Definition, Errors) is { } request && (Errors = WorkflowsApi.ValidateWrite(request, await targetChecks.ForAsync(WorkflowsApi.StepTargets(request), HttpContext.RequestAborted), null, out var definition)).IsValid)
+        if (WorkflowJson.Parse(Definition, Errors) is { } request && (Errors = WorkflowsApi.ValidateWrite(request, await targetChecks.ForAsync(User.Tenant(), WorkflowsApi.StepTargets(request), HttpContext.RequestAborted), null, out var definition)).IsValid)
         {
             if (await workflows.InsertAsync(User.Tenant(), definition!, time.GetUtcNow(), HttpContext.RequestAborted) is { } created)
             {

@@ -25,7 +25,10 @@ internal static class WorkflowJson
         }
     }
 
-    /// <summary>The workflow as it would be sent to create it again (secrets as <c>***</c>, which keep the stored ones).</summary>
+    /// <summary>
+    /// The workflow as it would be sent to create it again (secrets as <c>***</c>, which keep the stored ones): every field
+    /// of <see cref="WorkflowRequest"/>, so that saving it unchanged changes nothing.
+    /// </summary>
     public static string Of(WorkflowRecord record)
     {
         var response = WorkflowResponse.From(record);
@@ -35,6 +38,7 @@ internal static class WorkflowJson
             response.Description,
             response.Labels,
             response.MaxActiveRuns,
+            response.Parameters,
             response.Steps,
         }, Indented);
     }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Scheduler.Common.Targets;
 
 namespace Scheduler.Executor.Delivery.Brokers;
 
@@ -41,6 +42,14 @@ public sealed class BrokerOptions : Dictionary<string, BrokerConnectionOptions>
             {
                 yield return $"Brokers:{name} has both Password and PasswordFile";
             }
+            if (name == BrokerGrants.Kafka)
+            {
+                yield return $"Brokers:{name}: '{BrokerGrants.Kafka}' names the Kafka cluster in grants; call the connection something else";
+            }
+            foreach (var problem in BrokerGrants.Problems($"Brokers:{name}", connection.Tenants))
+            {
+                yield return problem;
+            }
         }
     }
 }
@@ -64,6 +73,13 @@ public sealed class BrokerConnectionOptions
 
     /// <summary>A file holding the password (a mounted secret).</summary>
     public string? PasswordFile { get; set; }
+
+    /// <summary>
+    /// The tenants that may use this connection, each with the comma-separated prefixes of the exchanges (RabbitMQ) or
+    /// subjects (NATS) it may publish to, <c>*</c> for any: <c>Brokers:orders:Tenants:acme=billing.,acme.</c>. Default
+    /// (none): tenant <c>default</c> only, for any name (<see cref="BrokerGrants"/>).
+    /// </summary>
+    public Dictionary<string, string> Tenants { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The URI (for NATS, possibly a comma-separated list of servers) and the credentials, with the secret files read: on

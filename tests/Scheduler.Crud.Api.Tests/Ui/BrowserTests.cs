@@ -13,7 +13,7 @@ namespace Scheduler.Crud.Api.Tests.Ui;
 /// WaitEcho and an executor on the same fake clock. Screenshots go to the test output folder, and to
 /// <c>docs/ui/</c> when UPDATE_SCREENSHOTS=1.
 /// </summary>
-public sealed class BrowserTests : IAsyncLifetime
+public sealed partial class BrowserTests : IAsyncLifetime
 {
     private const string Chromium = "/usr/bin/chromium";
     private IPlaywright _playwright = null!;
