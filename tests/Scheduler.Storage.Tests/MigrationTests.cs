@@ -23,7 +23,7 @@ public class MigrationTests
         await using var connection = await dataSource.OpenConnectionAsync();
         var tables = await connection.QueryAsync<string>("select tablename from pg_tables where schemaname = 'public' order by 1");
         Assert.Equal(["api_keys", "audit_events", "backfill_runs", "backfills", "calendars", "data_protection_keys", "execution_attempts", "executions", "executors", "outages", "schedules",
-            "schema_migrations", "secrets", "workflow_run_attempts", "workflow_runs", "workflows"], tables);
+            "schema_migrations", "secret_reencryptions", "secrets", "workflow_run_attempts", "workflow_runs", "workflows"], tables);
     }
 
     [Fact]
