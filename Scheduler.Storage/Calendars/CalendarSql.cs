@@ -68,13 +68,18 @@ internal static class CalendarSql
         where s.id = u.id
         """;
 
-    // A calendar edit: what executors claimed ahead (leased, due after now, so never attempted) for active schedules on it.
-    // Delivering rows are what executors hold in memory (the leased index), so this reads no history.
+    // A calendar edit: what executors claimed ahead (leased, or pending until their jitter, and due after now, so never
+    // attempted) for active schedules on it. Delivering rows are what executors hold in memory (the leased index), pending
+    // ones a bounded range of the pending index: no history.
     public const string ClaimedOn =
         """
         select e.id, e.schedule_id as ScheduleId, e.scheduled_for as ScheduledFor
         from executions e join schedules s on s.id = e.schedule_id
-        where e.status = 'delivering' and e.origin = 'schedule' and e.scheduled_for > @Now and s.calendar_id = @Id and s.state = 'active'
+        where (e.status = 'delivering'
+               -- A jittered occurrence is claimed as pending until its jittered instant: at most MaxJitter after the occurrence,
+               -- which was within a claim's lookahead (seconds; an hour bounds any setting).
+               or (e.status = 'pending' and e.next_attempt_at > @Now and e.next_attempt_at < @Now + @MaxJitter + interval '1 hour'))
+          and e.origin = 'schedule' and e.scheduled_for > @Now and s.calendar_id = @Id and s.state = 'active'
         order by e.id
         for update of e
         """;
@@ -83,9 +88,9 @@ internal static class CalendarSql
     public const string Recall =
         """
         update executions e
-        set status = 'skipped', attempt = 0, lease_owner = null, leased_until = null, completed_at = @Now, note = u.note
+        set status = 'skipped', attempt = 0, lease_owner = null, leased_until = null, next_attempt_at = null, completed_at = @Now, note = u.note
         from unnest(@Ids::uuid[], @Notes::text[]) as u(id, note)
-        where e.id = u.id and e.status = 'delivering'
+        where e.id = u.id and e.status in ('delivering', 'pending')
         returning e.id
         """;
 

@@ -176,7 +176,7 @@ public sealed class CalendarStore(NpgsqlDataSource dataSource)
     private static async Task RecallRemovedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, List<ScheduleRecord> schedules,
         BusinessCalendar calendar, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var claimed = (await connection.QueryAsync<ClaimedOccurrence>(new CommandDefinition(CalendarSql.ClaimedOn, new { Id = id, Now = now }, transaction,
+        var claimed = (await connection.QueryAsync<ClaimedOccurrence>(new CommandDefinition(CalendarSql.ClaimedOn, new { Id = id, Now = now, TimingValidator.MaxJitter }, transaction,
             cancellationToken: cancellationToken))).AsList();
         if (claimed.Count == 0)
         {

@@ -61,17 +61,20 @@ internal static class OutageSql
 
     public const string ClaimGate = "select 1 from pg_advisory_xact_lock_shared(hashtext('scheduleman.outage-write'))";
 
-    // An outage written now: the occurrences inside it that executors claimed ahead (leased, due after now, so never attempted:
-    // they fire never early) are recalled as the claim would have planned them with the outage there. Skip: each is skipped.
+    // An outage written now: the occurrences inside it that executors claimed ahead (leased, or pending until their jitter,
+    // and due after now, so never attempted: they fire never early) are recalled as the claim would have planned them with the outage there. Skip: each is skipped.
     // Defer: the first of each schedule's becomes the pending execution that fires at the end for them, the others are
     // recorded skipped into it. The executors holding them hear of it (DueNotifications) and drop them. Delivering rows are
-    // what executors hold in memory (the leased index), so this reads no history.
+    // what executors hold in memory (the leased index), pending ones a bounded range of the pending index: no history.
     public const string RecallClaimed =
         """
         with hit as (
             select e.id, e.schedule_id, e.scheduled_for
             from executions e join schedules s on s.id = e.schedule_id
-            where e.status = 'delivering' and e.origin = 'schedule' and e.tenant = @Tenant
+            where (e.status = 'delivering'
+                   -- A jittered occurrence is claimed as pending until its jittered instant (at most MaxJitter after it).
+                   or (e.status = 'pending' and e.next_attempt_at >= greatest(@StartsAt, @Now) and e.next_attempt_at < @EndsAt + @MaxJitter))
+              and e.origin = 'schedule' and e.tenant = @Tenant
               and e.scheduled_for > @Now and e.scheduled_for >= @StartsAt and e.scheduled_for < @EndsAt
               and s.labels @> @Labels::jsonb
             order by e.id

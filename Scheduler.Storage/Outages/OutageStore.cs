@@ -3,6 +3,7 @@ using Dapper;
 using Npgsql;
 using Scheduler.Common;
 using Scheduler.Common.Outages;
+using Scheduler.Common.Schedules;
 using Scheduler.Storage.Audit;
 using Scheduler.Storage.Calendars;
 using Scheduler.Storage.Schedules;
@@ -137,6 +138,7 @@ public sealed class OutageStore(NpgsqlDataSource dataSource)
             window.SkipNote,
             window.DeferNote,
             window.FoldNote,
+            TimingValidator.MaxJitter,
             Now = now,
         }, transaction, cancellationToken: cancellationToken))).AsList();
         await DueNotifications.NotifyRecalledAsync(connection, transaction, recalled, cancellationToken);
