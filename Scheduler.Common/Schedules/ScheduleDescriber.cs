@@ -26,7 +26,7 @@ public static partial class ScheduleDescriber
             ScheduleKind.Cron => DescribeCron(timing.Cron!, timing.TimeZone ?? "UTC"),
             ScheduleKind.RunAt => $"once, at {Instant(timing.RunAt!.Value)}",
             ScheduleKind.Manual => "only when triggered (no timer)",
-            _ => $"once, {Time.Durations.Format(timing.Delay!.Value)} after it was created (at {Instant(timing.RunAt!.Value)})",
+            _ => $"once, {Time.Durations.Brief(timing.Delay!.Value)} after it was created (at {Instant(timing.RunAt!.Value)})",
         };
         if (timing.BusinessDays is { } rule)
         {
@@ -49,7 +49,7 @@ public static partial class ScheduleDescriber
         }
         if (timing.Jitter is { } jitter)
         {
-            text += $"; each up to {Time.Durations.Format(jitter)} later (jitter)";
+            text += $"; each up to {Time.Durations.Brief(jitter)} later (jitter)";
         }
         return text;
     }

@@ -6,7 +6,8 @@ namespace Scheduler.Common.Time;
 
 /// <summary>
 /// Durations as people write them: ISO 8601 (<c>PT90S</c>, <c>P1DT2H</c>) or short forms
-/// (<c>90s</c>, <c>5m</c>, <c>1h30m</c>, <c>2d</c>, <c>250ms</c>). Always written back as ISO 8601.
+/// (<c>90s</c>, <c>5m</c>, <c>1h30m</c>, <c>2d</c>, <c>250ms</c>). Written back as ISO 8601 for programs (<see cref="Format"/>), in
+/// the short form for people (<see cref="Brief"/>).
 /// </summary>
 public static partial class Durations
 {
@@ -71,8 +72,21 @@ public static partial class Durations
     public static TimeSpan Parse(string text) =>
         TryParse(text, out var duration, out var error) ? duration : throw new FormatException($"duration {error}");
 
-    /// <summary>ISO 8601, e.g. <c>PT3S</c>.</summary>
+    /// <summary>ISO 8601, e.g. <c>PT3S</c>: for the API's JSON, where programs read it.</summary>
     public static string Format(TimeSpan duration) => XmlConvert.ToString(duration);
+
+    /// <summary>The short form, e.g. <c>3s</c>, <c>1h30m</c>, <c>2d</c>, <c>250ms</c>: for people (the UI, descriptions); it parses back.</summary>
+    public static string Brief(TimeSpan duration)
+    {
+        // Below a millisecond, or negative, the short form has no way to say it: ISO 8601 keeps it exact.
+        if (duration < TimeSpan.Zero || duration.Ticks % TimeSpan.TicksPerMillisecond != 0)
+        {
+            return Format(duration);
+        }
+        var parts = new (int Count, string Unit)[] { (duration.Days, "d"), (duration.Hours, "h"), (duration.Minutes, "m"), (duration.Seconds, "s"), (duration.Milliseconds, "ms") };
+        var text = string.Concat(parts.Where(p => p.Count > 0).Select(p => p.Count.ToString(CultureInfo.InvariantCulture) + p.Unit));
+        return text.Length == 0 ? "0s" : text;
+    }
 
     private static long Part(Match match, string group) =>
         match.Groups[group].Success ? long.Parse(match.Groups[group].ValueSpan, CultureInfo.InvariantCulture) : 0;

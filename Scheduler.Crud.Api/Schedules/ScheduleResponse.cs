@@ -44,7 +44,10 @@ public sealed record ScheduleResponse
     public DateTimeOffset? NextFireAt { get; init; }
     public int Version { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
+    /// <summary>When it was last changed (API, UI or manifest); firing is not a change: see <c>lastFiredAt</c>.</summary>
     public DateTimeOffset UpdatedAt { get; init; }
+    /// <summary>The scheduled time of the latest occurrence taken to fire (skipped ones not counted); absent: none yet.</summary>
+    public DateTimeOffset? LastFiredAt { get; init; }
 
     /// <summary>The declarative source that manages it (<c>scheduleman apply --source</c>); absent: made in the API or the UI.</summary>
     public string? ManagedBy { get; init; }
@@ -80,6 +83,7 @@ public sealed record ScheduleResponse
         Version = record.Version,
         CreatedAt = record.CreatedAt,
         UpdatedAt = record.UpdatedAt,
+        LastFiredAt = record.LastFiredAt,
         ManagedBy = record.ManagedBy,
     };
 }

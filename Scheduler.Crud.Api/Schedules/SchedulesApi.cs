@@ -39,7 +39,7 @@ public static class SchedulesApi
             .WithDescription("Exactly one of `cron` (5 fields, or 6 with seconds, read in `timeZone`), `runAt` (ISO 8601 with offset), `delay` (`PT90S`, `90s`, `1h30m`) or `manual: true` (no timer). A cron schedule may follow a `calendar` (`nonBusinessDay`: skip, previous, next; or `businessDaysOfMonth`), a window (`startAt`, `endAt`), `jitter` and a `catchUp` policy; `state: paused` creates it paused. Every wrong field is reported at once. Returns the schedule with its first `nextFireAt`.");
         group.MapGet("/", List).WithName("ListSchedules")
             .WithSummary("List schedules, a page at a time")
-            .WithDescription("Filters: `name` (contains, case-insensitive), `label` (`key=value`, repeatable), `state`, `targetType`, `nextFireBefore`, `nextFireAfter`. `sort` is `created` (default) or `nextFire`. Pass `nextCursor` back as `cursor` for the next page.");
+            .WithDescription("Filters: `name` (contains, case-insensitive), `label` (`key=value`, repeatable), `state`, `targetType`, `nextFireBefore`, `nextFireAfter`. `sort` is `created` (oldest first, the default), `newest` (newest first) or `nextFire` (soonest first, nothing pending last). Pass `nextCursor` back as `cursor` for the next page.");
         group.MapGet("/{id:guid}", Get).WithName("GetSchedule")
             .WithSummary("Get a schedule").WithDescription("The `ETag` header is the schedule's version: send it as `If-Match` on writes to avoid lost updates.");
         group.MapPut("/{id:guid}", Replace).WithName("ReplaceSchedule").RequireAuthorization(Scopes.Write)
@@ -117,8 +117,9 @@ public static class SchedulesApi
         var order = sort switch
         {
             null or "created" => ScheduleSort.Created,
+            "newest" => ScheduleSort.Newest,
             "nextFire" => ScheduleSort.NextFire,
-            _ => Invalid(errors, "sort", $"'{sort}' is not a sort order; use 'created' or 'nextFire'", ScheduleSort.Created),
+            _ => Invalid(errors, "sort", $"'{sort}' is not a sort order; use 'created', 'newest' or 'nextFire'", ScheduleSort.Created),
         };
         if (!ScheduleCursor.TryDecode(cursor, order, out var after))
         {

@@ -5,8 +5,11 @@
   const format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
   const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
 
-  function ago(date) {
-    const seconds = (date - Date.now()) / 1000;
+  // The server's clock, as of the page: the browser's may be off by seconds, and "in 1 second" for a past outcome misleads.
+  const skew = (Date.parse(document.body?.dataset.now ?? "") || Date.now()) - Date.now();
+
+  function ago(date, past) {
+    const seconds = past ? Math.min(0, (date - Date.now() - skew) / 1000) : (date - Date.now() - skew) / 1000;
     for (const [unit, size] of [["day", 86400], ["hour", 3600], ["minute", 60], ["second", 1]]) {
       if (Math.abs(seconds) >= size || unit === "second") return relative.format(Math.round(seconds / size), unit);
     }
@@ -18,7 +21,7 @@
       const date = new Date(el.getAttribute("datetime"));
       el.textContent = format.format(date);
       el.title = date.toISOString().replace(".000Z", "Z").replace("T", " ") + " UTC";
-      if (el.hasAttribute("data-relative")) el.dataset.ago = "(" + ago(date) + ")";
+      if (el.hasAttribute("data-relative")) el.dataset.ago = "(" + ago(date, el.dataset.relative === "past") + ")";
     }
   }
 

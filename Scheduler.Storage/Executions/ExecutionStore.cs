@@ -135,6 +135,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
                 Ids = advance.Ids.ToArray(),
                 NextFireAts = advance.NextFireAts.ToArray(),
                 States = advance.States.ToArray(),
+                LastFiredAts = advance.LastFiredAts.ToArray(),
             }, transaction, cancellationToken: cancellationToken));
         }
 
@@ -310,7 +311,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
             // Stored specs were validated, but the machine's time-zone data can change under them (or a calendar vanish).
             // Pausing keeps the schedule visible and stops it from blocking every claim.
             logger.LogError(e, "Schedule {ScheduleId} cannot compute its next occurrence; pausing it", schedule.Id);
-            advance.Add(schedule.Id, null, "paused");
+            advance.Add(schedule.Id, null, "paused", null);
             return;
         }
 
@@ -318,6 +319,7 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
         var completion = schedule.Completion;
         var unfinished = schedule.Unfinished;
         var parameters = schedule.DefaultParameters;
+        DateTimeOffset? lastFired = null;
         foreach (var fire in plan.Fires)
         {
             // Due within the lookahead: leased to this executor now. Later (jitter, a deferral): pending until then, for
@@ -342,11 +344,15 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
                 }
                 unfinished += status == "skipped" ? 0 : 1;
             }
+            if (status != "skipped" && (lastFired is null || fire.ScheduledFor > lastFired))
+            {
+                lastFired = fire.ScheduledFor;
+            }
             // A timed occurrence covers the interval since the one before it (a search back bounded by the timing's period).
             fires.Add(Guid.CreateVersion7(), schedule, fire, status, fire.Status == PlannedStatus.Deferred ? "deferred" : fire.CatchUp ? "catchup" : "schedule",
                 (fire.Due > claim.Now ? fire.Due : claim.Now) + timeout + claim.LeaseMargin, note, occurrences.IntervalEndingAt(fire.ScheduledFor), parameters);
         }
-        advance.Add(schedule.Id, plan.NextFireAt, plan.NextFireAt is null ? "completed" : "active");
+        advance.Add(schedule.Id, plan.NextFireAt, plan.NextFireAt is null ? "completed" : "active", lastFired);
     }
 
     private sealed class FireColumns
@@ -402,12 +408,14 @@ public sealed class ExecutionStore(NpgsqlDataSource dataSource, ILogger<Executio
         public List<Guid> Ids { get; } = [];
         public List<DateTimeOffset?> NextFireAts { get; } = [];
         public List<string> States { get; } = [];
+        public List<DateTimeOffset?> LastFiredAts { get; } = [];
 
-        public void Add(Guid id, DateTimeOffset? next, string state)
+        public void Add(Guid id, DateTimeOffset? next, string state, DateTimeOffset? lastFired)
         {
             Ids.Add(id);
             NextFireAts.Add(next);
             States.Add(state);
+            LastFiredAts.Add(lastFired);
         }
     }
 }

@@ -9,6 +9,9 @@ public enum ScheduleSort
     /// <summary>Oldest first: ids are version-7 UUIDs, time-ordered to the millisecond (random within one).</summary>
     Created,
 
+    /// <summary>Newest first: the same ids, backwards (the UI's default).</summary>
+    Newest,
+
     /// <summary>Soonest next fire first; schedules with nothing pending last.</summary>
     NextFire,
 }
@@ -35,8 +38,8 @@ public sealed record ScheduleCursor(ScheduleSort Sort, Guid Id, DateTimeOffset? 
 
     public string Encode()
     {
-        var text = Sort == ScheduleSort.Created
-            ? $"c:{Id:N}"
+        var text = Sort == ScheduleSort.Created ? $"c:{Id:N}"
+            : Sort == ScheduleSort.Newest ? $"d:{Id:N}"
             : $"n:{NextFireAt?.UtcTicks.ToString(CultureInfo.InvariantCulture) ?? "-"}:{Id:N}";
         return Convert.ToBase64String(Encoding.ASCII.GetBytes(text)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
     }
@@ -56,6 +59,9 @@ public sealed record ScheduleCursor(ScheduleSort Sort, Guid Id, DateTimeOffset? 
             switch (parts)
             {
                 case ["c", var id] when sort == ScheduleSort.Created && Guid.TryParseExact(id, "N", out var g):
+                    decoded = new ScheduleCursor(sort, g, null);
+                    return true;
+                case ["d", var id] when sort == ScheduleSort.Newest && Guid.TryParseExact(id, "N", out var g):
                     decoded = new ScheduleCursor(sort, g, null);
                     return true;
                 case ["n", var ticks, var id] when sort == ScheduleSort.NextFire && Guid.TryParseExact(id, "N", out var g):

@@ -33,6 +33,9 @@ public sealed class ScheduleRecord
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
+    /// <summary>The scheduled time of the latest occurrence the executors took to fire (skipped ones not counted); null: none yet.</summary>
+    public DateTimeOffset? LastFiredAt { get; init; }
+
     /// <summary>The declarative source (<c>scheduleman apply --source</c>) that manages it; null: none.</summary>
     public string? ManagedBy { get; init; }
 

@@ -8,7 +8,8 @@ internal static class ScheduleSql
         id, tenant, name, description, labels::text as labels, kind, cron, time_zone as TimeZone, run_at as RunAt,
         delay, target::text as target, max_attempts as MaxAttempts, state, next_fire_at as NextFireAt, version,
         created_at as CreatedAt, updated_at as UpdatedAt, calendar_id as CalendarId, timing::text as TimingJson,
-        completion::text as CompletionJson, parameters::text as ParametersJson, secret_refs as SecretRefs, managed_by as ManagedBy
+        completion::text as CompletionJson, parameters::text as ParametersJson, secret_refs as SecretRefs, managed_by as ManagedBy,
+        last_fired_at as LastFiredAt
         """;
 
     public const string Insert =
@@ -87,12 +88,13 @@ internal static class ScheduleSql
         for update skip locked
         """;
 
-    // The claim, part 3: move each claimed schedule to its next occurrence (or complete a one-shot).
+    // The claim, part 3: move each claimed schedule to its next occurrence (or complete a one-shot) and note the latest
+    // occurrence it took to fire. updated_at stays the definition's: a fire is not an update.
     public const string Advance =
         """
         update schedules s
-        set next_fire_at = u.next_fire_at, state = u.state, updated_at = @Now
-        from unnest(@Ids::uuid[], @NextFireAts::timestamptz[], @States::text[]) as u(id, next_fire_at, state)
+        set next_fire_at = u.next_fire_at, state = u.state, last_fired_at = coalesce(u.last_fired_at, s.last_fired_at)
+        from unnest(@Ids::uuid[], @NextFireAts::timestamptz[], @States::text[], @LastFiredAts::timestamptz[]) as u(id, next_fire_at, state, last_fired_at)
         where s.id = u.id
         """;
 

@@ -107,6 +107,10 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource, SecretBox secrets
             {
                 sql.Append(" and id > @CursorId");
             }
+            else if (query.Sort == ScheduleSort.Newest)
+            {
+                sql.Append(" and id < @CursorId");
+            }
             else if (cursor.NextFireAt is { } at)
             {
                 sql.Append(" and (next_fire_at > @CursorAt or (next_fire_at = @CursorAt and id > @CursorId) or next_fire_at is null)");
@@ -117,7 +121,12 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource, SecretBox secrets
                 sql.Append(" and next_fire_at is null and id > @CursorId");
             }
         }
-        sql.Append(query.Sort == ScheduleSort.Created ? " order by id" : " order by next_fire_at nulls last, id");
+        sql.Append(query.Sort switch
+        {
+            ScheduleSort.Created => " order by id",
+            ScheduleSort.Newest => " order by id desc",
+            _ => " order by next_fire_at nulls last, id",
+        });
         sql.Append(" limit @Limit");
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

@@ -36,4 +36,22 @@ public class DurationsTests
 
     [Fact]
     public void Formats_as_iso_8601() => Assert.Equal("PT3S", Durations.Format(TimeSpan.FromSeconds(3)));
+
+    [Theory]
+    [InlineData("PT5S", "5s")]
+    [InlineData("PT1H30M", "1h30m")]
+    [InlineData("P2DT3H", "2d3h")]
+    [InlineData("PT0.25S", "250ms")]
+    [InlineData("P10DT1M2.005S", "10d1m2s5ms")]
+    [InlineData("PT0S", "0s")]
+    public void Reads_for_people_in_the_short_form_that_parses_back(string iso, string expected)
+    {
+        var duration = Durations.Parse(iso);
+        Assert.Equal(expected, Durations.Brief(duration));
+        Assert.Equal(duration, Durations.Parse(Durations.Brief(duration)));
+    }
+
+    [Fact]
+    public void A_duration_finer_than_a_millisecond_stays_iso_8601() =>
+        Assert.Equal("PT0.0001S", Durations.Brief(TimeSpan.FromTicks(1000)));
 }

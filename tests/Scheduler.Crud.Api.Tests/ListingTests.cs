@@ -36,7 +36,7 @@ public class ListingTests
             existing.Add((string)(await h.CreateAsync(h.Webhook($"existing-{i:00}", "\"cron\": \"0 0 9 * * *\"")))["id"]!);
         }
         var inserted = 0;
-        foreach (var sort in new[] { "created", "nextFire" })
+        foreach (var sort in new[] { "created", "newest", "nextFire" })
         {
             var seen = await AllPagesAsync(h, $"limit=7&sort={sort}", async _ =>
             {
@@ -85,7 +85,40 @@ public class ListingTests
         Assert.Equal([inAMinute, inAnHour], await Ids($"nextFireBefore={Uri.EscapeDataString(now.AddHours(2).ToString("O"))}&sort=nextFire"));
         Assert.Equal([tomorrow], await Ids($"nextFireAfter={Uri.EscapeDataString(now.AddHours(2).ToString("O"))}"));
         Assert.Equal([inAMinute, inAnHour, tomorrow, paused], await Ids("sort=nextFire&limit=1"));
+        // Newest first, a page at a time (issue 32: the UI's "newest first" listed the oldest first).
+        Assert.Equal([paused, tomorrow, inAMinute, inAnHour], await Ids("sort=newest&limit=1"));
+        Assert.Equal([inAnHour, inAMinute, tomorrow, paused], await Ids("sort=created&limit=3"));
         Assert.Empty(await Ids("name=%25"));
+    }
+
+    [Fact]
+    public async Task Firing_sets_last_fired_at_and_leaves_updated_at_and_version_to_changes()
+    {
+        await using var h = await ApiHarness.StartAsync();
+        var created = await h.CreateAsync(h.Webhook("every-second", "\"cron\": \"* * * * * *\""));
+        var id = (string)created["id"]!;
+        Assert.Null(created["lastFiredAt"]);
+        var first = (DateTimeOffset)created["nextFireAt"]!;
+        for (var i = 0; i < 3; i++)
+        {
+            h.Time.Advance(TimeSpan.FromSeconds(1));
+            await h.Executor.DrainAsync();
+        }
+        var fired = await h.GetAsync($"/api/v1/schedules/{id}");
+        // Issue 32: updatedAt moved at every fire while version stayed 1.
+        Assert.Equal(((string)created["updatedAt"]!, 1), ((string)fired["updatedAt"]!, (int)fired["version"]!));
+        var executions = (await h.GetAsync($"/api/v1/schedules/{id}/executions"))["items"]!.AsArray();
+        // The newest occurrence taken (the executor may take one within its lookahead, ahead of its time).
+        Assert.True(executions.Count >= 3, executions.ToJsonString());
+        Assert.Equal((DateTimeOffset)executions[0]!["scheduledFor"]!, (DateTimeOffset)fired["lastFiredAt"]!);
+        Assert.True((DateTimeOffset)fired["lastFiredAt"]! >= first.AddSeconds(2), fired.ToJsonString());
+
+        // A change of the definition is what moves updatedAt and version; lastFiredAt stays.
+        await h.PostAsync($"/api/v1/schedules/{id}/pause");
+        var paused = await h.GetAsync($"/api/v1/schedules/{id}");
+        Assert.Equal(2, (int)paused["version"]!);
+        Assert.NotEqual((string)created["updatedAt"]!, (string)paused["updatedAt"]!);
+        Assert.Equal((string)fired["lastFiredAt"]!, (string)paused["lastFiredAt"]!);
     }
 
     [Fact]

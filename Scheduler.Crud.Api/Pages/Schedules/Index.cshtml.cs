@@ -28,7 +28,8 @@ public sealed class SchedulesModel(ScheduleStore schedules, HistoryStore history
 
     public async Task OnGetAsync()
     {
-        var order = Sort == "nextFire" ? ScheduleSort.NextFire : ScheduleSort.Created;
+        // Newest first unless asked otherwise: what was just made is what one looks for.
+        var order = Sort switch { "nextFire" => ScheduleSort.NextFire, "created" => ScheduleSort.Created, _ => ScheduleSort.Newest };
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);
         if (!string.IsNullOrWhiteSpace(Label))
         {

@@ -73,6 +73,36 @@ public sealed partial class BrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_schedule_list_is_newest_first_and_a_past_outcome_never_reads_as_future_by_the_servers_clock()
+    {
+        await using var h = await ApiHarness.StartAsync(kestrel: true);
+        await h.CreateAsync(h.Webhook("older", "\"cron\": \"0 0 9 * * *\""));
+        h.Time.Advance(TimeSpan.FromMilliseconds(1));
+        var newer = await h.CreateAsync(h.Webhook("every-second", "\"cron\": \"* * * * * *\""));
+        h.AdvanceTo(newer["nextFireAt"]);
+        await h.Executor.DrainAsync();
+        var page = await SignInAsync(h);
+
+        // Issue 32: "newest first" listed the oldest first.
+        await Assertions.Expect(page.Locator("#sort option:checked")).ToHaveTextAsync("newest first");
+        var rows = page.Locator("table.schedules tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
+        await Assertions.Expect(rows.First).ToContainTextAsync("every-second");
+        await Assertions.Expect(rows.Nth(1)).ToContainTextAsync("older");
+        // The last outcome is now by the server's clock (which stands still here, while the browser's runs on); one claimed
+        // within the lookahead is a moment ahead and still not "in 1 second".
+        await Assertions.Expect(rows.First.Locator("td").Nth(4).Locator("time")).ToHaveAttributeAsync("data-ago", "(now)");
+
+        // Its page: when it last fired (apart from when it was changed), and its timeout as people write it.
+        await rows.First.GetByRole(AriaRole.Link, new() { Name = "every-second" }).ClickAsync();
+        var lastFired = (string)(await h.GetAsync($"/api/v1/schedules/{newer["id"]}"))["lastFiredAt"]!;
+        var facts = page.Locator("dl.facts");
+        Assert.Equal(DateTimeOffset.Parse(lastFired, System.Globalization.CultureInfo.InvariantCulture),
+            DateTimeOffset.Parse(await facts.Locator("dt:text-is('Last fired') + dd time").GetAttributeAsync("datetime") ?? "", System.Globalization.CultureInfo.InvariantCulture));
+        await Assertions.Expect(facts).ToContainTextAsync("timeout 3s");
+    }
+
+    [Fact]
     public async Task A_schedule_created_in_the_form_appears_with_its_next_execution_fires_and_shows_its_success()
     {
         await using var h = await ApiHarness.StartAsync(kestrel: true);
