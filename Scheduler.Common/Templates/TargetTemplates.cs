@@ -42,10 +42,15 @@ public static class TargetTemplates
     // write (a refused request must not grow it); bounded by clearing at ~32 MiB: a parsed template held ~30 bytes per
     // character of its text (64 KiB of tags: 1.6-1.9 MiB).
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, ParsedTemplate> Parsed = new(StringComparer.Ordinal);
-    private const long MaxCachedBytes = 32 * 1024 * 1024;
     private const int BytesPerCachedChar = 32;
     private static long _cachedBytes;
     private static readonly Lock CacheLock = new();
+
+    internal static bool IsCached(string text) => Parsed.ContainsKey(text);
+
+    internal static long CachedBytes => Interlocked.Read(ref _cachedBytes);
+
+    internal const long MaxCachedBytes = 32 * 1024 * 1024;
 
     private static readonly TemplateOptions Options = CreateOptions();
 
