@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dapper;
 using Scheduler.Common.Schedules;
+using Scheduler.Testing;
 
 namespace Scheduler.Executor.Tests;
 
