@@ -22,7 +22,7 @@ internal sealed class RenderBudget(TimeProvider time)
     {
         if (output && (_output += chars) > MaxOutputChars)
         {
-            throw new TemplateException($"renders more than {MaxOutputChars:N0} characters into the target in all");
+            throw new TemplateException(FormattableString.Invariant($"renders more than {MaxOutputChars:N0} characters into the target in all"));
         }
         Work(2L * chars);
     }
@@ -40,11 +40,11 @@ internal sealed class RenderBudget(TimeProvider time)
     {
         if (chars > MaxValueChars)
         {
-            throw new TemplateException($"{by} makes a value of {chars:N0} characters; at most {MaxValueChars:N0}");
+            throw new TemplateException(FormattableString.Invariant($"{by} makes a value of {chars:N0} characters; at most {MaxValueChars:N0}"));
         }
         if (items > MaxItems)
         {
-            throw new TemplateException($"{by} makes a list of {items:N0} items; at most {MaxItems:N0}");
+            throw new TemplateException(FormattableString.Invariant($"{by} makes a list of {items:N0} items; at most {MaxItems:N0}"));
         }
     }
 
@@ -61,7 +61,7 @@ internal sealed class RenderBudget(TimeProvider time)
     {
         if (time.GetElapsedTime(_started) > MaxRenderTime)
         {
-            throw new TemplateException($"takes longer than {MaxRenderTime.TotalSeconds:0.#} s to render");
+            throw new TemplateException(FormattableString.Invariant($"takes longer than {MaxRenderTime.TotalSeconds:0.#} s to render"));
         }
     }
 
@@ -112,7 +112,7 @@ internal sealed class BoundedWriter(RenderBudget budget, int limit, bool output)
     {
         if (_text.Length + buffer.Length > limit)
         {
-            throw new TemplateException($"renders more than {limit:N0} characters");
+            throw new TemplateException(FormattableString.Invariant($"renders more than {limit:N0} characters"));
         }
         budget.Write(buffer.Length, output);
         _text.Append(buffer);

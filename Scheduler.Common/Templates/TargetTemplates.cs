@@ -42,6 +42,7 @@ public static class TargetTemplates
     // write (a refused request must not grow it); bounded by clearing at ~32 MiB: a parsed template held ~30 bytes per
     // character of its text (64 KiB of tags: 1.6-1.9 MiB).
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, ParsedTemplate> Parsed = new(StringComparer.Ordinal);
+    internal const long MaxCachedBytes = 32 * 1024 * 1024;
     private const int BytesPerCachedChar = 32;
     private static long _cachedBytes;
     private static readonly Lock CacheLock = new();
@@ -49,8 +50,6 @@ public static class TargetTemplates
     internal static bool IsCached(string text) => Parsed.ContainsKey(text);
 
     internal static long CachedBytes => Interlocked.Read(ref _cachedBytes);
-
-    internal const long MaxCachedBytes = 32 * 1024 * 1024;
 
     private static readonly TemplateOptions Options = CreateOptions();
 
@@ -181,7 +180,7 @@ public static class TargetTemplates
             }
             else if ((_tags += parsed.Tags) > TemplateBounds.MaxTags)
             {
-                errors.Add(field, $"brings the target's templates past {TemplateBounds.MaxTags:N0} tags and outputs in all");
+                errors.Add(field, TemplateBounds.PastTags);
             }
             else
             {
@@ -267,7 +266,7 @@ public static class TargetTemplates
             }
             if ((_tags += parsed.Tags) > TemplateBounds.MaxTags)
             {
-                throw new TemplateException($"{field}: brings the target's templates past {TemplateBounds.MaxTags:N0} tags and outputs in all");
+                throw new TemplateException($"{field}: {TemplateBounds.PastTags}");
             }
             var context = new BoundedContext(Options, budget);
             values.Apply(context, secret);

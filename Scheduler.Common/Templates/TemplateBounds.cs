@@ -17,6 +17,9 @@ internal static class TemplateBounds
     /// <summary>Tags and outputs in all of one target's templates: the parse budget (64 KiB of <c>{{a}}</c>, 13,000 of them, took ~110 ms to parse).</summary>
     public const int MaxTags = 2_000;
 
+    /// <summary>Why the template that takes a target past <see cref="MaxTags"/> is refused.</summary>
+    public static readonly string PastTags = FormattableString.Invariant($"brings the target's templates past {MaxTags:N0} tags and outputs in all");
+
     /// <summary>Statements one template executes (Fluid's MaxSteps).</summary>
     public const int MaxSteps = 10_000;
 
