@@ -186,6 +186,14 @@ public sealed class TemplateBoundsTests
             RenderFails(Accepted($$"""{"x": {{Json(Doubled(17) + "{% capture c %}{{ s }}{{ s }}{{ s }}{% endcapture %}")}}}""")).Message);
     }
 
+    [Fact]
+    public void Captures_ifchanged_and_ranges_render_as_they_did_within_the_bounds()
+    {
+        Assert.Equal("""{"x":"[ab] 1-2-3 a b"}""", RenderedBody(Accepted($$"""{"x": {{Json(
+            "{% capture c %}[{{ 'a' }}{{ 'b' }}]{% endcapture %}{{ c }} {{ (1..3) | join: '-' }}" +
+            "{% for i in (1..3) %}{% if i == 3 %}{% assign v = 'b' %}{% else %}{% assign v = 'a' %}{% endif %}{% ifchanged %} {{ v }}{% endifchanged %}{% endfor %}")}}}""")));
+    }
+
     [Theory]
     [InlineData("{{ 1 | divided_by: 0 }}", "divide by zero")]
     [InlineData("{{ 79228162514264337593543950335 | plus: 1 }}", "too large or too small")]
