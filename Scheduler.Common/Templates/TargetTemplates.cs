@@ -22,8 +22,9 @@ public sealed record TemplateScope(IReadOnlyCollection<string> Parameters, bool 
 /// message key, a routing key) and any header value may use the execution's variables (<see cref="Variables"/>); header values may also name a named secret
 /// (<c>{{ secrets.vendor_token }}</c>), resolved only at delivery. Each string is its own template and renders to a JSON
 /// string, so a rendered body is always the JSON it was, with its strings filled in. Checked when the job is written
-/// (syntax, unknown variables); rendered by the executor with no file system (<c>include</c>, <c>render</c> refused) and a
-/// step budget, so a template can neither reach outside nor loop for long.
+/// (bounds, syntax, unknown variables); rendered by the executor with no file system (<c>include</c>, <c>render</c> refused)
+/// and within <see cref="TemplateBounds"/>, so a template can neither reach outside, nor nest deep enough to overflow the
+/// parser's stack, nor loop or grow for long. The executor checks the same bounds before parsing a stored template.
 /// </summary>
 public static class TargetTemplates
 {
@@ -37,8 +38,18 @@ public static class TargetTemplates
 
     private static readonly FluidParser Parser = new();
 
-    // Templates parsed once per process (a schedule's occurrences render the same text); bounded by clearing.
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, IFluidTemplate> Parsed = new(StringComparer.Ordinal);
+    // Templates parsed once per process (a schedule's occurrences render the same text). Only deliveries add to it, never a
+    // write (a refused request must not grow it); bounded by clearing at ~32 MiB: a parsed template held ~30 bytes per
+    // character of its text (64 KiB of tags: 1.6-1.9 MiB).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, ParsedTemplate> Parsed = new(StringComparer.Ordinal);
+    internal const long MaxCachedBytes = 32 * 1024 * 1024;
+    private const int BytesPerCachedChar = 32;
+    private static long _cachedBytes;
+    private static readonly Lock CacheLock = new();
+
+    internal static bool IsCached(string text) => Parsed.ContainsKey(text);
+
+    internal static long CachedBytes => Interlocked.Read(ref _cachedBytes);
 
     private static readonly TemplateOptions Options = CreateOptions();
 
@@ -48,11 +59,12 @@ public static class TargetTemplates
         {
             // No include or render can read a file; nothing in Fluid's filters touches the network.
             FileProvider = new Microsoft.Extensions.FileProviders.NullFileProvider(),
-            MaxSteps = 10_000,
-            MaxRecursion = 16,
+            MaxSteps = TemplateBounds.MaxSteps,
+            MaxRecursion = TemplateBounds.MaxRecursion,
             TimeZone = TimeZoneInfo.Utc,
             CultureInfo = CultureInfo.InvariantCulture,
         };
+        BoundedTemplate.BoundFilters(options);
         return options;
     }
 
@@ -71,24 +83,30 @@ public static class TargetTemplates
     /// Checks every template of <paramref name="target"/> (errors under <paramref name="prefix"/> + the field's path) and
     /// returns the named secrets its headers use.
     /// </summary>
-    public static IReadOnlyList<string> Validate(TargetSpec target, TemplateScope scope, ValidationErrors errors, string prefix = "")
+    public static IReadOnlyList<string> Validate(TargetSpec target, TemplateScope scope, ValidationErrors errors, string prefix = "") =>
+        Check(target, scope, errors, prefix, delivery: false);
+
+    /// <summary>The named secrets <paramref name="target"/>'s headers use (to resolve before rendering it), for a delivery.</summary>
+    public static IReadOnlyList<string> SecretNames(TargetSpec target) =>
+        Check(target, new TemplateScope([], AnyParameters: true, Step: true), new ValidationErrors(), "", delivery: true);
+
+    private static List<string> Check(TargetSpec target, TemplateScope scope, ValidationErrors errors, string prefix, bool delivery)
     {
-        var checker = new TemplateChecker(scope, errors, prefix);
+        var checker = new TemplateChecker(scope, errors, prefix, delivery);
         target.MapParts(checker);
         return checker.Secrets.ToList();
     }
 
-    /// <summary>The named secrets <paramref name="target"/>'s headers use (to resolve before rendering it).</summary>
-    public static IReadOnlyList<string> SecretNames(TargetSpec target) =>
-        Validate(target, new TemplateScope([], AnyParameters: true, Step: true), new ValidationErrors());
-
     /// <summary>
     /// <paramref name="target"/> with its templates rendered for one delivery: header values (with secrets from
     /// <paramref name="secret"/>), texts such as a message key, and the strings of the body. A rendered header value with a
-    /// line break, NUL or (HTTP) non-ASCII text is refused: a parameter must not be able to add a header.
+    /// line break, NUL or (HTTP) non-ASCII text is refused: a parameter must not be able to add a header. Anything that
+    /// cannot render (a bound, a division by zero, a number that does not parse) is a <see cref="TemplateException"/>: it
+    /// would fail the same way on every attempt.
     /// </summary>
-    public static TargetSpec Render(TargetSpec target, TriggerContext trigger, Func<string, string> secret) =>
-        HasTemplates(target) ? target.MapParts(new TemplateRenderer(ValuesFor(trigger), secret)) : target;
+    /// <param name="time">The clock the render's wall-time bound is measured on (the system's when null).</param>
+    public static TargetSpec Render(TargetSpec target, TriggerContext trigger, Func<string, string> secret, TimeProvider? time = null) =>
+        HasTemplates(target) ? target.MapParts(new TemplateRenderer(new TemplateValues(trigger), secret, new RenderBudget(time ?? TimeProvider.System))) : target;
 
     private sealed class TemplateFinder : TargetParts
     {
@@ -113,15 +131,18 @@ public static class TargetTemplates
         }
     }
 
-    private sealed class TemplateChecker(TemplateScope scope, ValidationErrors errors, string prefix) : TargetParts
+    /// <summary>Checks each template of a target when it is written (or, for its secrets, delivered); counts the parse budget.</summary>
+    private sealed class TemplateChecker(TemplateScope scope, ValidationErrors errors, string prefix, bool delivery) : TargetParts
     {
+        private int _tags;
+
         public SortedSet<string> Secrets { get; } = new(StringComparer.Ordinal);
 
         public override IReadOnlyDictionary<string, string> Headers(IReadOnlyDictionary<string, string> headers, bool http)
         {
             foreach (var (name, value) in headers)
             {
-                Check(value, $"{prefix}target.headers.{name}", scope, secretsAllowed: true, Secrets, errors);
+                Check(value, $"{prefix}target.headers.{name}", secretsAllowed: true);
             }
             return headers;
         }
@@ -130,7 +151,7 @@ public static class TargetTemplates
         {
             if (text is not null)
             {
-                Check(text, prefix + field, scope, secretsAllowed: false, Secrets, errors);
+                Check(text, prefix + field, secretsAllowed: false);
             }
             return text;
         }
@@ -141,18 +162,41 @@ public static class TargetTemplates
             {
                 foreach (var (path, text) in Strings(element, field))
                 {
-                    Check(text, prefix + path, scope, secretsAllowed: false, Secrets, errors);
+                    Check(text, prefix + path, secretsAllowed: false);
                 }
             }
             return json;
         }
+
+        private void Check(string text, string field, bool secretsAllowed)
+        {
+            if (!IsTemplate(text))
+            {
+                return;
+            }
+            if (!TryParse(text, delivery, out var parsed, out var error))
+            {
+                errors.Add(field, error);
+            }
+            else if ((_tags += parsed.Tags) > TemplateBounds.MaxTags)
+            {
+                errors.Add(field, TemplateBounds.PastTags);
+            }
+            else
+            {
+                CheckNames(parsed.Names, field, scope, secretsAllowed, Secrets, errors);
+            }
+        }
     }
 
-    private sealed class TemplateRenderer(TemplateValues values, Func<string, string> secret) : TargetParts
+    /// <summary>Renders one delivery's templates within one <see cref="RenderBudget"/>.</summary>
+    private sealed class TemplateRenderer(TemplateValues values, Func<string, string> secret, RenderBudget budget) : TargetParts
     {
+        private int _tags;
+
         public override IReadOnlyDictionary<string, string> Headers(IReadOnlyDictionary<string, string> headers, bool http) => headers.ToDictionary(h => h.Key, h =>
         {
-            var rendered = RenderHeader(h.Value, values, secret);
+            var rendered = Render(h.Value, $"target.headers.{h.Key}", TemplateBounds.MaxHeaderChars, secret);
             if (rendered.Any(c => c is '\r' or '\n' or '\0') || (http && rendered.Any(c => c is not ('\t' or (>= ' ' and <= '~')))))
             {
                 throw new TemplateException($"header '{h.Key}' rendered to a value with a line break, NUL or non-ASCII text");
@@ -160,116 +204,137 @@ public static class TargetTemplates
             return rendered;
         }, StringComparer.OrdinalIgnoreCase);
 
-        public override string? Text(string field, string? text) => text is null ? null : RenderText(text, values);
+        public override string? Text(string field, string? text) => text is null ? null : Render(text, field, TemplateBounds.MaxValueChars, secret: null);
 
         public override JsonElement? Json(string field, JsonElement? json) =>
-            json is { } element && HasTemplates(element) ? JsonDocument.Parse(RenderJson(element, values)).RootElement : json;
-    }
+            json is { } element && HasTemplates(element) ? JsonDocument.Parse(RenderJson(element, field)).RootElement : json;
 
-    /// <summary>The values a delivery's templates see.</summary>
-    public static TemplateValues ValuesFor(TriggerContext trigger) => new(trigger);
-
-    /// <summary>A header value rendered (secrets resolved by <paramref name="secret"/>); text without a template as it is.</summary>
-    public static string RenderHeader(string value, TemplateValues values, Func<string, string> secret) =>
-        IsTemplate(value) ? Render(value, values, secret) : value;
-
-    /// <summary>A JSON body or value with each templated string rendered; the same JSON when it has none.</summary>
-    public static byte[] RenderJson(JsonElement json, TemplateValues values)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        /// <summary>A JSON body or value with each templated string rendered.</summary>
+        private byte[] RenderJson(JsonElement json, string field)
         {
-            Write(json, writer, values);
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            {
+                Write(json, writer, field);
+            }
+            return buffer.WrittenSpan.ToArray();
         }
-        return buffer.WrittenSpan.ToArray();
-    }
 
-    public static string RenderText(string text, TemplateValues values) => IsTemplate(text) ? Render(text, values, secret: null) : text;
+        private void Write(JsonElement element, Utf8JsonWriter writer, string path)
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    writer.WriteStartObject();
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        writer.WritePropertyName(property.Name);
+                        Write(property.Value, writer, $"{path}.{property.Name}");
+                    }
+                    writer.WriteEndObject();
+                    break;
+                case JsonValueKind.Array:
+                    writer.WriteStartArray();
+                    var index = 0;
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        Write(item, writer, $"{path}[{index++}]");
+                    }
+                    writer.WriteEndArray();
+                    break;
+                case JsonValueKind.String when element.GetString() is { } text && IsTemplate(text):
+                    writer.WriteStringValue(Render(text, path, TemplateBounds.MaxValueChars, secret: null));
+                    break;
+                default:
+                    element.WriteTo(writer);
+                    break;
+            }
+        }
+
+        /// <summary>One templated string (text without a template as it is); every failure names <paramref name="field"/>.</summary>
+        private string Render(string text, string field, int limit, Func<string, string>? secret)
+        {
+            if (!IsTemplate(text))
+            {
+                return text;
+            }
+            // Checked when written; checked again here, before the parser sees a stored text (one written before these
+            // bounds, or straight into the database), so that nothing unbounded reaches the parser or the renderer.
+            if (!TryParse(text, cache: true, out var parsed, out var error))
+            {
+                throw new TemplateException($"{field}: {error}");
+            }
+            if ((_tags += parsed.Tags) > TemplateBounds.MaxTags)
+            {
+                throw new TemplateException($"{field}: {TemplateBounds.PastTags}");
+            }
+            var context = new BoundedContext(Options, budget);
+            values.Apply(context, secret);
+            using var output = new BoundedWriter(budget, limit, output: true);
+            try
+            {
+                parsed.Template.RenderAsync(output, context, NullEncoder.Default).AsTask().GetAwaiter().GetResult();
+            }
+            catch (TemplateException e)
+            {
+                throw new TemplateException($"{field}: {e.Message}");
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Rendering reads nothing but the execution's values: a division by zero, an overflow or a number that does not
+                // parse fails the same way on every attempt.
+                throw new TemplateException($"{field}: could not be rendered: {e.Message}");
+            }
+            return output.ToString();
+        }
+    }
 
     private static bool HasTemplates(JsonElement? json) => json is { } element && Strings(element, "").Any(s => IsTemplate(s.Text));
 
-    private static void Write(JsonElement element, Utf8JsonWriter writer, TemplateValues values)
-    {
-        switch (element.ValueKind)
-        {
-            case JsonValueKind.Object:
-                writer.WriteStartObject();
-                foreach (var property in element.EnumerateObject())
-                {
-                    writer.WritePropertyName(property.Name);
-                    Write(property.Value, writer, values);
-                }
-                writer.WriteEndObject();
-                break;
-            case JsonValueKind.Array:
-                writer.WriteStartArray();
-                foreach (var item in element.EnumerateArray())
-                {
-                    Write(item, writer, values);
-                }
-                writer.WriteEndArray();
-                break;
-            case JsonValueKind.String when element.GetString() is { } text && IsTemplate(text):
-                writer.WriteStringValue(Render(text, values, secret: null));
-                break;
-            default:
-                element.WriteTo(writer);
-                break;
-        }
-    }
+    /// <summary>A template parsed once: its bounded form for rendering, the names it reads and defines, its tags and outputs.</summary>
+    private sealed record ParsedTemplate(IFluidTemplate Template, NameCollector Names, int Tags);
 
-    /// <summary>Parses through the per-process cache: a delivery's secret lookup and its rendering read the same parsed template.</summary>
-    private static bool TryParse(string text, out IFluidTemplate template, out string? error)
+    /// <summary>
+    /// Scans <paramref name="text"/> against the parse bounds, then parses it: through the per-process cache on a delivery
+    /// (its secret lookup and its rendering read the same parsed template), never into it on a write.
+    /// </summary>
+    private static bool TryParse(string text, bool cache, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ParsedTemplate? parsed, out string error)
     {
-        error = null;
-        if (Parsed.TryGetValue(text, out template!))
+        error = "";
+        if (Parsed.TryGetValue(text, out parsed))
         {
             return true;
         }
-        if (!Parser.TryParse(text, out template, out error))
+        if (TemplateBounds.Scan(text, out var tags) is { } problem)
         {
+            error = problem;
             return false;
         }
-        if (Parsed.Count > 10_000)
+        if (!Parser.TryParse(text, out var template, out var syntax))
         {
-            Parsed.Clear();
-        }
-        Parsed[text] = template;
-        return true;
-    }
-
-    private static string Render(string text, TemplateValues values, Func<string, string>? secret)
-    {
-        if (!TryParse(text, out var template, out var error))
-        {
-            // Validated when written; a stored template that no longer parses (an engine upgrade) fails the attempt visibly.
-            throw new TemplateException($"the template no longer parses: {error}");
-        }
-        var context = new TemplateContext(Options);
-        values.Apply(context, secret);
-        try
-        {
-            return template.Render(context, NullEncoder.Default);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new TemplateException($"the template could not be rendered: {e.Message}");
-        }
-    }
-
-    private static void Check(string text, string field, TemplateScope scope, bool secretsAllowed, SortedSet<string> secrets, ValidationErrors errors)
-    {
-        if (!IsTemplate(text))
-        {
-            return;
-        }
-        if (!TryParse(text, out var template, out var error))
-        {
-            errors.Add(field, $"is not a valid Liquid template: {ValidationErrors.Excerpt(error ?? "", 200)}");
-            return;
+            error = $"is not a valid Liquid template: {ValidationErrors.Excerpt(syntax ?? "", 200)}";
+            return false;
         }
         var names = new NameCollector();
         names.VisitTemplate(template);
+        parsed = new ParsedTemplate(BoundedTemplate.Rewrite(template), names, tags);
+        if (cache)
+        {
+            lock (CacheLock)
+            {
+                if ((_cachedBytes += (long)text.Length * BytesPerCachedChar) > MaxCachedBytes)
+                {
+                    Parsed.Clear();
+                    _cachedBytes = (long)text.Length * BytesPerCachedChar;
+                }
+                Parsed[text] = parsed;
+            }
+        }
+        return true;
+    }
+
+    private static void CheckNames(NameCollector names, string field, TemplateScope scope, bool secretsAllowed, SortedSet<string> secrets, ValidationErrors errors)
+    {
         if (names.Includes)
         {
             errors.Add(field, "templates cannot include or render other templates");
@@ -379,7 +444,7 @@ public static class TargetTemplates
 public sealed class TemplateException(string message) : Exception(message);
 
 /// <summary>The variables of one delivery, as templates see them.</summary>
-public sealed class TemplateValues(TriggerContext trigger)
+internal sealed class TemplateValues(TriggerContext trigger)
 {
     // Each templated string of a target renders in a context of its own; the parameters are converted once for all of them.
     private object? _parameters;

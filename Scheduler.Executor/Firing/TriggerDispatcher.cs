@@ -319,7 +319,7 @@ public sealed class TriggerDispatcher(
                 }
                 try
                 {
-                    target = TargetTemplates.Render(target, execution.Trigger, name => values[name]);
+                    target = TargetTemplates.Render(target, execution.Trigger, name => values[name], time);
                 }
                 catch (TemplateException e)
                 {

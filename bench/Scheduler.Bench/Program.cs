@@ -5,7 +5,7 @@ using Scheduler.Bench;
 var scenario = args.ElementAtOrDefault(0) ?? "usage";
 int Arg(int index, int fallback) => int.TryParse(args.ElementAtOrDefault(index), CultureInfo.InvariantCulture, out var v) ? v : fallback;
 
-if (scenario is not ("api" or "burst" or "steady" or "idle" or "ceiling" or "ratio" or "trigger-path" or "calendar-edit" or "results" or "workflows" or "backfills" or "targets" or "retention" or "scaling"))
+if (scenario is not ("api" or "burst" or "steady" or "idle" or "ceiling" or "ratio" or "trigger-path" or "calendar-edit" or "results" or "workflows" or "backfills" or "targets" or "retention" or "scaling" or "templates"))
 {
     Console.Error.WriteLine("""
         usage: Scheduler.Bench api [schedules=100000] [requests=2000] [concurrency=4]
@@ -22,6 +22,7 @@ if (scenario is not ("api" or "burst" or "steady" or "idle" or "ceiling" or "rat
                Scheduler.Bench targets [one-shots=20000] [executors=2]   (the burst with each target type)
                Scheduler.Bench scaling [one-shots=50000]   (the burst with 1, 2, 4 executors and claim batch sizes 100, 500, 2000)
                Scheduler.Bench retention [per-second=1000] [seconds=600] [window-minutes=2] [executors=2]   (the soak)
+               Scheduler.Bench templates   (an executor's peak memory while it refuses hostile stored templates)
         """);
     return 2;
 }
@@ -70,6 +71,9 @@ switch (scenario)
         break;
     case "scaling":
         Print(await TriggerBenchmarks.ScalingAsync(Arg(1, 50_000)));
+        break;
+    case "templates":
+        Print(await TemplateMemoryBenchmark.RunAsync());
         break;
     case "retention":
         Print(await RetentionBenchmark.SoakAsync(Arg(1, 1_000), Arg(2, 600), TimeSpan.FromMinutes(Arg(3, 2)), Arg(4, 2)));

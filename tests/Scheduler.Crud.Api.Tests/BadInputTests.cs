@@ -443,6 +443,11 @@ public class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory>
         Post(WithTarget("{'type':'webhook','url':'http://a.example/','headers':{'X-A':'{{ secrets.nope }}'}}"), "target.headers");
         Post(WithTarget("{'type':'kafka','topic':'t','key':'{{ runId }}'}"), "target.key");
         Post(WithTarget("{'type':'kafka','topic':'t','value':{'v':'{{ 1 | }}'}}"), "target.value.v");
+        // Issue 31: bounds checked before the parser sees the text (nesting, expression depth, the tag budget, the liquid tag).
+        Post(WithTarget("{'type':'webhook','url':'http://a.example/','body':{'x':'" + string.Concat(Enumerable.Repeat("{%if 1%}", 3_500)) + "'}}"), "target.body.x");
+        Post(WithTarget("{'type':'webhook','url':'http://a.example/','headers':{'X-A':'{{ attempt" + string.Concat(Enumerable.Repeat(" | plus: 1", 33)) + " }}'}}"), "target.headers.X-A");
+        Post(WithTarget("{'type':'kafka','topic':'t','key':'" + string.Concat(Enumerable.Repeat("{{attempt}}", 2_001)) + "'}"), "target.key");
+        Post(WithTarget("{'type':'webhook','url':'http://a.example/','body':['{% liquid echo 1 %}']}"), "target.body[0]");
         Workflow("{'name':'w','parameters':{'p':{'type':'list'}},'steps':[" + Step("a") + "]}", "parameters.p.type");
         Workflow("{'name':'w','steps':[{'id':'a','target':{'type':'webhook','url':'http://a.example/','body':{'x':'{{ params.p }}'}}}],'parameters':{'q':{}}}",
             "steps[0].target.body.x");
