@@ -112,7 +112,7 @@ public static partial class ParameterValidator
                     errors.Add($"{field}.{name}", problem);
                     continue;
                 }
-                values[name] = JsonNode.Parse(property.Value.GetRawText());
+                values[name] = JsonNode.Parse(property.Value.GetRawText(), documentOptions: SchedulerJson.DocumentOptions);
             }
         }
         foreach (var (name, spec) in declared)
@@ -123,7 +123,7 @@ public static partial class ParameterValidator
             }
             if (spec.Default is { } fallback)
             {
-                values[name] = JsonNode.Parse(fallback.GetRawText());
+                values[name] = JsonNode.Parse(fallback.GetRawText(), documentOptions: SchedulerJson.DocumentOptions);
             }
             else if (spec.Required)
             {
