@@ -162,7 +162,7 @@ public static partial class ParameterValidator
         };
         if (ok)
         {
-            return value.ValueKind == JsonValueKind.String && value.GetString()!.Contains('\0', StringComparison.Ordinal) ? "must not contain NUL (\\u0000)" : null;
+            return null;
         }
         var expected = type switch
         {

@@ -1,4 +1,4 @@
-using System.Buffers.Text;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -141,7 +141,7 @@ public static class JsonInput
 
     private static string? NumberProblem(ReadOnlySpan<byte> literal) =>
         literal.Length > MaxNumberLength ? $"is a number of more than {MaxNumberLength} characters"
-        : !Utf8Parser.TryParse(literal, out double value, out _, 'e') || !double.IsFinite(value)
+        : !double.TryParse(literal, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value)
             ? "is a number beyond ±1.7976931348623157e308 (a double's range, which clients and PostgreSQL can hold)"
             : null;
 
