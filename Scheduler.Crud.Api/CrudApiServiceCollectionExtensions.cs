@@ -69,6 +69,7 @@ public static class CrudApiServiceCollectionExtensions
         app.UseStatusCodePages();
         app.UseAccessControl();
         app.UseQueryStringGuard();
+        app.UseRequestBodyGuard();
         app.MapOpenApi();
         // The interactive reference; its script is embedded in the package, so it works offline.
         app.MapScalarApiReference(o => o.WithTitle("Scheduleman API"));

@@ -112,7 +112,7 @@ public static partial class ParameterValidator
                     errors.Add($"{field}.{name}", problem);
                     continue;
                 }
-                values[name] = JsonNode.Parse(property.Value.GetRawText());
+                values[name] = JsonNode.Parse(property.Value.GetRawText(), documentOptions: SchedulerJson.DocumentOptions);
             }
         }
         foreach (var (name, spec) in declared)
@@ -123,7 +123,7 @@ public static partial class ParameterValidator
             }
             if (spec.Default is { } fallback)
             {
-                values[name] = JsonNode.Parse(fallback.GetRawText());
+                values[name] = JsonNode.Parse(fallback.GetRawText(), documentOptions: SchedulerJson.DocumentOptions);
             }
             else if (spec.Required)
             {
@@ -162,7 +162,7 @@ public static partial class ParameterValidator
         };
         if (ok)
         {
-            return value.ValueKind == JsonValueKind.String && value.GetString()!.Contains('\0', StringComparison.Ordinal) ? "must not contain NUL (\\u0000)" : null;
+            return null;
         }
         var expected = type switch
         {

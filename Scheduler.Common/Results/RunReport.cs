@@ -89,11 +89,6 @@ public sealed record RunReport(RunStatus Status, double? Progress, string? Messa
             {
                 errors.Add("output", $"is {bytes} bytes of JSON; the limit is {MaxOutputBytes} (keep large results in your own storage and report a link)");
             }
-            else if (output.Contains("\\u0000", StringComparison.Ordinal))
-            {
-                // PostgreSQL's jsonb cannot hold NUL.
-                errors.Add("output", "must not contain NUL (\\u0000)");
-            }
             else if (status is not RunStatus.Succeeded)
             {
                 errors.Add("output", "is kept only with status succeeded");

@@ -137,47 +137,19 @@ public static partial class TargetValidator
         return headers;
     }
 
-    /// <summary>A fixed JSON body or value: bounded, and storable in jsonb.</summary>
+    /// <summary>A fixed JSON body or value, bounded. (What jsonb cannot store, NUL and unpaired surrogates, never gets
+    /// this far: <see cref="Validation.JsonInput"/> refuses it where the JSON enters.)</summary>
     internal static JsonElement? ValidateJson(JsonElement? json, string field, ValidationErrors errors)
     {
         if (json is not { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null } element)
         {
             return null;
         }
-        try
+        if (JsonSerializer.SerializeToUtf8Bytes(element).Length > MaxBodyBytes)
         {
-            if (JsonSerializer.SerializeToUtf8Bytes(element).Length > MaxBodyBytes)
-            {
-                errors.Add(field, $"is larger than {MaxBodyBytes / 1024} KiB");
-            }
-            else if (UnstorableText(element) is { } problem)
-            {
-                errors.Add(field, problem);
-            }
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        {
-            // The JSON reader refuses to unescape an unpaired surrogate such as "\udfff".
-            errors.Add(field, "must not contain unpaired UTF-16 surrogates (e.g. a lone \\udfff)");
+            errors.Add(field, $"is larger than {MaxBodyBytes / 1024} KiB");
         }
         return element.Clone();
-    }
-
-    /// <summary>
-    /// PostgreSQL's jsonb cannot hold NUL: say so instead of failing to store. (It cannot hold unpaired surrogates
-    /// either, but the JSON reader already refuses to unescape those: see the caller.)
-    /// </summary>
-    private static string? UnstorableText(JsonElement element)
-    {
-        static string? Check(string? text) =>
-            text?.Contains('\0', StringComparison.Ordinal) == true ? "must not contain NUL (\\u0000) in any string" : null;
-        return element.ValueKind switch
-        {
-            JsonValueKind.String => Check(element.GetString()),
-            JsonValueKind.Array => element.EnumerateArray().Select(UnstorableText).FirstOrDefault(p => p is not null),
-            JsonValueKind.Object => element.EnumerateObject().Select(p => Check(p.Name) ?? UnstorableText(p.Value)).FirstOrDefault(p => p is not null),
-            _ => null,
-        };
     }
 
     /// <summary>A client's key as part of an error's field name: short, and without control characters.</summary>

@@ -1,3 +1,4 @@
+using Scheduler.Common;
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -18,7 +19,7 @@ public sealed record AuditEventResponse(Guid Id, DateTimeOffset At, AuditActorRe
     public static AuditEventResponse From(AuditRecord r) => new(r.Id, r.At, new AuditActorResponse(r.ActorKeyId, r.ActorName), r.Source, r.Action,
         r.ObjectType, r.ObjectId, r.ObjectName, Parse(r.Before), Parse(r.After), r.Revision, r.RevisionDirty);
 
-    private static JsonElement? Parse(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();
+    private static JsonElement? Parse(string? json) => json is null ? null : SchedulerJson.ParseStored(json);
 }
 
 /// <summary>The API key that made a change: its id and its name.</summary>

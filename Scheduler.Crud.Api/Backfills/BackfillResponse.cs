@@ -1,3 +1,4 @@
+using Scheduler.Common;
 using System.Text.Json;
 using Scheduler.Common.Backfills;
 using Scheduler.Common.Schedules;
@@ -41,7 +42,7 @@ public sealed record BackfillResponse
         End = b.RangeEnd,
         Batch = b.Batch,
         MaxActiveRuns = b.MaxActiveRuns,
-        Parameters = JsonDocument.Parse(b.Parameters).RootElement.Clone(),
+        Parameters = SchedulerJson.ParseStored(b.Parameters),
         Rerun = b.Rerun,
         Status = b.Status,
         Progress = new BackfillProgressResponse(b.Total, b.Covered, b.Started, b.Active, b.Succeeded, b.Failed, b.Total - b.Started,

@@ -38,18 +38,7 @@ internal static class HistoryRuns
     /// <summary>The UI's form: a logical date (blank: now) and parameters as JSON text (blank: none).</summary>
     public static RunNowRequest FromForm(string? logicalDate, string? parameters, ValidationErrors errors)
     {
-        JsonElement? values = null;
-        if (!string.IsNullOrWhiteSpace(parameters))
-        {
-            try
-            {
-                values = JsonDocument.Parse(parameters).RootElement.Clone();
-            }
-            catch (JsonException e)
-            {
-                errors.Add("parameters", $"is not JSON: {e.Message}");
-            }
-        }
+        var values = JsonInput.ParseField(parameters, "parameters", errors);
         return new RunNowRequest { LogicalDate = string.IsNullOrWhiteSpace(logicalDate) ? null : logicalDate.Trim(), Parameters = values };
     }
 }

@@ -1,3 +1,4 @@
+using Scheduler.Common;
 using Scheduler.Storage.Executions;
 
 namespace Scheduler.Crud.Api.Executions;
@@ -84,7 +85,7 @@ public sealed record ExecutionResponse
         EndReason = e.EndReason,
         LogicalDate = e.LogicalDate ?? e.ScheduledFor,
         DataInterval = e.IntervalStart is { } start && e.IntervalEnd is { } end ? new(start, end) : null,
-        Parameters = e.ParametersJson is { } parameters ? System.Text.Json.JsonDocument.Parse(parameters).RootElement.Clone() : null,
+        Parameters = e.ParametersJson is { } parameters ? SchedulerJson.ParseStored(parameters) : null,
         BackfillId = e.BackfillId,
         Run = RunResponse.From(e),
         Attempts = attempts?.Select(a => new AttemptResponse(a.Attempt, a.ExecutorId, a.StartedAt, a.DurationMs, a.Outcome, a.StatusCode, a.Error)
@@ -145,7 +146,7 @@ public sealed record RunResponse
         Deadline = e.RunDeadline,
         Progress = e.Progress,
         Message = e.Message,
-        Output = e.OutputJson is { } json ? System.Text.Json.JsonDocument.Parse(json).RootElement.Clone() : null,
+        Output = e.OutputJson is { } json ? SchedulerJson.ParseStored(json) : null,
         CodeVersion = e.CodeVersion,
         LogsUrl = e.LogsUrl,
         CancelRequestedAt = e.CancelRequestedAt,

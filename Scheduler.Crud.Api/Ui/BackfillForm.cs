@@ -31,18 +31,7 @@ public sealed class BackfillForm
                 errors.Add("maxActiveRuns", $"'{ValidationErrors.Excerpt(MaxActiveRuns)}' is not a whole number");
             }
         }
-        JsonElement? parameters = null;
-        if (!string.IsNullOrWhiteSpace(Parameters))
-        {
-            try
-            {
-                parameters = JsonDocument.Parse(Parameters).RootElement.Clone();
-            }
-            catch (JsonException e)
-            {
-                errors.Add("parameters", $"is not JSON: {e.Message}");
-            }
-        }
+        var parameters = JsonInput.ParseField(Parameters, "parameters", errors);
         return new BackfillRequest
         {
             Start = string.IsNullOrWhiteSpace(Start) ? null : Start.Trim(),

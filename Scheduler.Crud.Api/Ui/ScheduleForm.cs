@@ -111,8 +111,8 @@ public sealed class ScheduleForm
             Url = Has("url") ? Url ?? "" : null,
             Method = Has("method") ? Blank(Method) : null,
             Headers = Has("headers") ? Pairs(Headers, ':', "target.headers", errors) : null,
-            Body = Has("body") ? Json(Body, "target.body", errors) : null,
-            Value = Has("value") ? Json(Body, "target.value", errors) : null,
+            Body = Has("body") ? JsonInput.ParseField(Body, "target.body", errors) : null,
+            Value = Has("value") ? JsonInput.ParseField(Body, "target.value", errors) : null,
             SigningSecret = Has("signingSecret") ? Blank(SigningSecret) : null,
             Topic = Has("topic") ? Topic ?? "" : null,
             Key = Has("key") ? Blank(Key) : null,
@@ -223,24 +223,6 @@ public sealed class ScheduleForm
             }
         }
         return pairs;
-    }
-
-    private static JsonElement? Json(string? text, string field, ValidationErrors errors)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-        try
-        {
-            using var document = JsonDocument.Parse(text);
-            return document.RootElement.Clone();
-        }
-        catch (JsonException e)
-        {
-            errors.Add(field, $"is not JSON: {e.Message.Split(" Path:")[0]}");
-            return null;
-        }
     }
 
     private static T Invalid<T>(ValidationErrors errors, string field, string message)

@@ -1,3 +1,4 @@
+using Scheduler.Common;
 using System.Text.Json;
 using Scheduler.Common.Workflows;
 using Scheduler.Crud.Api.Executions;
@@ -62,7 +63,7 @@ public sealed record WorkflowRunResponse
             Origin = run.Origin,
             TriggerExecutionId = run.TriggerExecutionId,
             LogicalDate = run.LogicalDate,
-            Parameters = JsonDocument.Parse(run.Parameters).RootElement,
+            Parameters = SchedulerJson.ParseStored(run.Parameters),
             DataInterval = run.Interval,
             BackfillId = run.BackfillId,
             Status = run.Status,
@@ -87,7 +88,7 @@ public sealed record RunStepResponse(string StepId, IReadOnlyList<string> Depend
     internal static RunStepResponse From(StepDefinition step, Storage.Executions.ExecutionRecord? e) => e is null
         ? new RunStepResponse(step.Id, step.DependsOn, "waiting", null, null, null, 0, null, null, null)
         : new RunStepResponse(step.Id, step.DependsOn, e.Status, e.EndReason, e.Id, e.RunAttempt, e.Attempt, e.FirstAttemptAt ?? e.DeliveredAt,
-            e.CompletedAt, e.OutputJson is null ? null : JsonDocument.Parse(e.OutputJson).RootElement);
+            e.CompletedAt, e.OutputJson is null ? null : SchedulerJson.ParseStored(e.OutputJson));
 }
 
 /// <summary>One attempt of a run: <c>start</c>, <c>resume</c>, <c>rerun</c> or <c>rerunDownstream</c>, the steps it ran and the step asked for.</summary>

@@ -113,7 +113,7 @@ internal static class AuditLog
     {
         try
         {
-            return JsonNode.Parse(json);
+            return JsonNode.Parse(json, documentOptions: SchedulerJson.DocumentOptions);
         }
         catch (JsonException)
         {

@@ -1,3 +1,4 @@
+using Scheduler.Common;
 using System.Text.Json;
 using Scheduler.Common.Delivery;
 using Scheduler.Common.Schedules;
@@ -58,5 +59,5 @@ public sealed class ClaimedExecution
 
     public TriggerContext Trigger => new(Id, ScheduleId, ScheduleName, ScheduledFor, Attempt, Callback, StepContext.FromJson(StepContextJson),
         LogicalDate, IntervalStart is { } start && IntervalEnd is { } end ? new DataInterval(start, end) : null,
-        ParametersJson is null ? null : JsonDocument.Parse(ParametersJson).RootElement, BackfillId);
+        ParametersJson is null ? null : SchedulerJson.ParseStored(ParametersJson), BackfillId);
 }

@@ -107,7 +107,7 @@ internal static class RunProgress
     {
         var steps = decision.Start.Select(s => (Step: s, Status: "pending", Reason: (string?)null))
             .Concat(decision.NotRun.Select(n => (n.Step, Status: "skipped", Reason: (string?)n.Reason))).ToList();
-        JsonElement? parameters = JsonDocument.Parse(run.Parameters).RootElement;
+        JsonElement? parameters = SchedulerJson.ParseStored(run.Parameters);
         // Steps due now wake the executors when this commits, in the same round trip as the insert.
         var sql = decision.Start.Count > 0 ? WorkflowSql.InsertSteps + $";\nselect pg_notify('{DueNotifications.Channel}', '')" : WorkflowSql.InsertSteps;
         await connection.ExecuteAsync(new CommandDefinition(sql, new
@@ -150,7 +150,7 @@ internal static class RunProgress
                 continue;
             }
             budget -= size;
-            upstream[id] = output is null ? null : JsonDocument.Parse(output).RootElement;
+            upstream[id] = output is null ? null : SchedulerJson.ParseStored(output);
         }
         return new StepContext(run.WorkflowId, run.WorkflowName, run.Id, step.Id, run.Attempt, run.LogicalDate, parameters, upstream,
             omitted.Count > 0 ? omitted : null, run.Interval);

@@ -1,3 +1,4 @@
+using Scheduler.Common;
 using Dapper;
 using Npgsql;
 using Scheduler.Common.Workflows;
@@ -295,7 +296,7 @@ public sealed class RunStore(NpgsqlDataSource dataSource)
 
     /// <summary>What the audit trail keeps of a run (not its whole definition: the workflow's own rows have that).</summary>
     private static RunSummary Summary(RunRecord run) =>
-        new(run.WorkflowId, run.WorkflowVersion, run.Status, run.Attempt, run.LogicalDate, System.Text.Json.JsonDocument.Parse(run.Parameters).RootElement);
+        new(run.WorkflowId, run.WorkflowVersion, run.Status, run.Attempt, run.LogicalDate, SchedulerJson.ParseStored(run.Parameters));
 
     private sealed record RunSummary(Guid WorkflowId, int WorkflowVersion, string Status, int Attempt, DateTimeOffset LogicalDate,
         System.Text.Json.JsonElement Parameters, string? Step = null);

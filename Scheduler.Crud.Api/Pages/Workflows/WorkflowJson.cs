@@ -14,6 +14,12 @@ internal static class WorkflowJson
 
     public static WorkflowRequest? Parse(string? text, ValidationErrors errors)
     {
+        // What no request body may hold, no definition typed into the page may hold either.
+        if (JsonInput.Check(System.Text.Encoding.UTF8.GetBytes(text ?? ""), "definition") is { IsValid: false } refused)
+        {
+            errors.AddAll(refused, "");
+            return null;
+        }
         try
         {
             return JsonSerializer.Deserialize<WorkflowRequest>(text ?? "", SchedulerJson.Options) ?? throw new JsonException("the definition is null");

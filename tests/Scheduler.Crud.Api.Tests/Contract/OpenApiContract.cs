@@ -109,7 +109,8 @@ public sealed class OpenApiContract
         {
             return null;
         }
-        using var instance = JsonDocument.Parse(body);
+        // As deep as the API may answer (stored rows may nest past what a request may send).
+        using var instance = JsonDocument.Parse(body, Scheduler.Common.SchedulerJson.DocumentOptions);
         var result = schema.Evaluate(instance.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
         if (result.IsValid)
         {
