@@ -170,7 +170,13 @@ public sealed class Occurrences
                     continue;
                 }
                 var plain = n > 0 ? month.AddDays(n - 1) : month.AddDays(days + n);
-                if (business == plain || FirstOn(business, from) is not { } fires || fires > to)
+                if (business == plain || FirstOn(business, from) is not { } fires)
+                {
+                    continue;
+                }
+                // Listed as the daily rules list theirs: by the occurrence the calendar moved, up to the last fire time shown.
+                var occurrence = ZoneTime.ToInstant(plain, TimeOnly.FromTimeSpan(TimeZoneInfo.ConvertTime(fires, zone).TimeOfDay), zone);
+                if (occurrence > to)
                 {
                     continue;
                 }
@@ -182,7 +188,6 @@ public sealed class Occurrences
                     cause = cause.AddDays(-step);
                 }
                 var why = calendar.WhyNotBusinessDay(cause) is { } reason ? $"{cause:d MMM} is {reason}" : "";
-                var occurrence = ZoneTime.ToInstant(plain, TimeOnly.FromTimeSpan(TimeZoneInfo.ConvertTime(fires, zone).TimeOfDay), zone);
                 notes.Add(new Adjustment(occurrence, fires,
                     $"the {Ordinal(n)} business day of {month:MMMM yyyy} in {calendar.Name} is {business:d MMM}, not {plain:d MMM}" + (why.Length > 0 ? $": {why}" : "")));
             }
