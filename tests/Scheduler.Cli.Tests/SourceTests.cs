@@ -9,34 +9,13 @@ namespace Scheduler.Cli.Tests;
 /// </summary>
 public sealed class SourceTests(CliServer server) : IClassFixture<CliServer>
 {
-    internal static string Job(string name) => $$"""
-        apiVersion: scheduleman/v1
-        kind: Schedule
-        metadata:
-          name: {{name}}
-        spec:
-          manual: true
-          target: {type: kafka, topic: jobs}
-        """;
-
-    internal static async Task<CliRunner> LoggedInAsync(CliServer server)
-    {
-        var cli = new CliRunner(CliServer.TemporaryDirectory());
-        var login = await cli.RunAsync("login", "--url", server.Address.ToString(), "--key", CliServer.AdminKey);
-        Assert.True(login.ExitCode == 0, login.ToString());
-        return cli;
-    }
-
-    private async Task<string?> ManagedByAsync(string name) =>
-        (string?)(await server.GetAsync($"/api/v1/schedules?name={name}"))["items"]!.AsArray().Single()!["managedBy"];
-
     [Fact]
     public async Task A_second_checkout_of_the_repository_is_the_same_source_and_an_older_clis_folder_name_is_renamed_in_the_plan()
     {
-        var cli = await LoggedInAsync(server);
+        var cli = await server.LoggedInAsync();
         var home = CliServer.TemporaryDirectory();
         var first = await GitSource.CreateAsync(home, "clone-a");
-        first.Write("ops/schedules/jobs.yaml", Job("clone-job") + "\n---\n" + Job("clone-gone"));
+        first.Write("ops/schedules/jobs.yaml", CliServer.ManualJob("clone-job") + "\n---\n" + CliServer.ManualJob("clone-gone"));
         await first.CommitAsync("jobs");
         // What a CLI before this change recorded for ops/schedules in clone-a.
         var old = await cli.RunInAsync(first.Root, "apply", "-f", "ops/schedules", "--source", "clone-a/ops/schedules");
@@ -44,7 +23,7 @@ public sealed class SourceTests(CliServer server) : IClassFixture<CliServer>
 
         var second = new GitSource(Path.Combine(home, "clone-b"));
         await first.GitAsync("clone", "-q", first.Root, second.Root);
-        second.Write("ops/schedules/jobs.yaml", Job("clone-job"));
+        second.Write("ops/schedules/jobs.yaml", CliServer.ManualJob("clone-job"));
         await second.CommitAsync("one job goes");
 
         var diff = await cli.RunInAsync(second.Root, "diff", "-f", "ops/schedules", "--prune", "-o", "json");
@@ -58,7 +37,7 @@ public sealed class SourceTests(CliServer server) : IClassFixture<CliServer>
 
         var applied = await cli.RunInAsync(second.Root, "apply", "-f", "ops/schedules", "--prune");
         Assert.True(applied.ExitCode == 0, applied.ToString());
-        Assert.Equal("ops/schedules", await ManagedByAsync("clone-job"));
+        Assert.Equal("ops/schedules", await server.ManagedByAsync("clone-job"));
         Assert.Empty((await server.GetAsync("/api/v1/schedules?name=clone-gone"))["items"]!.AsArray());
 
         // The first checkout is now the same source too: nothing to do, nothing refused.
@@ -70,19 +49,19 @@ public sealed class SourceTests(CliServer server) : IClassFixture<CliServer>
     [Fact]
     public async Task Two_older_names_for_the_same_path_are_refused_naming_both()
     {
-        var cli = await LoggedInAsync(server);
+        var cli = await server.LoggedInAsync();
         var repo = await GitSource.CreateAsync(CliServer.TemporaryDirectory(), "mine");
-        var a = repo.Write("a/ambiguous-a.yaml", Job("ambiguous-a"));
-        var b = repo.Write("b/ambiguous-b.yaml", Job("ambiguous-b"));
+        var a = repo.Write("a/ambiguous-a.yaml", CliServer.ManualJob("ambiguous-a"));
+        var b = repo.Write("b/ambiguous-b.yaml", CliServer.ManualJob("ambiguous-b"));
         Assert.Equal(0, (await cli.RunAsync("apply", "-f", a, "--source", "team-x/deploy/jobs")).ExitCode);
         Assert.Equal(0, (await cli.RunAsync("apply", "-f", b, "--source", "team-y/deploy/jobs")).ExitCode);
-        repo.Write("deploy/jobs/jobs.yaml", Job("ambiguous-a"));
+        repo.Write("deploy/jobs/jobs.yaml", CliServer.ManualJob("ambiguous-a"));
         await repo.CommitAsync("jobs");
 
         var refused = await cli.RunInAsync(repo.Root, "apply", "-f", "deploy/jobs");
         Assert.True(refused.ExitCode == ExitCodes.Conflict, refused.ToString());
         Assert.Contains("'team-x/deploy/jobs' and 'team-y/deploy/jobs'", refused.Error, StringComparison.Ordinal);
-        Assert.Equal("team-x/deploy/jobs", await ManagedByAsync("ambiguous-a"));
+        Assert.Equal("team-x/deploy/jobs", await server.ManagedByAsync("ambiguous-a"));
     }
 
     internal static (string Action, string? FormerSource) Single(JsonArray changes, string name)
@@ -95,31 +74,24 @@ public sealed class SourceTests(CliServer server) : IClassFixture<CliServer>
 /// <summary>An export of what was made by hand, applied: nothing is adopted unless asked, so a prune never deletes it (its own server: an export takes every object).</summary>
 public sealed class AdoptionTests(CliServer server) : IClassFixture<CliServer>
 {
-    private static string Job(string name) => SourceTests.Job(name);
-
-    private static Task<CliRunner> LoggedInAsync(CliServer server) => SourceTests.LoggedInAsync(server);
-
-    private async Task<string?> ManagedByAsync(string name) =>
-        (string?)(await server.GetAsync($"/api/v1/schedules?name={name}"))["items"]!.AsArray().Single()!["managedBy"];
-
     [Fact]
     public async Task A_hand_made_object_exported_and_applied_is_not_adopted_without_adopt_and_a_prune_never_deletes_it()
     {
-        var cli = await LoggedInAsync(server);
+        var cli = await server.LoggedInAsync();
         var made = await server.Http.PostAsync("/api/v1/schedules",
             new StringContent("""{"name": "by-hand", "manual": true, "target": {"type": "kafka", "topic": "t"}}""", System.Text.Encoding.UTF8, "application/json"));
         Assert.True(made.IsSuccessStatusCode, await made.Content.ReadAsStringAsync());
         var repo = await GitSource.CreateAsync(CliServer.TemporaryDirectory(), "ops");
         var export = await cli.RunInAsync(repo.Root, "export", "--kind", "Schedule", "-d", "jobs");
         Assert.True(export.ExitCode == 0, export.ToString());
-        repo.Write("jobs/mine.yaml", Job("by-source"));
+        repo.Write("jobs/mine.yaml", CliServer.ManualJob("by-source"));
         await repo.CommitAsync("exported");
 
         var applied = await cli.RunInAsync(repo.Root, "apply", "-f", "jobs", "-o", "json");
         Assert.True(applied.ExitCode == 0, applied.ToString());
         Assert.Equal(("not-adopted", null), SourceTests.Single(applied.Json["changes"]!.AsArray(), "by-hand"));
-        Assert.Null(await ManagedByAsync("by-hand"));
-        Assert.Equal("jobs", await ManagedByAsync("by-source"));
+        Assert.Null(await server.ManagedByAsync("by-hand"));
+        Assert.Equal("jobs", await server.ManagedByAsync("by-source"));
         var plan = await cli.RunInAsync(repo.Root, "diff", "-f", "jobs", "--exit-code");
         Assert.True(plan.ExitCode == 0, plan.ToString());
         Assert.Contains("= Schedule 'by-hand' (not adopted: made outside any source", plan.Output, StringComparison.Ordinal);
@@ -127,18 +99,18 @@ public sealed class AdoptionTests(CliServer server) : IClassFixture<CliServer>
         // Dropped from the files and pruned: the source's own object goes, the hand-made one stays.
         File.Delete(Path.Combine(repo.Root, "jobs", "schedules.yaml"));
         File.Delete(Path.Combine(repo.Root, "jobs", "mine.yaml"));
-        repo.Write("jobs/keep.yaml", Job("kept"));
+        repo.Write("jobs/keep.yaml", CliServer.ManualJob("kept"));
         var pruned = await cli.RunInAsync(repo.Root, "apply", "-f", "jobs", "--prune");
         Assert.True(pruned.ExitCode == 0, pruned.ToString());
-        Assert.Null(await ManagedByAsync("by-hand"));
+        Assert.Null(await server.ManagedByAsync("by-hand"));
         Assert.Empty((await server.GetAsync("/api/v1/schedules?name=by-source"))["items"]!.AsArray());
 
         // Asked to, the apply adopts it and says so.
-        repo.Write("jobs/by-hand.yaml", Job("by-hand").Replace("topic: jobs", "topic: t", StringComparison.Ordinal));
+        repo.Write("jobs/by-hand.yaml", CliServer.ManualJob("by-hand").Replace("topic: jobs", "topic: t", StringComparison.Ordinal));
         var adopted = await cli.RunInAsync(repo.Root, "apply", "-f", "jobs", "--adopt");
         Assert.True(adopted.ExitCode == 0, adopted.ToString());
         Assert.Contains("~ Schedule 'by-hand' (adopt:", adopted.Output, StringComparison.Ordinal);
-        Assert.Equal("jobs", await ManagedByAsync("by-hand"));
+        Assert.Equal("jobs", await server.ManagedByAsync("by-hand"));
     }
 
 }
