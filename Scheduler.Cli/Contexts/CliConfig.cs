@@ -4,7 +4,12 @@ using System.Text.Json.Serialization;
 namespace Scheduler.Cli.Contexts;
 
 /// <summary>A server and the key to use with it, under a name (<c>scheduleman login --context prod</c>).</summary>
-public sealed record CliContext(string Url, string Key);
+public sealed record CliContext(string Url, string Key)
+{
+    /// <summary>The environment variable the key came from (<c>SCHEDULEMAN_API_KEY</c>), so that a refusal names it; null: the context's.</summary>
+    [JsonIgnore]
+    public string? KeyVariable { get; init; }
+}
 
 /// <summary>
 /// The contexts <c>login</c> stored, in <c>$SCHEDULEMAN_CONFIG</c> or the user's config directory
@@ -88,11 +93,12 @@ public sealed class CliConfig
             throw new CliException(ExitCodes.Usage, $"there is no context named '{name}'; 'scheduleman context list' shows them, 'scheduleman login' adds one");
         }
         var url = Environment.GetEnvironmentVariable("SCHEDULEMAN_URL") is { Length: > 0 } u ? u : context?.Url;
-        var key = Environment.GetEnvironmentVariable("SCHEDULEMAN_API_KEY") is { Length: > 0 } k ? k : context?.Key;
+        var environmentKey = Environment.GetEnvironmentVariable("SCHEDULEMAN_API_KEY") is { Length: > 0 } k ? k : null;
+        var key = environmentKey ?? context?.Key;
         if (url is null)
         {
             throw new CliException(ExitCodes.Usage, "no server: run 'scheduleman login --url URL --key KEY' or set SCHEDULEMAN_URL and SCHEDULEMAN_API_KEY");
         }
-        return new CliContext(url, key ?? "");
+        return new CliContext(url, key ?? "") { KeyVariable = environmentKey is null ? null : "SCHEDULEMAN_API_KEY" };
     }
 }

@@ -23,6 +23,7 @@ public sealed class ApiClient : IDisposable
     private const int Tries = 4;
     private readonly HttpClient _http;
     private readonly ApiContract _contract;
+    private readonly string? _keyVariable;
 
     public ApiClient(CliContext context, ApiContract? contract = null)
     {
@@ -40,6 +41,7 @@ public sealed class ApiClient : IDisposable
             _http.DefaultRequestHeaders.Add("X-Api-Key", context.Key);
         }
         Server = address;
+        _keyVariable = context.KeyVariable;
     }
 
     public Uri Server { get; }
@@ -92,7 +94,7 @@ public sealed class ApiClient : IDisposable
                     await Task.Delay(RetryAfter(response, attempt), cancellationToken);
                     continue;
                 }
-                throw Failure(operation, status, json, text);
+                throw Failure(operation, status, json, text, _keyVariable);
             }
         }
     }
@@ -149,7 +151,7 @@ public sealed class ApiClient : IDisposable
     private static TimeSpan RetryAfter(HttpResponseMessage response, int attempt) =>
         response.Headers.RetryAfter?.Delta is { } delta && delta <= TimeSpan.FromSeconds(10) ? delta : TimeSpan.FromSeconds(Math.Pow(2, attempt - 1));
 
-    private static CliException Failure(ApiOperation operation, int status, JsonNode? problem, string text)
+    private static CliException Failure(ApiOperation operation, int status, JsonNode? problem, string text, string? keyVariable)
     {
         var exitCode = status switch
         {
@@ -181,6 +183,7 @@ public sealed class ApiClient : IDisposable
         }
         var hint = status switch
         {
+            401 when keyVariable is not null => $" — the key from {keyVariable} was refused (it is used over any stored context's)",
             401 => " — the key is missing or wrong; run 'scheduleman login' again",
             403 => " — the key lacks the scope this needs",
             429 => " — too many requests; try again later",

@@ -101,14 +101,19 @@ public static class Applier
                     terminal.Out.MarkupLineInterpolated($"[green]+ {change.Title}[/] (new)");
                     break;
                 case ChangeAction.Delete:
-                    terminal.Out.MarkupLineInterpolated($"[red]- {change.Title}[/] ({(change.Kind == ResourceKind.Outage ? "cancelled" : "deleted")}: no longer in the files)");
+                    terminal.Out.MarkupLineInterpolated(
+                        $"[red]- {change.Title}[/] ({(change.Kind == ResourceKind.Outage ? "cancelled" : "deleted")}: no longer in the files{(change.FormerSource is { } was ? $"; managed as '{was}', an older CLI's name for this path" : "")})");
                     break;
                 case ChangeAction.Update:
-                    terminal.Out.MarkupLineInterpolated($"[yellow]~ {change.Title}[/]{(change.Adopt ? $" (adopted: from now on managed by '{plan.Source}')" : "")}");
-                    foreach (var field in change.Fields)
-                    {
-                        terminal.Out.MarkupLineInterpolated($"    {field.Path}: [red]{Show(field.Before)}[/] → [green]{Show(field.After)}[/]");
-                    }
+                    var note = change.Adopt ? $" (adopt: made outside any source, from now on managed by '{plan.Source}')"
+                        : change.FormerSource is { } former ? $" (source renamed: '{former}', an older CLI's name for this path, → '{plan.Source}')" : "";
+                    terminal.Out.MarkupLineInterpolated($"[yellow]~ {change.Title}[/]{note}");
+                    PrintFields(change, terminal);
+                    break;
+                case ChangeAction.NotAdopted:
+                    terminal.Out.MarkupLineInterpolated(
+                        $"[grey]= {change.Title}[/] (not adopted: made outside any source, left as it is{(change.Fields.Count > 0 ? $" though {Plural(change.Fields.Count, "field")} differ" : "")}; apply --adopt to manage it from '{plan.Source}')");
+                    PrintFields(change, terminal);
                     break;
                 case ChangeAction.Unchanged when showUnchanged:
                     terminal.Out.MarkupLineInterpolated($"[grey]  {change.Title} (unchanged)[/]");
@@ -118,15 +123,38 @@ public static class Applier
         terminal.Note($"Plan for source '{plan.Source}': {plan.Summary}.");
     }
 
+    private static void PrintFields(PlannedChange change, Terminal terminal)
+    {
+        foreach (var field in change.Fields)
+        {
+            // An item of a set (a calendar's holiday, keyed by its date) is added or removed: one line each, "+ 2026-12-31 …".
+            var cut = field.Path.IndexOf('[', StringComparison.Ordinal);
+            var item = cut > 0 && field.Path.EndsWith(']') && !int.TryParse(field.Path[(cut + 1)..^1], CultureInfo.InvariantCulture, out _)
+                ? (Set: field.Path[..cut], Key: field.Path[(cut + 1)..^1])
+                : default;
+            if (item.Set is not null && (field.Before is null) != (field.After is null))
+            {
+                var (sign, colour, value) = field.After is null ? ("-", "red", field.Before) : ("+", "green", field.After);
+                terminal.Out.MarkupLineInterpolated($"    [{colour}]{sign} {item.Set} {item.Key}[/]{(Terminal.Text(value?["name"]) is { } name ? $" {name}" : "")}");
+                continue;
+            }
+            terminal.Out.MarkupLineInterpolated($"    {field.Path}: [red]{Show(field.Before)}[/] → [green]{Show(field.After)}[/]");
+        }
+    }
+
+    /// <summary>How <c>-o json</c> names an action: <c>create</c>, <c>update</c>, <c>delete</c>, <c>unchanged</c>, <c>not-adopted</c>.</summary>
+    public static string ActionName(ChangeAction action) => action == ChangeAction.NotAdopted ? "not-adopted" : action.ToString().ToLowerInvariant();
+
     public static JsonObject ToJson(Plan plan) => new()
     {
         ["source"] = plan.Source,
         ["changes"] = new JsonArray([.. plan.Changes.Select(c => (JsonNode)new JsonObject
         {
-            ["action"] = c.Action.ToString().ToLowerInvariant(),
+            ["action"] = ActionName(c.Action),
             ["kind"] = c.Kind.ManifestKind,
             ["name"] = c.Name,
             ["adopt"] = c.Adopt,
+            ["formerSource"] = c.FormerSource,
             ["fields"] = new JsonArray([.. c.Fields.Select(f => (JsonNode)new JsonObject
             {
                 ["path"] = f.Path,

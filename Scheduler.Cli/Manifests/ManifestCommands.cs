@@ -25,8 +25,13 @@ public static class ManifestCommands
 
     private static Option<bool> Prune() => new("--prune") { Description = "Also delete what this source created that the files no longer declare (never other objects)" };
 
+    private static Option<bool> Adopt() => new("--adopt")
+    {
+        Description = "Take over objects the files declare that exist but no source manages (made in the API or the UI); without it they are left alone",
+    };
+
     /// <summary>Reads the files and works out the plan: everything that can be checked before writing is checked here.</summary>
-    private static async Task<(Plan Plan, SourceRevision Revision)> PlanAsync(Invocation invocation, string[] paths, string? source, bool prune,
+    private static async Task<(Plan Plan, SourceRevision Revision)> PlanAsync(Invocation invocation, string[] paths, string? source, bool prune, bool adopt,
         CancellationToken cancellationToken)
     {
         var documents = ManifestReader.Read(paths);
@@ -40,7 +45,9 @@ public static class ManifestCommands
         {
             throw new CliException(ExitCodes.Usage, $"--source '{name}' must be 1–100 letters, digits and . _ / @ + -");
         }
-        return (await Planner.MakeAsync(invocation.Client, documents, name, prune, DateTimeOffset.UtcNow, cancellationToken), revision);
+        // Only the default name has former spellings (an older CLI put the checkout's folder in front of the path).
+        var migrate = source is null && revision.RepositoryPath is not null && !revision.AtTop;
+        return (await Planner.MakeAsync(invocation.Client, documents, name, prune, DateTimeOffset.UtcNow, cancellationToken, adopt, migrate), revision);
     }
 
     private static Command Apply()
@@ -48,15 +55,16 @@ public static class ManifestCommands
         var files = Files();
         var source = Source();
         var prune = Prune();
+        var adopt = Adopt();
         var dryRun = new Option<bool>("--dry-run") { Description = "Show the plan and stop: nothing is written" };
         var revisionOption = new Option<string?>("--revision") { Description = "The source revision to record (default: the git commit of the files)" };
         var command = new Command("apply", "Make the server match the files: show the plan (what is created, changed field by field, deleted), then carry it out")
         {
-            files, source, prune, dryRun, revisionOption,
+            files, source, prune, adopt, dryRun, revisionOption,
         };
         command.WithAction(async (invocation, cancellationToken) =>
         {
-            var (plan, revision) = await PlanAsync(invocation, invocation.Get(files)!, invocation.Get(source), invocation.Get(prune), cancellationToken);
+            var (plan, revision) = await PlanAsync(invocation, invocation.Get(files)!, invocation.Get(source), invocation.Get(prune), invocation.Get(adopt), cancellationToken);
             Applier.Print(plan, invocation.Terminal);
             if (!plan.HasChanges)
             {
@@ -90,11 +98,12 @@ public static class ManifestCommands
         var files = Files();
         var source = Source();
         var prune = Prune();
+        var adopt = Adopt();
         var exitCode = new Option<bool>("--exit-code") { Description = $"Exit {ExitCodes.Changes} when there is anything to apply (as git diff --exit-code)" };
-        var command = new Command("diff", "Show what apply would do, field by field, without writing anything") { files, source, prune, exitCode };
+        var command = new Command("diff", "Show what apply would do, field by field, without writing anything") { files, source, prune, adopt, exitCode };
         command.WithAction(async (invocation, cancellationToken) =>
         {
-            var (plan, _) = await PlanAsync(invocation, invocation.Get(files)!, invocation.Get(source), invocation.Get(prune), cancellationToken);
+            var (plan, _) = await PlanAsync(invocation, invocation.Get(files)!, invocation.Get(source), invocation.Get(prune), invocation.Get(adopt), cancellationToken);
             Applier.Print(plan, invocation.Terminal);
             if (!plan.HasChanges)
             {

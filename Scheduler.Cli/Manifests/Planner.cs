@@ -12,14 +12,18 @@ public enum ChangeAction
     Update,
     Delete,
     Unchanged,
+
+    /// <summary>It exists, made in the API or the UI, and the apply leaves it alone: taking it over takes <c>--adopt</c>.</summary>
+    NotAdopted,
 }
 
 /// <summary>
 /// What an apply does to one object. <paramref name="Current"/> is the server's object (with its version, for <c>If-Match</c>);
-/// <paramref name="Adopt"/>: it exists but no source manages it yet, and this apply will.
+/// <paramref name="Adopt"/>: it exists but no source manages it yet, and this apply will (<c>--adopt</c>).
+/// <paramref name="FormerSource"/>: an older CLI's name for this source manages it; the apply renames it.
 /// </summary>
 public sealed record PlannedChange(ChangeAction Action, ResourceKind Kind, string Name, ManifestDocument? Document, JsonObject? Current,
-    IReadOnlyList<FieldChange> Fields, bool Adopt = false)
+    IReadOnlyList<FieldChange> Fields, bool Adopt = false, string? FormerSource = null)
 {
     public string Title => $"{Kind.ManifestKind} '{Name}'";
 }
@@ -27,12 +31,13 @@ public sealed record PlannedChange(ChangeAction Action, ResourceKind Kind, strin
 /// <summary>An apply's plan: every object of the files (and, with prune, every object of the source that the files no longer have).</summary>
 public sealed record Plan(string? Source, IReadOnlyList<PlannedChange> Changes)
 {
-    public IEnumerable<PlannedChange> Writes => Changes.Where(c => c.Action != ChangeAction.Unchanged);
+    public IEnumerable<PlannedChange> Writes => Changes.Where(c => c.Action is ChangeAction.Create or ChangeAction.Update or ChangeAction.Delete);
 
     public bool HasChanges => Writes.Any();
 
     public string Summary =>
-        $"{Count(ChangeAction.Create)} to create, {Count(ChangeAction.Update)} to change, {Count(ChangeAction.Delete)} to delete, {Count(ChangeAction.Unchanged)} unchanged";
+        $"{Count(ChangeAction.Create)} to create, {Count(ChangeAction.Update)} to change, {Count(ChangeAction.Delete)} to delete, {Count(ChangeAction.Unchanged)} unchanged" +
+        (Count(ChangeAction.NotAdopted) is > 0 and var left ? $", {left} made outside any source left alone (--adopt to manage)" : "");
 
     private int Count(ChangeAction action) => Changes.Count(c => c.Action == action);
 }
@@ -45,8 +50,11 @@ public sealed record Plan(string? Source, IReadOnlyList<PlannedChange> Changes)
 public static class Planner
 {
     /// <param name="source">The source the objects are managed under; null: <c>create -f</c>, where every object must be new.</param>
+    /// <param name="adopt">Take over existing objects no source manages (made in the API or the UI); otherwise they are left alone.</param>
+    /// <param name="migrate">The source is the default (the path in the repository): objects an older CLI marked with its former name
+    /// for it (<see cref="SourceRevision.IsLegacyName"/>) are this source's, and are renamed.</param>
     public static async Task<Plan> MakeAsync(ApiClient client, IReadOnlyList<ManifestDocument> documents, string? source, bool prune,
-        DateTimeOffset now, CancellationToken cancellationToken)
+        DateTimeOffset now, CancellationToken cancellationToken, bool adopt = false, bool migrate = false)
     {
         var current = new Dictionary<ResourceKind, Dictionary<string, JsonObject>>();
         foreach (var kind in ResourceKind.Declarative)
@@ -62,16 +70,27 @@ public static class Planner
         var problems = new List<string>();
         var conflicts = new List<string>();
         var changes = new List<PlannedChange>();
+        // The former names of this source: one is taken as this source; two (two clones' folders) cannot be told apart.
+        var formerNames = !migrate || source is null ? [] : current.Values.SelectMany(o => o.Values)
+            .Select(o => Terminal.Text(o["managedBy"])).OfType<string>().Where(o => SourceRevision.IsLegacyName(o, source)).Distinct().Order(StringComparer.Ordinal).ToList();
+        if (formerNames.Count > 1)
+        {
+            throw new CliException(ExitCodes.Conflict, $"nothing was applied: objects are managed by {string.Join(" and ", formerNames.Select(n => $"'{n}'"))}, " +
+                $"names older CLIs gave '{source}' in different checkouts; say which this is with --source NAME (the objects of the others stay theirs)");
+        }
+        string? Former(string? owner) => owner is not null && formerNames.Contains(owner) ? owner : null;
+
         foreach (var document in documents.OrderBy(d => Order(d.Kind)))
         {
             current[document.Kind].TryGetValue(document.Name, out var existing);
             var owner = existing is null ? null : Terminal.Text(existing["managedBy"]);
+            var former = Former(owner);
             if (existing is not null && source is null)
             {
                 conflicts.Add($"{document.Where()}: {document.Title} exists already (scheduleman apply changes it)");
                 continue;
             }
-            if (owner is not null && owner != source)
+            if (owner is not null && owner != source && former is null)
             {
                 conflicts.Add($"{document.Where()}: {document.Title} is managed by source '{owner}', not '{source}'; apply it from there (or with --source {owner})");
                 continue;
@@ -82,8 +101,14 @@ public static class Planner
                 continue;
             }
             var fields = SpecComparer.Compare(document.Kind, Desired(document), SpecComparer.Project(document.Kind, existing));
-            var action = fields.Count > 0 || owner is null ? ChangeAction.Update : ChangeAction.Unchanged;
-            changes.Add(new PlannedChange(action, document.Kind, document.Name, document, existing, fields, Adopt: owner is null));
+            if (owner is null && !adopt)
+            {
+                // Made in the API or the UI: an apply that took it over would let a later prune delete it (docs/cli.md promises never).
+                changes.Add(new PlannedChange(ChangeAction.NotAdopted, document.Kind, document.Name, document, existing, fields));
+                continue;
+            }
+            var action = fields.Count > 0 || owner is null || former is not null ? ChangeAction.Update : ChangeAction.Unchanged;
+            changes.Add(new PlannedChange(action, document.Kind, document.Name, document, existing, fields, Adopt: owner is null, FormerSource: former));
         }
 
         if (prune)
@@ -95,9 +120,10 @@ public static class Planner
                     var declared = documents.Any(d => d.Kind == kind && d.Name == name);
                     // An outage that ended or was cancelled is history: there is nothing left to remove.
                     var gone = kind == ResourceKind.Outage && Terminal.Text(existing["state"]) is "ended" or "cancelled";
-                    if (!declared && !gone && Terminal.Text(existing["managedBy"]) == source)
+                    var owner = Terminal.Text(existing["managedBy"]);
+                    if (!declared && !gone && owner is not null && (owner == source || Former(owner) is not null))
                     {
-                        changes.Add(new PlannedChange(ChangeAction.Delete, kind, name, null, existing, []));
+                        changes.Add(new PlannedChange(ChangeAction.Delete, kind, name, null, existing, [], FormerSource: Former(owner)));
                     }
                 }
             }

@@ -135,6 +135,27 @@ public static class SpecComparer
             }
             return;
         }
+        // A calendar's holidays are a set of dates: each date added or removed is a change of its own (a year of public holidays
+        // was one line of JSON that nobody could read), and a renamed one is its name's change.
+        if (path == "holidays" && want is JsonArray wanted && have is JsonArray had)
+        {
+            static Dictionary<string, JsonObject> ByDate(JsonArray holidays) => holidays.OfType<JsonObject>()
+                .GroupBy(h => Terminal.Text(h["date"]) ?? "", StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
+            var before = ByDate(had);
+            var after = ByDate(wanted);
+            foreach (var date in before.Keys.Union(after.Keys).Order(StringComparer.Ordinal))
+            {
+                if (before.TryGetValue(date, out var old) && after.TryGetValue(date, out var @new))
+                {
+                    Compare($"{path}[{date}]", @new, true, old, true, defaults, changes);
+                }
+                else
+                {
+                    changes.Add(new FieldChange($"{path}[{date}]", old?.DeepClone(), after.GetValueOrDefault(date)?.DeepClone()));
+                }
+            }
+            return;
+        }
         if (want is JsonArray x && have is JsonArray y && x.Count == y.Count)
         {
             for (var i = 0; i < x.Count; i++)

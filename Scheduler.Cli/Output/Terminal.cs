@@ -13,7 +13,8 @@ public enum OutputFormat
 }
 
 /// <summary>A table column: its header and how a row's value is read from an API object.</summary>
-public sealed record Column(string Header, Func<JsonObject, string?> Value);
+/// <param name="StatusOf">The response schema whose status the column shows (<see cref="Statuses"/>): coloured by its meaning.</param>
+public sealed record Column(string Header, Func<JsonObject, string?> Value, string? StatusOf = null);
 
 /// <summary>
 /// Where output goes: results on stdout (tables for people; JSON and YAML, exactly the API's objects, for scripts), messages and
@@ -21,6 +22,8 @@ public sealed record Column(string Header, Func<JsonObject, string?> Value);
 /// </summary>
 public sealed class Terminal
 {
+    private const int Unwrapped = 100_000;
+
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public Terminal(OutputFormat format)
@@ -28,14 +31,14 @@ public sealed class Terminal
         Format = format;
         Out = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
         Error = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        // Piped output is read in logs and by tools: never wrapped (a long error stays one line a grep finds), instead of 80 columns.
         if (Console.IsOutputRedirected)
         {
-            // Piped tables are read by people in logs: wide rather than wrapped at 80 columns.
-            Out.Profile.Width = 240;
+            Out.Profile.Width = Unwrapped;
         }
         if (Console.IsErrorRedirected)
         {
-            Error.Profile.Width = 240;
+            Error.Profile.Width = Unwrapped;
         }
     }
 
@@ -84,12 +87,33 @@ public sealed class Terminal
         }
         foreach (var item in items)
         {
-            table.AddRow([.. columns.Select(c => new Text(c.Value(item) ?? "-"))]);
+            table.AddRow([.. columns.Select(c => c.Value(item) is { } value
+                ? new Text(value, c.StatusOf is { } schema ? new Style(Statuses.Of(schema, value).Colour) : Style.Plain)
+                : new Text("-"))]);
         }
-        Out.Write(table);
+        WriteTrimmed(table);
         if (nextCursor is not null)
         {
             Note($"more: add --cursor {nextCursor}");
+        }
+    }
+
+    /// <summary>A table without the spaces that pad each line to the table's width (they end up in logs, diffs and copied text).</summary>
+    private void WriteTrimmed(Table table)
+    {
+        using var buffer = new StringWriter();
+        var rendering = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(buffer),
+            Ansi = Out.Profile.Capabilities.Ansi ? AnsiSupport.Yes : AnsiSupport.No,
+            ColorSystem = (ColorSystemSupport)Out.Profile.Capabilities.ColorSystem,
+        });
+        rendering.Profile.Width = Out.Profile.Width;
+        rendering.Write(table);
+        var writer = Out.Profile.Out.Writer;
+        foreach (var line in buffer.ToString().TrimEnd('\n').Split('\n'))
+        {
+            writer.WriteLine(line.TrimEnd());
         }
     }
 

@@ -24,6 +24,14 @@ public static partial class YamlJson
     [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")]
     private static partial Regex Float();
 
+    /// <summary>
+    /// Plain text that YAML 1.1 tools (PyYAML, Ruby, many linters) read as something else though 1.2 reads a string: dates and
+    /// times (<c>2026-01-01</c>, <c>09:30</c> as a base-60 number), octal and base-60 numbers, <c>yes</c>/<c>no</c>/<c>on</c>/<c>off</c>;
+    /// and crons (<c>0 0 17 * * *</c>), which start with a digit. Written quoted, so that every reader agrees.
+    /// </summary>
+    [GeneratedRegex("^(?:[-+.]?[0-9]|(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$)")]
+    private static partial Regex Yaml11Ambiguous();
+
     /// <summary>The JSON of <paramref name="node"/>; <paramref name="marks"/> gets each value's position by path (<c>target.url</c>, <c>steps[1].id</c>).</summary>
     public static JsonNode? ToJson(YamlNode node, Dictionary<string, Mark> marks, string path = "")
     {
@@ -118,7 +126,8 @@ public static partial class YamlJson
                 }
                 var text = node.GetValue<string>();
                 var style = text.Contains('\n', StringComparison.Ordinal) ? ScalarStyle.Literal
-                    : Scalar(new YamlScalarNode(text) { Style = ScalarStyle.Plain }) is JsonValue v && v.GetValueKind() == JsonValueKind.String && text.Trim() == text
+                    : Scalar(new YamlScalarNode(text) { Style = ScalarStyle.Plain }) is JsonValue v && v.GetValueKind() == JsonValueKind.String && text.Trim() == text &&
+                        !Yaml11Ambiguous().IsMatch(text)
                         ? ScalarStyle.Any
                         : ScalarStyle.DoubleQuoted;
                 return new YamlScalarNode(text) { Style = style };

@@ -50,8 +50,13 @@ public static class JobCommands
     {
         var kind = new Argument<string>("kind") { Description = "schedule (one execution now) or workflow (one run now)" };
         kind.AcceptOnlyFromAmong("schedule", "workflow");
+        Completions.OfferKinds(kind, ["schedule", "workflow"]);
         var name = new Argument<string>("name") { Description = "Its name or id" };
-        var logicalDate = new Option<string?>("--logical-date") { Description = "History mode: run for this past instant (its occurrence and data interval)" };
+        Completions.OfferNames(name, kind);
+        var logicalDate = new Option<string?>("--logical-date")
+        {
+            Description = "History mode: run for this past instant or date (2026-12-01: midnight in the job's time zone, as backfill's --start), its occurrence and data interval",
+        };
         var parameters = Parameters();
         var command = new Command("trigger", "Fire a schedule or start a workflow run now, out of band") { kind, name, logicalDate, parameters };
         command.WithAction(async (invocation, cancellationToken) =>
@@ -78,7 +83,7 @@ public static class JobCommands
     private static Command Executions()
     {
         var schedule = new Option<string?>("--schedule") { Description = "Only this schedule's (name or id)" };
-        var status = new Option<string?>("--status") { Description = "pending, delivering, running, succeeded, failed, dead, cancelled…" };
+        var status = new Option<string?>("--status") { Description = string.Join(", ", Statuses.Listed("ExecutionResponse")) + " (dead: the dead letters)" };
         var limit = new Option<int>("--limit") { DefaultValueFactory = _ => 50, Description = "At most this many (newest first)" };
         var cursor = new Option<string?>("--cursor") { Description = "The next page, as the previous one said" };
         var command = new Command("executions", "List executions, newest first (--status dead: the dead letters)") { schedule, status, limit, cursor };
@@ -137,7 +142,7 @@ public static class JobCommands
         var run = new Argument<string>("run") { Description = "The workflow run's id" };
         var step = new Option<string>("--step") { Description = "The step to run again", Required = true };
         var downstream = new Option<bool>("--downstream") { Description = "Also every step downstream of it" };
-        var command = new Command("rerun", "Run a step of a finished workflow run again (resume a run: 'scheduleman rerun ID --step S')") { run, step, downstream };
+        var command = new Command("rerun", "Run a step of a finished workflow run again, alone or with what is downstream (to carry on a failed run from where it stopped: 'scheduleman resume run ID')") { run, step, downstream };
         command.WithAction(async (invocation, cancellationToken) =>
         {
             var result = await invocation.Client.SendAsync("RerunWorkflowStep", ResourceKind.Route(invocation.Get(run)!),
@@ -152,14 +157,16 @@ public static class JobCommands
     {
         var kind = new Argument<string>("kind") { Description = "schedule or workflow" };
         kind.AcceptOnlyFromAmong("schedule", "workflow");
+        Completions.OfferKinds(kind, ["schedule", "workflow"]);
         var name = new Argument<string>("name") { Description = "Its name or id" };
+        Completions.OfferNames(name, kind);
         var start = new Option<string>("--start") { Description = "The first interval's start (ISO 8601 instant or date)", Required = true };
         var end = new Option<string>("--end") { Description = "The end of the range (exclusive)", Required = true };
         var batch = new Option<string?>("--batch") { Description = "occurrence (default), day, week or month" };
         var maxActive = new Option<int?>("--max-active-runs") { Description = "Runs in flight at once" };
         var rerun = new Option<bool>("--rerun") { Description = "Run intervals that already succeeded too" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Only list the runs it would make" };
-        var wait = new Option<bool>("--wait") { Description = "Wait until it finishes, with a progress bar; exit 1 if any run failed" };
+        var wait = new Option<bool>("--wait") { Description = "Wait until it finishes, with a progress bar; exit 1 if any run failed or it was cancelled" };
         var parameters = Parameters();
         var command = new Command("backfill", "Run a job for each interval of a past range (\"rerun last week as seven daily runs\")")
         {
@@ -209,7 +216,7 @@ public static class JobCommands
             }
             backfill = await WaitAsync(invocation, Terminal.Text(backfill["id"])!, cancellationToken);
             ResourceCommands.Show(invocation, ResourceKind.Backfill, backfill);
-            return Terminal.Text(backfill["status"]) == "succeeded" ? ExitCodes.Ok : ExitCodes.Error;
+            return Statuses.BackfillFailed(backfill) ? ExitCodes.Error : ExitCodes.Ok;
         });
         return command;
     }
@@ -218,7 +225,7 @@ public static class JobCommands
     {
         var route = ResourceKind.Route(id);
         async Task<JsonObject> Read() => (await invocation.Client.SendAsync("GetBackfill", route, cancellationToken: cancellationToken)).Body!.AsObject();
-        static bool Finished(JsonObject b) => Terminal.Text(b["status"]) is "succeeded" or "failed" or "cancelled";
+        static bool Finished(JsonObject b) => Statuses.Of("BackfillResponse", Terminal.Text(b["status"])).Final;
         var current = await Read();
         if (invocation.Terminal.Interactive)
         {
@@ -257,11 +264,40 @@ public static class JobCommands
         command.WithAction(async (invocation, cancellationToken) =>
         {
             var result = await invocation.Client.SendAsync("Statistics", query: [new("window", invocation.Get(window))], cancellationToken: cancellationToken);
-            invocation.Terminal.Value(result.Body);
+            var terminal = invocation.Terminal;
+            if (terminal.Format != OutputFormat.Table || result.Body is not JsonObject stats)
+            {
+                terminal.Value(result.Body);
+                return ExitCodes.Ok;
+            }
+            terminal.Line($"Window {Terminal.Text(stats["window"])}, since {Terminal.When(stats["since"])}");
+            // One table per part of the answer (totals, schedules, targets, executors, runs…), its columns the rows' own fields.
+            foreach (var (part, value) in stats)
+            {
+                var rows = value switch
+                {
+                    JsonObject one => [one],
+                    JsonArray many => many.OfType<JsonObject>().ToList(),
+                    _ => null,
+                };
+                if (rows is null)
+                {
+                    continue;
+                }
+                terminal.Line("");
+                terminal.Line(Heading(part) + ":");
+                var fields = rows.SelectMany(r => r.Select(f => f.Key)).Distinct().ToList();
+                terminal.List(rows, [.. fields.Select(f => new Column(Heading(f).ToUpperInvariant(),
+                    o => f.EndsWith("At", StringComparison.Ordinal) ? Terminal.When(o[f]) : Terminal.Text(o[f])))]);
+            }
             return ExitCodes.Ok;
         });
         return command;
     }
+
+    /// <summary><c>runsInProgress</c> → <c>runs in progress</c>, <c>p95DurationMs</c> → <c>p95 duration ms</c>.</summary>
+    private static string Heading(string field) =>
+        string.Concat(field.Select((c, i) => char.IsUpper(c) && i > 0 ? " " + char.ToLowerInvariant(c) : c.ToString()));
 
     private static Command Audit()
     {

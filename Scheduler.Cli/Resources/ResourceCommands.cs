@@ -21,24 +21,37 @@ public static class ResourceCommands
                 result.AddError($"'{given}' is not a kind here; use one of {string.Join(", ", main)}");
             }
         });
-        argument.CompletionSources.Add(main);
+        Completions.OfferKinds(argument, main);
         return argument;
     }
 
-    private static Argument<string> NameArgument(bool optional = false) => new("name")
+    private static Argument<string> NameArgument(Argument<string> kind, bool optional = false)
     {
-        Description = "A name (schedules, calendars, outages, workflows, secrets) or an id",
-        Arity = optional ? ArgumentArity.ZeroOrOne : ArgumentArity.ExactlyOne,
-    };
+        var name = new Argument<string>("name")
+        {
+            Description = "A name (schedules, calendars, outages, workflows, secrets) or an id",
+            Arity = optional ? ArgumentArity.ZeroOrOne : ArgumentArity.ExactlyOne,
+        };
+        Completions.OfferNames(name, kind);
+        return name;
+    }
 
     private static Command Get()
     {
         var kind = KindArgument();
-        var name = NameArgument(optional: true);
+        var name = NameArgument(kind, optional: true);
         var limit = new Option<int>("--limit") { Description = "At most this many (one page, 1–500)", DefaultValueFactory = _ => 50 };
         var cursor = new Option<string?>("--cursor") { Description = "The next page, as the previous one said" };
-        var state = new Option<string?>("--state") { Description = "Schedules: active, paused, completed; outages: planned, in-force, ended, cancelled" };
-        var status = new Option<string?>("--status") { Description = "Executions, runs and backfills: by status (e.g. dead, failed, running)" };
+        // The values are the API document's, as the API checks them.
+        var state = new Option<string?>("--state")
+        {
+            Description = $"Schedules: {string.Join(", ", Statuses.Listed("ScheduleResponse"))}; outages: {string.Join(", ", Statuses.Listed("OutageResponse"))}",
+        };
+        var status = new Option<string?>("--status")
+        {
+            Description = $"Executions: {string.Join(", ", Statuses.Listed("ExecutionResponse"))}; runs: {string.Join(", ", Statuses.Listed("WorkflowRunResponse"))}; " +
+                $"backfills: {string.Join(", ", Statuses.Listed("BackfillResponse"))}",
+        };
         var command = new Command("get", "List objects of a kind, or show one") { kind, name, limit, cursor, state, status };
         command.WithAction(async (invocation, cancellationToken) =>
         {
@@ -80,7 +93,7 @@ public static class ResourceCommands
     private static Command Describe()
     {
         var kind = KindArgument();
-        var name = NameArgument();
+        var name = NameArgument(kind);
         var command = new Command("describe", "Show one object in full: a schedule with its next fire times and recent executions, a workflow with its recent runs, a backfill with its runs")
         {
             kind, name,
@@ -144,7 +157,7 @@ public static class ResourceCommands
     private static Command Delete()
     {
         var kind = KindArgument(ResourceKind.Schedule, ResourceKind.Calendar, ResourceKind.Workflow, ResourceKind.Secret, ResourceKind.Outage, ResourceKind.ApiKey);
-        var name = NameArgument();
+        var name = NameArgument(kind);
         var command = new Command("delete", "Delete a schedule, calendar, workflow or secret; cancel an outage; revoke an API key (by id)") { kind, name };
         command.WithAction(async (invocation, cancellationToken) =>
         {
@@ -171,9 +184,11 @@ public static class ResourceCommands
 
     private static Command StateChange(string verb)
     {
-        var kind = KindArgument(ResourceKind.Schedule, ResourceKind.Backfill);
-        var name = NameArgument();
-        var command = new Command(verb, verb == "pause" ? "Pause a schedule (nothing fires) or a backfill (no new runs start)" : "Resume a paused schedule or backfill")
+        var kind = verb == "pause" ? KindArgument(ResourceKind.Schedule, ResourceKind.Backfill) : KindArgument(ResourceKind.Schedule, ResourceKind.Backfill, ResourceKind.Run);
+        var name = NameArgument(kind);
+        var command = new Command(verb, verb == "pause"
+            ? "Pause a schedule (nothing fires) or a backfill (no new runs start)"
+            : "Resume a paused schedule or backfill, or a finished workflow run from where it stopped (its failed and not-run steps)")
         {
             kind, name,
         };
@@ -186,9 +201,12 @@ public static class ResourceCommands
                 ("pause", "schedule") => "PauseSchedule",
                 ("resume", "schedule") => "ResumeSchedule",
                 ("pause", _) => "PauseBackfill",
+                (_, "run") => "ResumeWorkflowRun",
                 _ => "ResumeBackfill",
             };
-            var result = await invocation.Client.SendAsync(operation, ResourceKind.Route(Terminal.Text(found["id"])!), ifMatch: etag, cancellationToken: cancellationToken);
+            // A run has no version to match: resuming one that is in progress is refused (409) instead.
+            var result = await invocation.Client.SendAsync(operation, ResourceKind.Route(Terminal.Text(found["id"])!), ifMatch: resource == ResourceKind.Run ? null : etag,
+                cancellationToken: cancellationToken);
             Show(invocation, resource, result.Body);
             return ExitCodes.Ok;
         });
@@ -198,7 +216,7 @@ public static class ResourceCommands
     private static Command Cancel()
     {
         var kind = KindArgument(ResourceKind.Execution, ResourceKind.Run, ResourceKind.Backfill, ResourceKind.Outage);
-        var name = NameArgument();
+        var name = NameArgument(kind);
         var command = new Command("cancel", "Cancel an execution, a workflow run, a backfill or an outage") { kind, name };
         command.WithAction(async (invocation, cancellationToken) =>
         {

@@ -47,7 +47,7 @@ public sealed record ResourceKind(string Name, string[] Aliases, string ListOper
             new("NAME", o => Text(o, "name")),
             new("KIND", o => Text(o, "kind")),
             new("WHEN", o => Text(o, "cron") ?? Terminal.When(o["runAt"]) ?? Text(o, "delay") ?? "on demand"),
-            new("STATE", o => Text(o, "state")),
+            new("STATE", o => Text(o, "state"), "ScheduleResponse"),
             new("NEXT FIRE", o => Terminal.When(o["nextFireAt"])),
             new("TARGET", Target),
             new("MANAGED BY", o => Text(o, "managedBy")),
@@ -62,7 +62,7 @@ public sealed record ResourceKind(string Name, string[] Aliases, string ListOper
             new("FROM", o => Terminal.When(o["from"])),
             new("TO", o => Terminal.When(o["to"])),
             new("POLICY", o => Text(o, "policy")),
-            new("STATE", o => Text(o, "state")),
+            new("STATE", o => Text(o, "state"), "OutageResponse"),
             new("LABELS", o => string.Join(",", o["labels"]?.AsObject().Select(l => $"{l.Key}={Terminal.Text(l.Value)}") ?? [])),
             new("MANAGED BY", o => Text(o, "managedBy")),
         ],
@@ -84,7 +84,7 @@ public sealed record ResourceKind(string Name, string[] Aliases, string ListOper
             new("SCHEDULE", o => Text(o, "scheduleName")),
             new("FOR", o => Terminal.When(o["scheduledFor"])),
             new("ORIGIN", o => Text(o, "origin")),
-            new("STATUS", o => Text(o, "status")),
+            new("STATUS", o => Text(o, "status"), "ExecutionResponse"),
             new("ATTEMPT", o => $"{Text(o, "attempt")}/{Text(o, "maxAttempts")}"),
             new("LAST ERROR", o => Text(o, "lastError")),
         ]);
@@ -94,7 +94,7 @@ public sealed record ResourceKind(string Name, string[] Aliases, string ListOper
             new("ID", o => Text(o, "id")),
             new("WORKFLOW", o => Text(o, "workflowName")),
             new("ORIGIN", o => Text(o, "origin")),
-            new("STATUS", o => Text(o, "status")),
+            new("STATUS", o => Text(o, "status"), "WorkflowRunResponse"),
             new("LOGICAL DATE", o => Terminal.When(o["logicalDate"])),
             new("CREATED", o => Terminal.When(o["createdAt"])),
         ]);
@@ -105,7 +105,7 @@ public sealed record ResourceKind(string Name, string[] Aliases, string ListOper
             new("JOB", o => Text(o, "job")),
             new("FROM", o => Terminal.When(o["start"])),
             new("TO", o => Terminal.When(o["end"])),
-            new("STATUS", o => Text(o, "status")),
+            new("STATUS", o => Text(o, "status"), "BackfillResponse"),
             new("DONE", o => o["progress"] is JsonObject p ? $"{Terminal.Text(p["succeeded"])}+{Terminal.Text(p["failed"])} failed / {Terminal.Text(p["total"])}" : null),
         ]);
 

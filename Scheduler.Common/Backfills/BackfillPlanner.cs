@@ -192,14 +192,9 @@ public static class BackfillPlanner
             errors.Add(field, "is required (an ISO 8601 instant, or a date YYYY-MM-DD read in the job's time zone)");
             return null;
         }
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        if (HistoryMode.ParseInstantOrDate(text, zone) is { } at)
         {
-            return ZoneTime.ToInstant(date, TimeOnly.MinValue, zone);
-        }
-        if (text.Contains('T', StringComparison.Ordinal) &&
-            DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
-        {
-            return at.ToUniversalTime();
+            return at;
         }
         errors.Add(field, $"'{ValidationErrors.Excerpt(text)}' is neither an ISO 8601 instant (2026-11-23T00:00:00Z) nor a date (2026-11-23)");
         return null;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Scheduler.Common.Schedules;
+using Scheduler.Common.Time;
 using Scheduler.Common.Validation;
 
 namespace Scheduler.Common.Backfills;
@@ -9,8 +10,9 @@ namespace Scheduler.Common.Backfills;
 public sealed record RunNowRequest
 {
     /// <summary>
-    /// History mode: run as if it were then. For a cron job, the latest occurrence at or before this instant, with its data
-    /// interval; for other jobs this instant as it is. Not in the future.
+    /// History mode: run as if it were then. An ISO 8601 instant, or a date (<c>2026-12-01</c>: midnight in the job's time zone,
+    /// as a backfill's bounds). For a cron job, the latest occurrence at or before it, with its data interval; for other jobs
+    /// this instant as it is. Not in the future.
     /// </summary>
     public string? LogicalDate { get; init; }
 
@@ -31,11 +33,14 @@ public sealed record HistoryRun(DateTimeOffset? LogicalDate, DataInterval? Inter
 public static class HistoryMode
 {
     /// <param name="occurrences">The job's occurrences (with its calendar); null for a workflow (no timing: dates are taken as they are).</param>
-    public static HistoryRun Resolve(RunNowRequest request, Occurrences? occurrences, bool recurring, DateTimeOffset now, ValidationErrors errors)
+    /// <param name="zone">Where a date without a time (<c>2026-12-01</c>) is midnight: the job's zone (UTC for a workflow), as a backfill's bounds.</param>
+    public static HistoryRun Resolve(RunNowRequest request, Occurrences? occurrences, bool recurring, DateTimeOffset now, ValidationErrors errors,
+        TimeZoneInfo? zone = null)
     {
-        var logical = Instant(request.LogicalDate, "logicalDate", now, errors);
-        var start = Instant(request.IntervalStart, "intervalStart", now, errors);
-        var end = Instant(request.IntervalEnd, "intervalEnd", now, errors);
+        zone ??= TimeZoneInfo.Utc;
+        var logical = Instant(request.LogicalDate, "logicalDate", zone, now, errors);
+        var start = Instant(request.IntervalStart, "intervalStart", zone, now, errors);
+        var end = Instant(request.IntervalEnd, "intervalEnd", zone, now, errors);
         if (!errors.IsValid)
         {
             return new HistoryRun(null, null);
@@ -71,23 +76,35 @@ public static class HistoryMode
         return new HistoryRun(occurrence, occurrences.IntervalEndingAt(occurrence));
     }
 
-    private static DateTimeOffset? Instant(string? text, string field, DateTimeOffset now, ValidationErrors errors)
+    /// <summary>An ISO 8601 instant, or a date (<c>2026-11-23</c>: midnight in <paramref name="zone"/>); null when it is neither.</summary>
+    public static DateTimeOffset? ParseInstantOrDate(string text, TimeZoneInfo zone)
+    {
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            return ZoneTime.ToInstant(date, TimeOnly.MinValue, zone);
+        }
+        return text.Contains('T', StringComparison.Ordinal) &&
+            DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+            ? at.ToUniversalTime()
+            : null;
+    }
+
+    private static DateTimeOffset? Instant(string? text, string field, TimeZoneInfo zone, DateTimeOffset now, ValidationErrors errors)
     {
         if (text is null)
         {
             return null;
         }
-        if (!text.Contains('T', StringComparison.Ordinal) ||
-            !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+        if (ParseInstantOrDate(text, zone) is not { } at)
         {
-            errors.Add(field, $"'{ValidationErrors.Excerpt(text)}' is not an ISO 8601 instant, e.g. 2026-11-24T00:00:00Z");
+            errors.Add(field, $"'{ValidationErrors.Excerpt(text)}' is neither an ISO 8601 instant (2026-11-24T00:00:00Z) nor a date (2026-11-24)");
             return null;
         }
         if (at > now)
         {
-            errors.Add(field, $"is in the future ({at.ToUniversalTime():O}); history mode runs the past — for a later run, create a one-shot");
+            errors.Add(field, $"is in the future ({at:O}); history mode runs the past — for a later run, create a one-shot");
             return null;
         }
-        return at.ToUniversalTime();
+        return at;
     }
 }

@@ -30,8 +30,14 @@ public sealed record HolidayRequest
 /// <summary>A country's public holidays (the PublicHoliday library) for the years <see cref="FromYear"/> to <see cref="ToYear"/>.</summary>
 public sealed record PublicHolidaysRequest
 {
-    /// <summary>ISO 3166-1 alpha-2 code, e.g. <c>GB</c>, <c>US</c>, <c>DE</c>.</summary>
+    /// <summary>ISO 3166-1 alpha-2 code, e.g. <c>GB</c>, <c>US</c>, <c>DE</c>, as the library means it: <c>GB</c> is England and Wales.</summary>
     public string? Country { get; init; }
+
+    /// <summary>
+    /// An ISO 3166-2 subdivision of <see cref="Country"/> with holidays of its own, e.g. <c>GB-SCT</c> (Scotland), <c>GB-NIR</c>,
+    /// <c>DE-BY</c>, <c>AU-VIC</c>, <c>CH-GE</c>; one the library does not know (<c>US-NY</c>) is refused by name.
+    /// </summary>
+    public string? Subdivision { get; init; }
 
     public int? FromYear { get; init; }
 

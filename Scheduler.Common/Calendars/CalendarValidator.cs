@@ -97,9 +97,18 @@ public static class CalendarValidator
             var country = seed.Country?.Trim().ToUpperInvariant();
             var from = seed.FromYear ?? DateTime.UtcNow.Year;
             var to = seed.ToYear ?? from;
+            var subdivision = seed.Subdivision?.Trim().ToUpperInvariant();
             if (country is null || !PublicHolidays.Countries.Contains(country))
             {
-                errors.Add("publicHolidays.country", $"'{ValidationErrors.Excerpt(seed.Country ?? "null")}' is not a country the holiday library knows; use one of {string.Join(", ", PublicHolidays.Countries)}");
+                errors.Add("publicHolidays.country", $"'{ValidationErrors.Excerpt(seed.Country ?? "null")}' is not a country the holiday library knows; use one of {string.Join(", ", PublicHolidays.Countries)}" +
+                    " (GB is England and Wales; a subdivision such as GB-SCT goes in publicHolidays.subdivision)");
+            }
+            else if (subdivision is not null && !(subdivision.StartsWith(country + "-", StringComparison.Ordinal) && PublicHolidays.Subdivisions.Contains(subdivision)))
+            {
+                var known = PublicHolidays.Subdivisions.Where(s => s.StartsWith(country + "-", StringComparison.Ordinal)).ToList();
+                errors.Add("publicHolidays.subdivision", $"'{ValidationErrors.Excerpt(seed.Subdivision!)}' is not a subdivision of {country} the holiday library knows; " + (known.Count > 0
+                    ? $"use one of {string.Join(", ", known)}"
+                    : $"it has no holidays by region for {country}, only the country's (regions it knows: {string.Join(", ", PublicHolidays.Subdivisions.Select(s => s[..2]).Distinct())})"));
             }
             if (from is < FirstYear or > LastYear || to is < FirstYear or > LastYear || to < from || to - from + 1 > MaxSeedYears)
             {
@@ -107,7 +116,7 @@ public static class CalendarValidator
             }
             else if (errors.IsValid)
             {
-                foreach (var holiday in PublicHolidays.For(country!, from, to))
+                foreach (var holiday in PublicHolidays.For(country!, from, to, subdivision))
                 {
                     // A holiday given by hand keeps its name.
                     holidays.TryAdd(holiday.Date, holiday.Name);

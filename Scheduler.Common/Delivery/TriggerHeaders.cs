@@ -20,6 +20,12 @@ public static class TriggerHeaders
     /// <summary>The occurrence's scheduled instant, ISO 8601 UTC.</summary>
     public const string ScheduledFor = "scheduleman-scheduled-for";
 
+    /// <summary>
+    /// The date the run is for, ISO 8601 UTC: the scheduled instant, or in history mode and for a backfill's runs the logical
+    /// date (a backfill's run is scheduled when the backfill makes it, so <see cref="ScheduledFor"/> alone does not say which day it is for).
+    /// </summary>
+    public const string LogicalDate = "scheduleman-logical-date";
+
     /// <summary>1 for the first attempt.</summary>
     public const string Attempt = "scheduleman-attempt";
 
@@ -47,6 +53,7 @@ public static class TriggerHeaders
             yield return (ScheduleId, scheduleId.ToString());
         }
         yield return (ScheduledFor, trigger.ScheduledFor.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        yield return (LogicalDate, trigger.EffectiveLogicalDate.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
         yield return (Attempt, trigger.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (trigger.Callback is { } callback)
         {

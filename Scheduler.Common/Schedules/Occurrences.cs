@@ -120,9 +120,13 @@ public sealed class Occurrences
     public IReadOnlyList<Adjustment> Adjustments(DateTimeOffset from, DateTimeOffset to, int limit = 50)
     {
         var notes = new List<Adjustment>();
-        if (_cron is null || _calendar is null || _timing.BusinessDays is not { } rule || rule.DaysOfMonth.Count > 0)
+        if (_cron is null || _calendar is null || _timing.BusinessDays is not { } rule)
         {
             return notes;
+        }
+        if (rule.DaysOfMonth.Count > 0)
+        {
+            return MonthDayAdjustments(_calendar, rule.DaysOfMonth, from, to, limit);
         }
         var zone = _cron.Zone;
         var day = LocalDate(from, zone);
@@ -144,6 +148,59 @@ public sealed class Occurrences
         }
         return notes;
     }
+
+    /// <summary>
+    /// For <c>businessDaysOfMonth</c>: each month's nth business day that is not the month's nth day (a weekend or holiday moved
+    /// it), as the calendar day's occurrence moved to the business day's, as <c>L</c> with <c>previous</c> phrases it.
+    /// </summary>
+    private List<Adjustment> MonthDayAdjustments(BusinessCalendar calendar, IReadOnlyCollection<int> positions, DateTimeOffset from, DateTimeOffset to, int limit)
+    {
+        var notes = new List<Adjustment>();
+        var zone = _cron!.Zone;
+        var first = LocalDate(from, zone);
+        var last = LocalDate(to, zone);
+        // Bounded as the daily scan is: no more months than MaxScanDays spans.
+        for (var month = new DateOnly(first.Year, first.Month, 1); month <= last && notes.Count < limit && month.DayNumber - first.DayNumber < MaxScanDays; month = month.AddMonths(1))
+        {
+            var days = DateTime.DaysInMonth(month.Year, month.Month);
+            foreach (var n in positions.Order())
+            {
+                if (Math.Abs(n) > days || calendar.NthOfMonth(month.Year, month.Month, n) is not { } business)
+                {
+                    continue;
+                }
+                var plain = n > 0 ? month.AddDays(n - 1) : month.AddDays(days + n);
+                if (business == plain || FirstOn(business, from) is not { } fires)
+                {
+                    continue;
+                }
+                // Listed as the daily rules list theirs: by the occurrence the calendar moved, up to the last fire time shown.
+                var occurrence = ZoneTime.ToInstant(plain, TimeOnly.FromTimeSpan(TimeZoneInfo.ConvertTime(fires, zone).TimeOfDay), zone);
+                if (occurrence > to)
+                {
+                    continue;
+                }
+                // The first day in between that is not a business day says why (31 Jan is a Sunday; 1 Jan is New Year's Day).
+                var step = n > 0 ? 1 : -1;
+                var cause = plain;
+                while (calendar.IsBusinessDay(cause) && cause != business)
+                {
+                    cause = cause.AddDays(-step);
+                }
+                var why = calendar.WhyNotBusinessDay(cause) is { } reason ? $"{cause:d MMM} is {reason}" : "";
+                notes.Add(new Adjustment(occurrence, fires,
+                    $"the {Ordinal(n)} business day of {month:MMMM yyyy} in {calendar.Name} is {business:d MMM}, not {plain:d MMM}" + (why.Length > 0 ? $": {why}" : "")));
+            }
+        }
+        return notes;
+    }
+
+    private static string Ordinal(int n) => n switch
+    {
+        -1 => "last",
+        < 0 => $"{Ordinal(-n)} to last",
+        _ => n + ((n % 100) is 11 or 12 or 13 ? "th" : (n % 10) switch { 1 => "st", 2 => "nd", 3 => "rd", _ => "th" }),
+    };
 
     private DateTimeOffset? NextBusinessOccurrence(BusinessCalendar calendar, BusinessDayRule rule, DateTimeOffset after)
     {

@@ -16,7 +16,8 @@ internal static class HistoryRuns
     public static ManualRun? ForSchedule(ScheduleRecord schedule, BusinessCalendar? calendar, RunNowRequest request, DateTimeOffset now, ValidationErrors errors)
     {
         var timing = schedule.Timing;
-        var run = HistoryMode.Resolve(request, timing.OccurrencesIfCalendar(calendar), timing.IsRecurring, now, errors);
+        var zone = timing.TimeZone is { } id ? TimeZoneInfo.FindSystemTimeZoneById(id) : TimeZoneInfo.Utc;
+        var run = HistoryMode.Resolve(request, timing.OccurrencesIfCalendar(calendar), timing.IsRecurring, now, errors, zone);
         var parameters = ParameterValidator.Resolve(schedule.Parameters, request.Parameters, "parameters", errors);
         if (!errors.IsValid)
         {

@@ -11,7 +11,7 @@ namespace Scheduler.Crud.Api.Executions;
 
 public static class ExecutionsApi
 {
-    private static readonly string[] Statuses =
+    internal static readonly string[] Statuses =
         ["pending", "delivering", "delivered", "running", "failed", "cancelling", "waiting", "succeeded", "dead", "skipped", "cancelled"];
 
     public static IEndpointRouteBuilder MapExecutionsApi(this IEndpointRouteBuilder app)

@@ -82,6 +82,11 @@ internal static class OpenApiDocumentation
                     required.Remove(property.Name);
                 }
             }
+            // Each resource's status as a closed set, the API's own: clients (the CLI) take every value from the document.
+            if (StatusSets.TryGetValue(type, out var set) && schema.Properties?.TryGetValue(set.Property, out var status) == true && status is OpenApiSchema statusSchema)
+            {
+                statusSchema.Enum = [.. set.Values.Select(v => (JsonNode)JsonValue.Create(v))];
+            }
             // RFC 7807 allows extension members, and every problem carries one: traceId, to find the request in traces and logs.
             if (type == typeof(ProblemDetails) || type == typeof(HttpValidationProblemDetails))
             {
@@ -197,6 +202,15 @@ internal static class OpenApiDocumentation
         });
         return options;
     }
+
+    private static readonly Dictionary<Type, (string Property, string[] Values)> StatusSets = new()
+    {
+        [typeof(ScheduleResponse)] = ("state", SchedulesApi.States),
+        [typeof(Outages.OutageResponse)] = ("state", Outages.OutagesApi.States),
+        [typeof(Executions.ExecutionResponse)] = ("status", Executions.ExecutionsApi.Statuses),
+        [typeof(Workflows.WorkflowRunResponse)] = ("status", Workflows.WorkflowRunsApi.Statuses),
+        [typeof(Backfills.BackfillResponse)] = ("status", Backfills.BackfillsApi.Statuses),
+    };
 
     // Nullable as a type (["null", "string"]) or as a choice (oneOf: [{type: null}, {$ref: …}], as nullable JSON values are).
     private static bool MayBeNull(IOpenApiSchema property) =>

@@ -26,7 +26,7 @@ public sealed record OutagePage(IReadOnlyList<OutageResponse> Items, string? Nex
 /// <summary>Scheduled outages: planned quiet periods in which matching schedules skip or defer their occurrences.</summary>
 public static class OutagesApi
 {
-    private static readonly string[] States = ["planned", "in-force", "ended", "cancelled"];
+    internal static readonly string[] States = ["planned", "in-force", "ended", "cancelled"];
 
     public static IEndpointRouteBuilder MapOutagesApi(this IEndpointRouteBuilder app)
     {

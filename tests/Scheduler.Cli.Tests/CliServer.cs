@@ -52,6 +52,30 @@ public sealed class CliServer : IAsyncLifetime
 
     public string Tail() => _api?.Tail() ?? "";
 
+    /// <summary>The source that manages the schedule of this name (null: made in the API or the UI).</summary>
+    public async Task<string?> ManagedByAsync(string name) =>
+        (string?)(await GetAsync($"/api/v1/schedules?name={name}"))["items"]!.AsArray().Single(s => (string?)s!["name"] == name)!["managedBy"];
+
+    /// <summary>A CLI with a fresh config, logged in to this server with the admin key.</summary>
+    public async Task<CliRunner> LoggedInAsync()
+    {
+        var cli = new CliRunner(TemporaryDirectory());
+        var login = await cli.RunAsync("login", "--url", Address.ToString(), "--key", AdminKey);
+        Assert.True(login.ExitCode == 0, login.ToString());
+        return cli;
+    }
+
+    /// <summary>A YAML document of a manual schedule (nothing fires it) sending to Kafka.</summary>
+    public static string ManualJob(string name) => $$"""
+        apiVersion: scheduleman/v1
+        kind: Schedule
+        metadata:
+          name: {{name}}
+        spec:
+          manual: true
+          target: {type: kafka, topic: jobs}
+        """;
+
     /// <summary>Reads an API path as JSON (with the admin key).</summary>
     public async Task<JsonNode> GetAsync(string path) => JsonNode.Parse(await Http.GetStringAsync(path))!;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Scheduler.Cli.Output;
+using Scheduler.Testing;
 using YamlDotNet.RepresentationModel;
 
 namespace Scheduler.Cli.Tests;
@@ -115,6 +116,42 @@ public sealed class CommandTests(CliServer server) : IClassFixture<CliServer>
 
         Assert.Equal(0, (await cli.RunAsync("delete", "schedule", "on-demand-load")).ExitCode);
         Assert.Equal(ExitCodes.NotFound, (await cli.RunAsync("get", "schedule", "on-demand-load")).ExitCode);
+    }
+
+    [Fact]
+    public async Task Backfill_wait_ends_when_the_backfill_completes_or_is_cancelled_with_its_outcome_as_exit_code()
+    {
+        var cli = await LoggedInAsync(server);
+        await SourceAsync(cli, "waited-load");
+
+        // With no executor a backfill runs until cancelled: this one covers the week, so that the next has nothing left to run.
+        const string Start = "2026-11-01T00:00:00Z", End = "2026-11-08T00:00:00Z";
+        var first = await cli.RunAsync("backfill", "schedule", "waited-load", "--start", Start, "--end", End, "-o", "json");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Equal("running", (string)first.Json["status"]!);
+
+        // Every interval covered: completed as it is made (the wait once looked for "succeeded", which a backfill never is, and spun forever).
+        var covered = await cli.RunAsync("backfill", "schedule", "waited-load", "--start", Start, "--end", End, "--wait", "-o", "json");
+        Assert.True(covered.ExitCode == 0, covered.ToString());
+        Assert.Equal(("completed", 7), ((string)covered.Json["status"]!, (int)covered.Json["progress"]!["covered"]!));
+
+        // Run again regardless, waited for, and cancelled meanwhile: the wait ends, with exit 1.
+        var waiting = cli.RunAsync("backfill", "schedule", "waited-load", "--start", Start, "--end", End, "--rerun", "--wait", "-o", "json");
+        string? id = null;
+        await WaitFor.ConditionAsync(async () =>
+        {
+            id = (await server.GetAsync("/api/v1/backfills?status=running"))["items"]!.AsArray().Select(b => (string?)b!["id"])
+                .FirstOrDefault(b => b != (string)first.Json["id"]!);
+            return id is not null || waiting.IsCompleted;
+        }, TimeSpan.FromSeconds(60), "the second backfill to be made");
+        if (waiting.IsCompleted)
+        {
+            Assert.Fail("the wait ended before the cancel: " + await waiting);
+        }
+        (await server.Http.PostAsync($"/api/v1/backfills/{id}/cancel", null)).EnsureSuccessStatusCode();
+        var cancelled = await waiting;
+        Assert.True(cancelled.ExitCode == ExitCodes.Error, cancelled.ToString());
+        Assert.Equal("cancelled", (string)cancelled.Json["status"]!);
     }
 
     [Fact]

@@ -24,6 +24,23 @@ public sealed partial class ContractTests
     }
 
     [Fact]
+    public void Every_status_the_document_lists_for_a_resource_is_one_the_cli_gives_a_meaning()
+    {
+        foreach (var (schema, (_, values)) in Output.Statuses.Known)
+        {
+            var listed = Output.Statuses.Listed(schema);
+            Assert.True(listed.Count > 0, $"{schema}: the document lists no values for its status (an enum): regenerate docs/openapi.json");
+            Assert.Equal(listed.Order(StringComparer.Ordinal), values.Keys.Order(StringComparer.Ordinal));
+        }
+        // Each status field of a response the CLI shows is in the table (a new resource with a status cannot be forgotten).
+        var withStatus = ApiContract.Embedded.Document["components"]!["schemas"]!.AsObject()
+            .Where(s => s.Key.EndsWith("Response", StringComparison.Ordinal) &&
+                (s.Value!["properties"]?["status"]?["enum"] is not null || s.Value!["properties"]?["state"]?["enum"] is not null))
+            .Select(s => s.Key).Order(StringComparer.Ordinal);
+        Assert.Equal(withStatus, Output.Statuses.Known.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Every_operation_and_schema_the_cli_names_is_in_the_document()
     {
         var document = ApiContract.Embedded.Document;

@@ -36,7 +36,8 @@ public sealed class DeclarativeTests(CliServer server) : IClassFixture<CliServer
         Assert.Contains("5 to create", applied.Error, StringComparison.Ordinal);
         var schedules = (await server.GetAsync("/api/v1/schedules"))["items"]!.AsArray();
         Assert.Equal(["month-end-report", "nightly-etl"], schedules.Select(s => (string)s!["name"]!).Order());
-        Assert.All(schedules, s => Assert.Equal("ops/schedules", (string?)s!["managedBy"]));
+        // The path inside the repository, not the checkout folder it happens to be in ("ops").
+        Assert.All(schedules, s => Assert.Equal("schedules", (string?)s!["managedBy"]));
 
         var unchanged = await cli.RunInAsync(repo.Root, "diff", "-f", "schedules", "--exit-code");
         Assert.True(unchanged.ExitCode == 0, unchanged.ToString());
@@ -78,7 +79,7 @@ public sealed class DeclarativeTests(CliServer server) : IClassFixture<CliServer
         Assert.True(export.ExitCode == 0, export.ToString());
         Assert.Equal(["calendars.yaml", "outages.yaml", "schedules.yaml", "workflows.yaml"],
             Directory.GetFiles(Path.Combine(repo.Root, "exported")).Select(Path.GetFileName).Order());
-        var reapplied = await cli.RunInAsync(repo.Root, "apply", "-f", "exported", "--source", "ops/schedules");
+        var reapplied = await cli.RunInAsync(repo.Root, "apply", "-f", "exported", "--source", "schedules");
         Assert.True(reapplied.ExitCode == 0, reapplied.ToString());
         Assert.Contains("Nothing to do", reapplied.Error, StringComparison.Ordinal);
         Assert.Contains("5 unchanged", reapplied.Error, StringComparison.Ordinal);

@@ -48,6 +48,36 @@ public sealed class YamlAndDiffTests
     }
 
     [Fact]
+    public void Dates_times_crons_and_yaml_1_1_booleans_are_written_quoted_so_every_yaml_reader_reads_strings()
+    {
+        var value = JsonNode.Parse("""
+            {"date": "2026-01-01", "time": "09:30", "cron": "0 0 17 * * *", "octal": "0755", "negative": "-1d", "yes": "yes", "off": "Off",
+             "name": "month-end", "zone": "Europe/London"}
+            """)!;
+        var yaml = YamlJson.Write([value]);
+        foreach (var quoted in new[] { "\"2026-01-01\"", "\"09:30\"", "\"0 0 17 * * *\"", "\"0755\"", "\"-1d\"", "yes: \"yes\"", "off: \"Off\"" })
+        {
+            Assert.Contains(quoted, yaml, StringComparison.Ordinal);
+        }
+        Assert.Contains("name: month-end\n", yaml, StringComparison.Ordinal);
+        Assert.Contains("zone: Europe/London\n", yaml, StringComparison.Ordinal);
+        Assert.True(JsonNode.DeepEquals(value, Read(yaml)), yaml);
+    }
+
+    [Fact]
+    public void A_calendar_whose_holidays_change_differs_by_one_change_per_date()
+    {
+        var changes = Compare(ResourceKind.Calendar,
+            """{"weekendDays": ["saturday", "sunday"], "holidays": [{"date": "2026-12-25", "name": "Christmas Day"}, {"date": "2026-12-28", "name": "Boxing Day (substitute)"}, {"date": "2026-12-31", "name": "Office closed"}]}""",
+            """{"name": "c", "weekendDays": ["saturday", "sunday"], "holidays": [{"date": "2026-12-25", "name": "Christmas"}, {"date": "2026-12-26", "name": "Boxing Day"}, {"date": "2026-12-28", "name": "Boxing Day (substitute)"}]}""");
+        Assert.Equal(["holidays[2026-12-25].name", "holidays[2026-12-26]", "holidays[2026-12-31]"], changes.Select(c => c.Path));
+        Assert.Equal(("Christmas", "Christmas Day"), ((string)changes[0].Before!, (string)changes[0].After!));
+        Assert.Null(changes[1].After);
+        Assert.Null(changes[2].Before);
+        Assert.Equal("Office closed", (string)changes[2].After!["name"]!);
+    }
+
+    [Fact]
     public void Aliases_cannot_expand_a_small_file_into_a_huge_document()
     {
         var bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + string.Join("", Enumerable.Range(0, 6).Select(i =>

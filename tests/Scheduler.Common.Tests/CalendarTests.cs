@@ -92,6 +92,41 @@ public class CalendarTests
     }
 
     [Fact]
+    public void A_subdivision_has_its_own_holidays_where_the_library_knows_it_and_is_refused_by_name_where_not()
+    {
+        static IReadOnlyList<Holiday>? Seed(string country, string? subdivision, out IDictionary<string, string[]> errors)
+        {
+            errors = CalendarValidator.Validate(new CalendarRequest
+            {
+                Name = "c",
+                PublicHolidays = new PublicHolidaysRequest { Country = country, Subdivision = subdivision, FromYear = 2027, ToYear = 2027 },
+            }, out var definition).ToDictionary();
+            return definition?.Holidays;
+        }
+        // GB is England and Wales: Scotland adds 2 January and St Andrew's Day; Northern Ireland St Patrick's Day and the Twelfth.
+        var gb = Seed("GB", null, out _)!.Select(h => h.Date).ToList();
+        Assert.Equal(gb, Seed("GB", "GB-ENG", out _)!.Select(h => h.Date));
+        var scotland = Seed("GB", "gb-sct", out _)!.Select(h => h.Date).ToList();
+        Assert.Contains(new DateOnly(2027, 1, 4), scotland); // 2 January 2027 is a Saturday: observed on Monday the 4th
+        Assert.Contains(new DateOnly(2027, 11, 30), scotland);
+        Assert.DoesNotContain(new DateOnly(2027, 3, 29), scotland); // no Easter Monday in Scotland
+        var northernIreland = Seed("GB", "GB-NIR", out _)!.Select(h => h.Date).ToList();
+        Assert.Contains(new DateOnly(2027, 3, 17), northernIreland);
+        Assert.Contains(new DateOnly(2027, 7, 12), northernIreland);
+        // Bavaria keeps Epiphany and Corpus Christi, which Germany as a whole does not.
+        var bavaria = Seed("DE", "DE-BY", out _)!.Select(h => h.Date).ToList();
+        Assert.Contains(new DateOnly(2027, 1, 6), bavaria);
+        Assert.DoesNotContain(new DateOnly(2027, 1, 6), Seed("DE", null, out _)!.Select(h => h.Date));
+
+        Assert.Null(Seed("US", "US-NY", out var us));
+        Assert.Contains("'US-NY' is not a subdivision of US the holiday library knows; it has no holidays by region for US", Assert.Single(us["publicHolidays.subdivision"]), StringComparison.Ordinal);
+        Assert.Null(Seed("GB", "DE-BY", out var elsewhere));
+        Assert.Contains("use one of GB-ENG, GB-NIR, GB-SCT, GB-WLS", Assert.Single(elsewhere["publicHolidays.subdivision"]), StringComparison.Ordinal);
+        Assert.Null(Seed("XX", null, out var country));
+        Assert.Contains("GB is England and Wales", Assert.Single(country["publicHolidays.country"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_validator_names_each_bad_field_and_seeds_from_a_country()
     {
         var errors = CalendarValidator.Validate(new CalendarRequest

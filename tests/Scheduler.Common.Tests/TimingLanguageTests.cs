@@ -122,6 +122,23 @@ public class TimingLanguageTests
     }
 
     [Fact]
+    public void The_preview_of_business_days_of_the_month_says_which_were_moved_and_why_as_L_with_previous_does()
+    {
+        // January 2027: the 31st is a Sunday, the 1st New Year's Day (a Friday): the last business day is the 29th, the first the 4th.
+        var from = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var to = new DateTimeOffset(2027, 2, 1, 0, 0, 0, TimeSpan.Zero);
+        var last = Assert.Single(Timing("0 0 17 * * *", "Europe/London", ["-1"]).Occurrences(England).Adjustments(from, to));
+        Assert.Equal("the last business day of January 2027 in uk-business is 29 Jan, not 31 Jan: 31 Jan is a Sunday", last.Reason);
+        Assert.Equal((new DateTimeOffset(2027, 1, 31, 17, 0, 0, TimeSpan.Zero), new DateTimeOffset(2027, 1, 29, 17, 0, 0, TimeSpan.Zero)), (last.Occurrence, last.MovedTo));
+        var phrased = Timing("0 0 17 L * *", "Europe/London", ["previous"]).Occurrences(England).Adjustments(from, to);
+        Assert.Equal(last.MovedTo, Assert.Single(phrased).MovedTo);
+
+        var firstAndSecond = Timing("0 0 9 * * *", "Europe/London", ["1", "2"]).Occurrences(England).Adjustments(from, to);
+        Assert.Equal(["the 1st business day of January 2027 in uk-business is 4 Jan, not 1 Jan: 1 Jan is New Year's Day",
+            "the 2nd business day of January 2027 in uk-business is 5 Jan, not 2 Jan: 2 Jan is a Saturday"], firstAndSecond.Select(a => a.Reason));
+    }
+
+    [Fact]
     public void Every_field_that_is_wrong_is_reported_at_once()
     {
         var errors = new ValidationErrors();

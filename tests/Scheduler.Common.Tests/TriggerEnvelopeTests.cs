@@ -45,6 +45,20 @@ public sealed class TriggerEnvelopeTests
         Assert.NotEqual(first.ToArray(), second.ToArray());
     }
 
+    [Theory]
+    [MemberData(nameof(Triggers))]
+    public void Webhooks_and_messages_carry_the_logical_date_in_a_header_a_backfills_being_the_day_it_is_for(string kind)
+    {
+        var trigger = Trigger(kind);
+        foreach (var webhook in new[] { true, false })
+        {
+            var headers = TriggerHeaders.For(trigger, webhook).ToDictionary(h => h.Name, h => h.Value);
+            Assert.Equal(trigger.EffectiveLogicalDate, DateTimeOffset.Parse(headers[TriggerHeaders.LogicalDate], System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(kind == "backfill" ? At.AddDays(-1) : At, DateTimeOffset.Parse(headers[TriggerHeaders.LogicalDate], System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(At, DateTimeOffset.Parse(headers[TriggerHeaders.ScheduledFor], System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
     private static TriggerContext Trigger(string kind) => kind switch
     {
         "plain" => new TriggerContext(Guid.CreateVersion7(), Guid.NewGuid(), "nightly \"report\" ✓", At, 1),

@@ -98,6 +98,10 @@ public class BackfillTests
         var sunday = bodies.Single(b => (string)b["from"]! == "2026-10-24T05:00:00Z");
         Assert.Equal(("2026-10-25T06:00:00Z", "2026-10-25", "us", "false"), ((string)sunday["to"]!, (string)sunday["day"]!, (string)sunday["region"]!, (string)sunday["full"]!));
 
+        // Each run's logical date is in a header too: its scheduledFor is when the backfill made it, not the day it is for.
+        Assert.Equal(expected.Select(e => e.To).Order(), (await h.Echo.ReceivedAsync(scheduleId))
+            .Select(r => DateTimeOffset.Parse(r.Headers["scheduleman-logical-date"], System.Globalization.CultureInfo.InvariantCulture)).Order());
+
         // The live schedule was not disturbed.
         Assert.Equal(nextFireAt, (string)(await h.GetAsync($"/api/v1/schedules/{scheduleId}"))["nextFireAt"]!);
 

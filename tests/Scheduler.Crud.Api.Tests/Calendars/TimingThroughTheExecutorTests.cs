@@ -205,6 +205,17 @@ public class TimingThroughTheExecutorTests
         Assert.Equal(["2027-12-31T17:00:00+00:00", "2028-01-31T17:00:00+00:00", "2028-02-29T17:00:00+00:00"],
             preview["fireTimes"]!.AsArray().Select(t => Instant(t).ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture)));
         Assert.Contains("business day before", (string?)preview["description"], StringComparison.Ordinal);
+        // "The last business day" and "the last day, rolled back" list the same move (31 Jan 2027 is a Sunday; 28 Feb too, past the second fire time); the former once listed none.
+        var rolled = await PostAsync(h, "/api/v1/preview", """
+            { "cron": "0 0 17 L * *", "timeZone": "Europe/London", "calendar": "uk-business", "nonBusinessDay": "previous", "from": "2027-01-01T00:00:00Z", "count": 2 }
+            """, HttpStatusCode.OK);
+        var lastBusinessDay = await PostAsync(h, "/api/v1/preview", """
+            { "cron": "0 0 17 * * *", "timeZone": "Europe/London", "calendar": "uk-business", "businessDaysOfMonth": [-1], "from": "2027-01-01T00:00:00Z", "count": 2 }
+            """, HttpStatusCode.OK);
+        Assert.Equal(new DateTimeOffset(2027, 1, 29, 17, 0, 0, TimeSpan.Zero), Instant(Assert.Single(rolled["adjustments"]!.AsArray())!["movedTo"]));
+        var listed = Assert.Single(lastBusinessDay["adjustments"]!.AsArray())!;
+        Assert.Equal(new DateTimeOffset(2027, 1, 29, 17, 0, 0, TimeSpan.Zero), Instant(listed["movedTo"]));
+        Assert.Equal("the last business day of January 2027 in uk-business is 29 Jan, not 31 Jan: 31 Jan is a Sunday", (string?)listed["reason"]);
 
         var daily = await PostAsync(h, "/api/v1/preview", """
             { "cron": "0 0 9 * * *", "timeZone": "Europe/London", "calendar": "uk-business", "nonBusinessDay": "next",
