@@ -271,7 +271,7 @@ public sealed partial class BrowserTests : IAsyncLifetime
         await page.GetByLabel("Heartbeat timeout").FillAsync("1m");
         await page.GetByLabel("URL").FillAsync(h.Echo.WorkUrl("for=5m&heartbeat=10s"));
         await page.GetByRole(AriaRole.Button, new() { Name = "Create schedule" }).ClickAsync();
-        await Assertions.Expect(page.Locator("dl.facts")).ToContainTextAsync("tracked: runs end when the worker reports, within PT10M (heartbeat within PT1M)");
+        await Assertions.Expect(page.Locator("dl.facts")).ToContainTextAsync("tracked: runs end when the worker reports, within 10m (heartbeat within 1m)");
         var scheduleId = page.Url.Split('/')[^1];
 
         // A first run that finishes, for the duration chart.
