@@ -20,12 +20,6 @@ namespace Scheduler.Crud.Api.Tests;
 /// </summary>
 public sealed class BodyFuzzTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    /// <summary>
-    /// Nested Liquid (200 × <c>{% if x %}</c>) is bounded by the template work merged separately; until then a 5xx for
-    /// it is reported, not failed. Set to true once that bound is in main.
-    /// </summary>
-    private const bool LiquidParseDepthIsBounded = false;
-
     /// <summary>Fields fuzzed per operation (every operation is covered; its fields are sampled beyond this). SCHEDULER_FUZZ_FIELDS overrides it.</summary>
     private const int FieldsPerOperation = 14;
 
@@ -146,7 +140,6 @@ public sealed class BodyFuzzTests(ITestOutputHelper output) : IAsyncLifetime
         var perOperation = int.TryParse(Environment.GetEnvironmentVariable("SCHEDULER_FUZZ_FIELDS"), CultureInfo.InvariantCulture, out var f) ? f : FieldsPerOperation;
         var random = new Random(20261207);
         var failures = new List<string>();
-        var known = new List<string>();
         var (requests, refusals, fieldsSeen, fieldsFuzzed) = (0, 0, 0, 0);
 
         foreach (var operation in operations)
@@ -182,11 +175,7 @@ public sealed class BodyFuzzTests(ITestOutputHelper output) : IAsyncLifetime
                     var (status, text) = await SendAsync(operation.Method, path, body);
                     var context = $"{operation.Key} {(field.Path.Length == 0 ? "(the whole body)" : field.Path)} = {value.Name} -> {status} " +
                                   (text.Length > 300 ? text[..300] + "…" : text);
-                    if (status >= 500 && value.Name == "nested templates" && !LiquidParseDepthIsBounded)
-                    {
-                        known.Add(context);
-                    }
-                    else if (status >= 500 || status == 0)
+                    if (status >= 500 || status == 0)
                     {
                         failures.Add(context);
                     }
@@ -227,10 +216,6 @@ public sealed class BodyFuzzTests(ITestOutputHelper output) : IAsyncLifetime
 
         output.WriteLine($"{operations.Count} operations, {fieldsSeen} fields in their schemas, {fieldsFuzzed} fuzzed × {Values.Length} values: " +
                          $"{requests} requests, {refusals} refused");
-        foreach (var line in known)
-        {
-            output.WriteLine("known until the Liquid parse-depth bound is merged: " + line);
-        }
         Assert.True(failures.Count == 0, $"{failures.Count} hostile bodies were answered wrongly:\n" + string.Join('\n', failures.Take(40)));
         Assert.True(refusals > requests / 2, $"{refusals} of {requests} refused: the values are too weak to mean anything");
     }
