@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 
 namespace Scheduler.Testing;
@@ -10,7 +9,7 @@ namespace Scheduler.Testing;
 public sealed class HostProcess : IAsyncDisposable
 {
     private static readonly string Configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-    private readonly ConcurrentQueue<string> _output = new();
+    private readonly ProcessOutput _output = new(500);
     private readonly string _project;
     private readonly string[] _args;
     private readonly Dictionary<string, string> _environment;
@@ -52,7 +51,7 @@ public sealed class HostProcess : IAsyncDisposable
     }
 
     /// <summary>The last lines the process printed, for failure messages.</summary>
-    public string Tail(int lines = 30) => $"--- {Name} ---\n" + string.Join('\n', _output.TakeLast(lines));
+    public string Tail(int lines = 30) => _output.Tail(Name, lines);
 
     /// <summary>Waits until <paramref name="address"/> answers <c>/healthz</c>.</summary>
     public static Task WaitForHealthAsync(Uri address, string what) =>
@@ -82,25 +81,7 @@ public sealed class HostProcess : IAsyncDisposable
         {
             info.Environment[key] = value;
         }
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, e) => Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => Keep(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private void Keep(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        _output.Enqueue(line);
-        while (_output.Count > 500)
-        {
-            _output.TryDequeue(out _);
-        }
+        return _output.Read(Process.Start(info)!);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 
 namespace Scheduler.Testing;
@@ -10,11 +9,11 @@ namespace Scheduler.Testing;
 /// </summary>
 public sealed class RunSh : IAsyncDisposable
 {
-    private readonly ConcurrentQueue<string> _output = new();
+    private readonly ProcessOutput _output = new(2000);
     private readonly Process _process;
     private readonly string _home;
 
-    private RunSh(int apiPort, int echoPort, Dictionary<string, string> environment)
+    private RunSh(int apiPort, int echoPort)
     {
         ApiPort = apiPort;
         EchoPort = echoPort;
@@ -27,36 +26,25 @@ public sealed class RunSh : IAsyncDisposable
                  {
                      ["SCHEDULER_PG_PORT"] = $"{Ports.Free()}", ["API_PORT"] = $"{ApiPort}", ["ECHO_PORT"] = $"{EchoPort}",
                      ["AMQP_PORT"] = $"{Ports.Free()}", ["NATS_PORT"] = $"{Ports.Free()}", ["DATA_DIR"] = DataDirectory,
-                 }.Concat(environment))
+                 })
         {
             info.Environment[key] = value;
         }
-        _process = Process.Start(info)!;
-        _process.OutputDataReceived += (_, e) => Keep(e.Data);
-        _process.ErrorDataReceived += (_, e) => Keep(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _process = _output.Read(Process.Start(info)!);
     }
 
     public int ApiPort { get; }
 
     public int EchoPort { get; }
 
-    public Uri Api => new($"http://localhost:{ApiPort}/");
-
     /// <summary>Where this run keeps its database, brokers and local keys (<c>api-key</c>…).</summary>
     public string DataDirectory { get; }
-
-    public string ApiKey => File.ReadAllText(Path.Combine(DataDirectory, "api-key")).Trim();
-
-    /// <summary>What run.sh printed so far.</summary>
-    public string Output => string.Join('\n', _output);
 
     /// <summary>
     /// Starts run.sh and waits for its banner (it prints it once the API answers); a build takes a few minutes. The API and
     /// WaitEcho listen on free ports unless given (the README's own, 8080 and 5003, for a test of the README as written).
     /// </summary>
-    public static async Task<RunSh> StartAsync(int? apiPort = null, int? echoPort = null, Dictionary<string, string>? environment = null)
+    public static async Task<RunSh> StartAsync(int? apiPort = null, int? echoPort = null)
     {
         foreach (var port in new[] { apiPort, echoPort }.OfType<int>())
         {
@@ -65,10 +53,10 @@ public sealed class RunSh : IAsyncDisposable
                 throw new InvalidOperationException($"port {port} is in use (a ./run.sh of your own?): this test runs the system on it, as the README does");
             }
         }
-        var system = new RunSh(apiPort ?? Ports.Free(), echoPort ?? Ports.Free(), environment ?? []);
+        var system = new RunSh(apiPort ?? Ports.Free(), echoPort ?? Ports.Free());
         try
         {
-            await WaitFor.ConditionAsync(() => Task.FromResult(system._output.Any(l => l.Contains("Scheduleman is running", StringComparison.Ordinal)) || system._process.HasExited),
+            await WaitFor.ConditionAsync(() => Task.FromResult(system._output.Any("Scheduleman is running") || system._process.HasExited),
                 TimeSpan.FromMinutes(8), "run.sh to print its banner", () => Task.FromResult(system.Tail()));
             if (system._process.HasExited)
             {
@@ -122,20 +110,7 @@ public sealed class RunSh : IAsyncDisposable
         }
     }
 
-    public string Tail(int lines = 60) => "--- run.sh ---\n" + string.Join('\n', _output.TakeLast(lines));
-
-    private void Keep(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        _output.Enqueue(line);
-        while (_output.Count > 2000)
-        {
-            _output.TryDequeue(out _);
-        }
-    }
+    public string Tail(int lines = 60) => _output.Tail("run.sh", lines);
 
     public async ValueTask DisposeAsync()
     {
